@@ -1,0 +1,34 @@
+"""One module per paper: profiles, configs and the functions that run its experiments.
+
+The registry below is what the command line (``python -m rnnbook list``) and the notebooks use.
+"""
+
+from __future__ import annotations
+
+from rnnbook.experiments import chung2014
+from rnnbook.experiments.common import Experiment
+
+CHAPTERS = {"chung2014": chung2014}
+
+
+class UnknownExperimentError(ValueError):
+    """A name that is neither a chapter nor ``chapter.experiment``."""
+
+
+def all_experiments() -> list[Experiment]:
+    return [e for module in CHAPTERS.values() for e in module.EXPERIMENTS]
+
+
+def get_experiments(name: str) -> list[Experiment]:
+    """The experiments named ``name``: a chapter (all its experiments) or ``chapter.experiment``."""
+    matches = [e for e in all_experiments() if name in (e.chapter, e.id)]
+    if not matches:
+        known = sorted({e.chapter for e in all_experiments()} | {e.id for e in all_experiments()})
+        raise UnknownExperimentError(
+            f"unknown experiment {name!r}: choose one of {', '.join(known)} "
+            "(`python -m rnnbook list` describes them)"
+        )
+    return matches
+
+
+__all__ = ["CHAPTERS", "Experiment", "UnknownExperimentError", "all_experiments", "get_experiments"]

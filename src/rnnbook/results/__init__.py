@@ -1,0 +1,28 @@
+"""Recorded runs, paper-vs-ours tables and plots (the last room: it imports no experiment)."""
+
+from rnnbook.results.records import (
+    RunRecord,
+    git_commit,
+    load_record,
+    load_records,
+    mark_stale,
+    repo_root,
+    results_dir,
+    save_record,
+)
+from rnnbook.results.tables import Table, TableRow, paper_vs_ours, summarize
+
+__all__ = [
+    "RunRecord",
+    "Table",
+    "TableRow",
+    "git_commit",
+    "load_record",
+    "load_records",
+    "mark_stale",
+    "paper_vs_ours",
+    "repo_root",
+    "results_dir",
+    "save_record",
+    "summarize",
+]

@@ -1,0 +1,79 @@
+"""Plot helpers with one consistent style for every chapter's figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from rnnbook.results.records import repo_root
+
+#: One colour per model family, the same in every chapter.
+COLORS = {
+    "tanh": "#7f7f7f",
+    "simple": "#7f7f7f",
+    "gru": "#1f77b4",
+    "lstm": "#d62728",
+    "sgd": "#7f7f7f",
+    "sgd-c": "#1f77b4",
+    "sgd-cr": "#2ca02c",
+    "lru": "#9467bd",
+}
+STYLE = {
+    "figure.dpi": 110,
+    "savefig.dpi": 150,
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "legend.fontsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "lines.linewidth": 1.6,
+}
+
+
+def use_style() -> None:
+    """Apply the book's matplotlib style."""
+    plt.rcParams.update(STYLE)
+
+
+def color(name: str) -> str | None:
+    return COLORS.get(name.lower())
+
+
+def figures_dir(chapter: str) -> Path:
+    """``<repo>/book/figures/<chapter>``: figures are saved alongside the book."""
+    path = repo_root() / "book" / "figures" / chapter
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save(fig: plt.Figure, chapter: str, name: str) -> Path:
+    """Save ``fig`` as ``book/figures/<chapter>/<name>.png`` and return the path."""
+    path = figures_dir(chapter) / f"{name}.png"
+    fig.savefig(path, bbox_inches="tight")
+    return path
+
+
+def band(
+    ax: plt.Axes,
+    x: Sequence[float],
+    runs: Sequence[Sequence[float]],
+    label: str,
+    color: str | None = None,
+    linestyle: str = "-",
+) -> None:
+    """Mean of several runs as a line, their min-max range as a shaded band.
+
+    Runs of different lengths (early stopping) are cut to the shortest.
+    """
+    n = min(len(r) for r in runs)
+    y = np.asarray([r[:n] for r in runs], dtype=float)
+    x = np.asarray(x[:n], dtype=float)
+    (line,) = ax.plot(x, y.mean(0), label=label, color=color, linestyle=linestyle)
+    if len(runs) > 1:
+        ax.fill_between(x, y.min(0), y.max(0), color=line.get_color(), alpha=0.2, linewidth=0)

@@ -1,0 +1,192 @@
+"""Paper-vs-ours tables: the paper's number, ours (mean, spread, n), and where ours came from."""
+
+from __future__ import annotations
+
+import html
+import math
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rnnbook.results.records import RunRecord
+
+
+@dataclass
+class TableRow:
+    """One cell of a paper's table, reproduced. ``ours_std`` is the sample std over seeds."""
+
+    chapter: str
+    experiment: str
+    dataset: str
+    model: str
+    metric: str
+    split: str
+    paper: float | None
+    ours_mean: float | None
+    ours_std: float | None
+    n: int
+    profile: str
+    device: str
+    commit: str
+    stale: bool
+    failed: int = 0
+    wall_time_s: float | None = None
+
+    @property
+    def diff(self) -> float | None:
+        """``ours - paper``."""
+        if self.paper is None or self.ours_mean is None:
+            return None
+        return self.ours_mean - self.paper
+
+    @property
+    def rel_diff(self) -> float | None:
+        """``(ours - paper) / |paper|``."""
+        d = self.diff
+        return None if d is None or self.paper == 0 else d / abs(self.paper)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["diff"], out["rel_diff"] = self.diff, self.rel_diff
+        return out
+
+
+def _join(values: Iterable[str]) -> str:
+    return ", ".join(sorted({v for v in values if v}))
+
+
+def summarize(values: Sequence[float]) -> tuple[float | None, float | None]:
+    """Mean and sample standard deviation (``None`` when undefined) of the finite values."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    if not finite:
+        return None, None
+    std = statistics.stdev(finite) if len(finite) > 1 else None
+    return statistics.fmean(finite), std
+
+
+def paper_vs_ours(
+    records: Sequence[RunRecord],
+    paper: dict[tuple[str, str, str], float],
+    *,
+    metric: str,
+    splits: Sequence[str],
+    dataset_of: Callable[[RunRecord], str] = lambda r: r.config["dataset"],
+    model_of: Callable[[RunRecord], str] = lambda r: r.config["model"],
+    chapter: str | None = None,
+    experiment: str | None = None,
+) -> list[TableRow]:
+    """Rows for every (dataset, model, split) that the paper or our records have, per profile.
+
+    ``paper`` maps (dataset, model, split) to the paper's value; each record's
+    ``metrics[f"{split}_{metric}"]`` holds ours. Failed (diverged) runs are counted, not averaged.
+    """
+    groups: dict[tuple[str, str, str], list[RunRecord]] = {}
+    for r in records:
+        groups.setdefault((r.profile, dataset_of(r), model_of(r)), []).append(r)
+    keys = {(ds, m) for ds, m, _ in paper} | {(ds, m) for _, ds, m in groups}
+    profiles = sorted({p for p, _, _ in groups}) or ["-"]
+    rows = []
+    for profile in profiles:
+        for ds, m in sorted(keys):
+            group = groups.get((profile, ds, m), [])
+            ok = [r for r in group if r.status == "ok"]
+            for split in splits:
+                if (ds, m, split) not in paper and not group:
+                    continue
+                mean, std = summarize([r.metrics.get(f"{split}_{metric}") for r in ok])
+                rows.append(
+                    TableRow(
+                        chapter=chapter or (group[0].chapter if group else ""),
+                        experiment=experiment or (group[0].experiment if group else ""),
+                        dataset=ds,
+                        model=m,
+                        metric=metric,
+                        split=split,
+                        paper=paper.get((ds, m, split)),
+                        ours_mean=mean,
+                        ours_std=std,
+                        n=len(ok),
+                        profile=profile if group else "-",
+                        device=_join(r.device for r in group),
+                        commit=_join(r.commit for r in group),
+                        stale=any(r.stale for r in group),
+                        failed=len(group) - len(ok),
+                        wall_time_s=max((r.wall_time_s for r in group), default=None),
+                    )
+                )
+    return rows
+
+
+def _fmt(x: float | None, digits: int = 2) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _ours(row: TableRow, digits: int) -> str:
+    if row.ours_mean is None:
+        return "not run" if not row.failed else f"failed ({row.failed})"
+    spread = f" ± {row.ours_std:.{digits}f}" if row.ours_std is not None else ""
+    failed = f", {row.failed} diverged" if row.failed else ""
+    return f"{row.ours_mean:.{digits}f}{spread} (n={row.n}{failed})"
+
+
+class Table:
+    """A list of :class:`TableRow` that renders in a notebook (HTML) and as Markdown."""
+
+    columns = (
+        "dataset",
+        "model",
+        "split",
+        "paper",
+        "ours",
+        "diff",
+        "profile",
+        "device",
+        "time",
+        "commit",
+    )
+
+    def __init__(self, rows: Sequence[TableRow], title: str = "", digits: int = 2) -> None:
+        self.rows, self.title, self.digits = list(rows), title, digits
+
+    def cells(self, row: TableRow) -> list[str]:
+        rel = f" ({100 * row.rel_diff:+.0f}%)" if row.rel_diff is not None else ""
+        diff = _fmt(row.diff, self.digits) + rel if row.diff is not None else "–"
+        time = f"{row.wall_time_s / 60:.1f} min" if row.wall_time_s else "–"
+        commit = row.commit + (" **stale**" if row.stale else "")
+        return [
+            row.dataset,
+            row.model,
+            row.split,
+            _fmt(row.paper, self.digits),
+            _ours(row, self.digits),
+            diff,
+            row.profile,
+            row.device,
+            time,
+            commit,
+        ]
+
+    def to_markdown(self) -> str:
+        lines = ["| " + " | ".join(self.columns) + " |", "|" + "---|" * len(self.columns)]
+        lines += ["| " + " | ".join(self.cells(r)) + " |" for r in self.rows]
+        return ("**" + self.title + "**\n\n" if self.title else "") + "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        body = []
+        for r in self.rows:
+            style = ' style="background:#fff3cd"' if r.stale else ""
+            cells = "".join(
+                f"<td>{html.escape(c).replace('**stale**', '<b>stale</b>')}</td>"
+                for c in self.cells(r)
+            )
+            body.append(f"<tr{style}>{cells}</tr>")
+        caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
+        return (
+            f'<table class="rnnbook-table">{caption}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>"
+        )
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [r.to_dict() for r in self.rows]

@@ -1,0 +1,52 @@
+"""Every notebook executes with papermill in the smoke profile and the book builds with -W."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+@pytest.mark.slow
+def test_notebooks_execute_and_the_book_builds(shared_data, tmp_path):
+    env = dict(os.environ, RNNBOOK_DATA=str(shared_data), RNNBOOK_PROGRESS="0")
+    env.pop("RNNBOOK_RESULTS", None)
+    run = subprocess.run(
+        [sys.executable, "scripts/execute_notebooks.py", "--profile", "smoke"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    notebooks = sorted(p.stem for p in (ROOT / "notebooks").glob("*.py"))
+    assert notebooks and all((ROOT / "notebooks" / f"{n}.ipynb").exists() for n in notebooks)
+
+    build = subprocess.run(
+        [
+            str(BIN / "jupyter-book"),
+            "build",
+            ".",
+            "-W",
+            "-n",
+            "--keep-going",
+            "--path-output",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert build.returncode == 0, build.stdout[-5000:] + build.stderr[-5000:]
+    html = (tmp_path / "_build" / "html" / "notebooks" / "chung2014.html").read_text()
+    assert "Table 2, average NLL per frame (nats), profile smoke" in html
+    assert "rnnbook-table" in html and "Traceback" not in html

@@ -1,0 +1,171 @@
+"""Experiments: the registry, cached execution (load, retrain stale, rerun, pause), Chung 2014."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from rnnbook.experiments import UnknownExperimentError, chung2014, get_experiments
+from rnnbook.experiments.common import Job, execute, log_uniform
+from rnnbook.profiles import UnknownProfileError
+
+
+@pytest.fixture
+def results_root(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNBOOK_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("RNNBOOK_WORKERS", "1")
+    monkeypatch.delenv("RERUN", raising=False)
+    return tmp_path / "results"
+
+
+def test_unknown_experiment_names_the_bad_value_and_the_choices():
+    with pytest.raises(UnknownExperimentError, match="'chung2015'.*chung2014"):
+        get_experiments("chung2015")
+    assert [e.id for e in get_experiments("chung2014")] == ["chung2014.table2"]
+
+
+def test_unknown_profile_data_set_and_model_are_refused():
+    with pytest.raises(UnknownProfileError, match="'gpu'"):
+        chung2014.configs("gpu")
+    with pytest.raises(ValueError, match="'bach'"):
+        chung2014.configs("cpu", datasets=["bach"])
+    with pytest.raises(ValueError, match="'rnn'"):
+        chung2014.configs("cpu", models=["rnn"])
+
+
+def test_paper_table_is_read_column_by_column():
+    """Table 2 lists train/test per model; Nottingham test is tanh 3.13, GRU 3.23, LSTM 3.20."""
+    t = chung2014.PAPER_TABLE2
+    assert (
+        t["nottingham", "tanh", "test"],
+        t["nottingham", "gru", "test"],
+        t["nottingham", "lstm", "test"],
+    ) == (3.13, 3.23, 3.20)
+    assert (t["piano", "lstm", "train"], t["jsb", "gru", "test"]) == (6.49, 8.54)
+    assert len(t) == 4 * 3 * 2
+
+
+def test_log_uniform_samples_are_in_range_sorted_and_fixed():
+    lrs = log_uniform(10, -12.0, -6.0, seed=3)
+    assert lrs == log_uniform(10, -12.0, -6.0, seed=3) != log_uniform(10, -12.0, -6.0, seed=4)
+    assert list(lrs) == sorted(lrs) and all(math.exp(-12) <= x <= math.exp(-6) for x in lrs)
+
+
+@dataclasses.dataclass(frozen=True)
+class ToyConfig:
+    value: float
+
+
+def toy_jobs(value: float) -> list[Job]:
+    return [Job("toy", "exp", "cpu", "a", ToyConfig(value), {"a-s0": 0, "a-s1": 1})]
+
+
+def test_execute_trains_once_reuses_then_retrains_stale_and_on_rerun(results_root):
+    calls = []
+
+    def train(job):
+        calls.append(job.config.value)
+        return [job.record(rid, metrics={"x": job.config.value}) for rid in job.runs]
+
+    first = execute(toy_jobs(1.0), train)
+    again = execute(toy_jobs(1.0), train)
+    assert calls == [1.0] and [r.metrics for r in again] == [r.metrics for r in first]
+    execute(toy_jobs(2.0), train)  # the code's config changed: the records are stale
+    assert calls == [1.0, 2.0]
+    execute(toy_jobs(2.0), train, rerun=True)
+    assert calls == [1.0, 2.0, 2.0]
+
+
+def test_rerun_environment_variable(results_root, monkeypatch):
+    calls = []
+
+    def train(job):
+        calls.append(1)
+        return [job.record(rid, metrics={}) for rid in job.runs]
+
+    execute(toy_jobs(1.0), train)
+    monkeypatch.setenv("RERUN", "1")
+    execute(toy_jobs(1.0), train)
+    assert len(calls) == 2
+
+
+def test_a_paused_job_records_nothing(results_root):
+    assert execute(toy_jobs(1.0), lambda job: None) == []
+    assert not list(results_root.rglob("*.json"))
+
+
+@pytest.fixture
+def smoke_env(results_root, shared_data, monkeypatch):
+    monkeypatch.setenv("RNNBOOK_DATA", str(shared_data))
+    monkeypatch.setenv("RNNBOOK_DEVICE", "cpu")
+    return results_root
+
+
+def test_chung_smoke_job_trains_records_and_reloads(smoke_env):
+    records = chung2014.run("smoke", datasets=["jsb"], models=["gru"], progress=False)
+    (r,) = records
+    assert r.run_id == "jsb-gru-s0" and r.status == "ok" and r.profile == "smoke"
+    assert all(math.isfinite(r.metrics[f"{s}_nll"]) for s in ("train", "valid", "test"))
+    assert r.metrics["test_nll"] < 88 * math.log(2)  # better than a coin per note
+    assert len(r.curves["valid_nll"]) == r.metrics["epochs"] == 2
+    assert r.torch_version and r.device.startswith("CPU") and r.commit
+    assert not list(smoke_env.rglob("_checkpoints/*"))  # cleaned up once recorded
+    assert chung2014.run("smoke", datasets=["jsb"], models=["gru"]) == records  # loaded
+
+
+def test_chung_smoke_is_deterministic_and_workers_do_not_change_numbers(smoke_env):
+    kwargs = dict(datasets=["jsb"], models=["tanh", "lstm"], progress=False)
+    one = chung2014.run("smoke", rerun=True, **kwargs)
+    two = [r.metrics for r in chung2014.run("smoke", rerun=True, **kwargs)]
+    assert [r.metrics for r in one] == two
+    parallel = execute(
+        chung2014.jobs("smoke", ["jsb"], ["tanh", "lstm"]),
+        chung2014.train_job,
+        rerun=True,
+        workers=2,
+    )
+    assert [r.metrics for r in parallel] == two
+
+
+def test_chung_lr_search_picks_the_best_validation_candidate(smoke_env):
+    config = dataclasses.replace(
+        chung2014.configs("smoke", ["jsb"], ["gru"])[0], lrs=(1e-4, 1e-2), search_epochs=2
+    )
+    job = Job(chung2014.CHAPTER, "search-test", "smoke", "jsb-gru", config, {"jsb-gru-s0": 0})
+    (record,) = chung2014.train_job(job, progress=False)
+    search = record.extra["lr_search"]
+    assert [s["lr"] for s in search] == [1e-4, 1e-2]
+    best = min(search, key=lambda s: s["valid_nll"])
+    assert record.metrics["lr"] == best["lr"]
+
+
+def test_findings_and_baselines_are_computed_from_records():
+    def rec(ds, model, test):
+        return chung2014.RunRecord(
+            chapter="chung2014",
+            experiment="table2",
+            profile="cpu",
+            run_id=f"{ds}-{model}-s0",
+            config={"dataset": ds, "model": model},
+            config_hash="x",
+            seed=0,
+            metrics={"test_nll": test},
+        )
+
+    records = [rec("jsb", "tanh", 9.0), rec("jsb", "gru", 8.5), rec("jsb", "lstm", 8.7)]
+    text = chung2014.findings(records)
+    assert "both gated units beat tanh" in text and "best is gru (paper: gru)" in text
+    assert "GRU - LSTM = -0.20" in text and "3 of 3 test cells" in text
+    assert "8.50 (gru)" in chung2014.baseline_table(records)
+
+
+def test_parameter_counts_match_the_formulas():
+    """tanh: 88*100 + 100*100 + 100 + 100*88 + 88; GRU: 3*(88*46 + 46*46 + 46) + 46*88 + 88;
+    LSTM with peepholes: 4*(88*36 + 36*36 + 36) + 3*36 + 36*88 + 88."""
+    assert chung2014.parameter_counts() == {
+        "tanh": 88 * 100 + 100 * 100 + 100 + 100 * 88 + 88,
+        "gru": 3 * (88 * 46 + 46 * 46 + 46) + 46 * 88 + 88,
+        "lstm": 4 * (88 * 36 + 36 * 36 + 36) + 3 * 36 + 36 * 88 + 88,
+    }

@@ -1,0 +1,108 @@
+"""Recorded runs: atomic writes, staleness, and the paper-vs-ours table on hand-computed cases."""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+
+import pytest
+
+from rnnbook.profiles import UnknownProfileError
+from rnnbook.results import (
+    RunRecord,
+    Table,
+    load_records,
+    mark_stale,
+    paper_vs_ours,
+    save_record,
+    summarize,
+)
+
+
+def make_record(
+    seed: int,
+    test: float,
+    *,
+    profile: str = "cpu",
+    status: str = "ok",
+    dataset: str = "jsb",
+    model: str = "gru",
+    config_hash: str = "h1",
+) -> RunRecord:
+    return RunRecord(
+        chapter="ch",
+        experiment="ex",
+        profile=profile,
+        run_id=f"{dataset}-{model}-s{seed}",
+        config={"dataset": dataset, "model": model},
+        config_hash=config_hash,
+        seed=seed,
+        metrics={"test_nll": test, "train_nll": test - 1},
+        status=status,
+        device="cpu",
+        wall_time_s=60.0,
+        commit="abc",
+    )
+
+
+def test_save_is_atomic_and_round_trips(tmp_path):
+    record = make_record(0, 8.5)
+    path = save_record(record, tmp_path)
+    assert path == tmp_path / "ch" / "ex" / "cpu" / "jsb-gru-s0.json"
+    assert [p.name for p in path.parent.iterdir()] == ["jsb-gru-s0.json"]  # no temporary left
+    loaded = load_records("ch", root=tmp_path)
+    assert loaded == [record]
+    assert "stale" not in json.loads(path.read_text())  # derived on loading, never stored
+
+
+def test_unknown_profile_is_refused_before_writing(tmp_path):
+    with pytest.raises(UnknownProfileError, match="'laptop'"):
+        save_record(make_record(0, 8.5, profile="laptop"), tmp_path)
+    assert not any(tmp_path.rglob("*.json"))
+
+
+def test_a_record_whose_hash_differs_from_the_code_is_stale():
+    records = [
+        make_record(0, 8.5, config_hash="old"),
+        make_record(1, 8.6, config_hash="new"),
+        make_record(2, 8.7, config_hash="new"),
+    ]
+    current = {"jsb-gru-s0": "new", "jsb-gru-s1": "new"}  # s2 is no longer defined
+    flags = [r.stale for r in mark_stale(records, current)]
+    assert flags == [True, False, True]
+
+
+def test_paper_vs_ours_mean_std_n_and_difference():
+    values = [8.0, 8.5, 9.5]
+    records = [make_record(s, v) for s, v in enumerate(values)]
+    records.append(make_record(3, math.nan, status="diverged"))
+    rows = paper_vs_ours(records, {("jsb", "gru", "test"): 8.54}, metric="nll", splits=("test",))
+    (row,) = rows
+    assert row.n == 3 and row.failed == 1
+    assert row.ours_mean == pytest.approx(26.0 / 3)
+    assert row.ours_std == pytest.approx(statistics.stdev(values))
+    assert row.diff == pytest.approx(26.0 / 3 - 8.54)
+    assert row.rel_diff == pytest.approx((26.0 / 3 - 8.54) / 8.54)
+    assert (row.profile, row.device, row.commit, row.stale) == ("cpu", "cpu", "abc", False)
+
+
+def test_paper_cells_without_runs_still_show():
+    rows = paper_vs_ours([], {("jsb", "tanh", "test"): 9.10}, metric="nll", splits=("test",))
+    assert [(r.model, r.paper, r.ours_mean, r.n) for r in rows] == [("tanh", 9.10, None, 0)]
+    assert "not run" in Table(rows).to_markdown()
+
+
+def test_stale_rows_are_marked_in_every_rendering():
+    record = make_record(0, 8.5)
+    record.stale = True
+    table = Table(paper_vs_ours([record], {}, metric="nll", splits=("test",)))
+    assert "**stale**" in table.to_markdown()
+    assert "<b>stale</b>" in table._repr_html_()
+    assert table.to_dicts()[0]["stale"] is True
+
+
+def test_summarize_ignores_missing_and_non_finite_values():
+    assert summarize([1.0, None, math.inf, 3.0]) == (2.0, pytest.approx(math.sqrt(2)))
+    assert summarize([5.0]) == (5.0, None)
+    assert summarize([]) == (None, None)
