@@ -304,6 +304,7 @@ def train_job(
     """
     config: Table2Config = job.config
     started = time.perf_counter()
+    commit = git_commit()  # the code that trains, read before training starts
     device = device or default_device()
     splits = _load_splits(config)
     eval_batches = {k: [b.to(device) for b in sorted_batches(v)] for k, v in splits.items()}
@@ -332,7 +333,7 @@ def train_job(
     if not result.finished:
         return None
     final = {k: evaluate_bernoulli_nll(model, b) for k, b in eval_batches.items()}
-    device_name, commit = describe(device), git_commit()
+    device_name = describe(device)
     records = []
     for i, seed in enumerate(config.seeds):
         metrics = {
