@@ -30,10 +30,10 @@ from IPython.display import Markdown, display
 
 from rnnbook.cells import GRUCell, LSTMCell
 from rnnbook.experiments import chung2014
-from rnnbook.profiles import check_profile, config_dict
+from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 
-check_profile(profile)
+profile = check_profile(profile)
 
 # %% [markdown]
 # ## The units
@@ -69,12 +69,12 @@ display(Markdown(chung2014.parameter_table()))
 # %% [markdown]
 # ## The configuration of this run
 #
-# Every hyperparameter of the table below comes from one of these configs (one job per data set
-# and model; `lrs` lists the learning-rate candidates).
+# Every number of the table below comes from one of these jobs, one per data set and model
+# (`lrs` lists the learning-rate candidates; `patience` counts epochs without a better
+# validation NLL before a seed stops).
 
 # %%
-config = config_dict(chung2014.configs(profile)[0])
-display(Markdown("\n".join(f"- `{k}`: `{v}`" for k, v in config.items())))
+display(Markdown(chung2014.config_table(profile)))
 
 # %% [markdown]
 # ## Train (or load) and tabulate

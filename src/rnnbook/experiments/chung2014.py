@@ -24,7 +24,7 @@ from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, 
 from rnnbook.device import default_device, describe
 from rnnbook.experiments.common import Experiment, Job, execute, log_uniform
 from rnnbook.models import RecurrentNetwork, count_parameters
-from rnnbook.profiles import check_profile
+from rnnbook.profiles import check_profile, config_dict
 from rnnbook.results import RunRecord, Table, git_commit, load_records, mark_stale, paper_vs_ours
 from rnnbook.train import TrainConfig, fit
 from rnnbook.train.metrics import bernoulli_loss, evaluate_bernoulli_nll
@@ -458,6 +458,16 @@ def parameter_table() -> str:
     return "\n".join(lines)
 
 
+def config_table(profile: str) -> str:
+    """Settings of every job of ``profile`` (Markdown): shared ones listed, the rest tabulated."""
+    rows = [config_dict(c) for c in configs(profile)]
+    varying = [k for k in rows[0] if len({str(r[k]) for r in rows}) > 1]
+    shared = [f"- `{k}` = `{v}`" for k, v in rows[0].items() if k not in varying]
+    head = "| " + " | ".join(varying) + " |\n|" + "---|" * len(varying)
+    body = ["| " + " | ".join(str(r[k]) for k in varying) + " |" for r in rows]
+    return "\n".join([*shared, "", head, *body])
+
+
 def _ok(records: Sequence[RunRecord]) -> list[RunRecord]:
     return [r for r in records if r.status == "ok"]
 
@@ -548,7 +558,7 @@ def plot_learning_curves(
                 plots.band(ax, x, [r.curves["valid_nll"] for r in runs], f"{m} valid", c)
         for row, label in enumerate(("epoch", "wall-clock time (s)")):
             ax = axes[row, col]
-            ax.set_yscale("log")
+            plots.plain_log_axis(ax)
             ax.set_xlabel(label)
             ax.set_ylabel("NLL per frame (nats)")
             ax.set_title(f"{DATASET_TITLES[ds]}: against {label.split(' (')[0]}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import ticker
 
 from rnnbook.results.records import repo_root
 
@@ -39,6 +40,14 @@ STYLE = {
 def use_style() -> None:
     """Apply the book's matplotlib style."""
     plt.rcParams.update(STYLE)
+
+
+def plain_log_axis(ax: plt.Axes, axis: str = "y") -> None:
+    """A log scale labelled with plain numbers (4, 6, 10) rather than powers of ten."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    target.set_major_formatter(ticker.ScalarFormatter())
+    target.set_minor_formatter(ticker.FormatStrFormatter("%g"))
 
 
 def color(name: str) -> str | None:
