@@ -1,4 +1,4 @@
-"""Sequence models built from the cells of :mod:`rnnbook.cells`.
+"""One recurrent layer and a readout; the sequential loop every chapter uses.
 
 Layout conventions: inputs are time-major, (T, B, I), shared by every member, or (E, T, B, I);
 outputs carry the member axis first, (E, T, B, O). Masks are (T, B).
