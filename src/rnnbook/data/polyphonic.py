@@ -522,12 +522,13 @@ def load_polyphonic(
     if not download:
         if not root.is_dir():
             raise DataNotFoundError(
-                f"{spec.title}: the data directory {root} does not exist (download=False, so "
-                f"nothing was fetched). {advice}."
+                f"{spec.title}: the data directory {root} does not exist and downloads are off "
+                f"(download=False or RNNBOOK_DOWNLOAD=0). {advice}."
             )
         raise DataNotFoundError(
             f"{spec.title} not found. Looked at:\n{looked}\nNothing was downloaded "
-            f"(download=False). {advice}, or call with download=True on a machine online."
+            f"(download=False or RNNBOOK_DOWNLOAD=0). {advice}, or allow downloads on a machine "
+            "that is online."
         )
 
     failures: list[tuple[str, BaseException]] = []

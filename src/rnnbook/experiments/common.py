@@ -9,6 +9,7 @@ what is missing or stale is trained and recorded; ``rerun=True`` (or ``RERUN=1``
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -130,6 +131,22 @@ def _single_threaded() -> None:
     torch.set_num_threads(1)
 
 
+@contextlib.contextmanager
+def single_threaded_on_cpu():
+    """One intra-op thread while training in this process, as in the worker processes.
+
+    Small recurrent models are bound by per-step overhead: extra threads only add contention,
+    and one thread makes in-process and worker runs compute in the same order.
+    """
+    before = torch.get_num_threads()
+    if not torch.cuda.is_available():
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def execute(
     jobs: Sequence[Job],
     train_job: Callable[[Job], list[RunRecord] | None],
@@ -174,8 +191,9 @@ def execute(
             f"({len(jobs[k].runs)} runs)"
         )
     if workers <= 1 or len(pending) <= 1:
-        for k in pending:
-            finish(k, train_job(jobs[k]))
+        with single_threaded_on_cpu():
+            for k in pending:
+                finish(k, train_job(jobs[k]))
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_single_threaded) as pool:

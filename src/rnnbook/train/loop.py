@@ -40,9 +40,11 @@ from rnnbook.train.optim import (
 class TrainConfig:
     """Everything :func:`fit` needs besides the model and the data.
 
-    ``lr`` is one learning rate for every member or one per member. ``patience`` is counted in
-    evaluations; ``None`` trains for ``max_epochs``. ``monitor`` names the validation metric that
-    early stopping minimises.
+    ``lr`` is one learning rate for every member or one per member. ``clip_norm`` is one
+    threshold for every member (``None`` or 0: no clipping) or one per member, where ``None`` or
+    ``inf`` leaves that member unclipped (Pascanu et al. 2013 train SGD beside SGD-C this way).
+    ``patience`` is counted in evaluations; ``None`` trains for ``max_epochs``. ``monitor`` names
+    the validation metric that early stopping minimises.
     """
 
     optimizer: str = "rmsprop"
@@ -52,7 +54,7 @@ class TrainConfig:
     eps: float = 1e-8
     betas: tuple[float, float] = (0.9, 0.999)
     weight_decay: float = 0.0
-    clip_norm: float | None = 1.0
+    clip_norm: float | tuple[float | None, ...] | None = 1.0
     weight_noise: float = 0.0
     max_epochs: int = 10
     max_updates: int | None = None
@@ -72,6 +74,22 @@ class TrainConfig:
         if len(lrs) != members:
             raise ValueError(f"{len(lrs)} learning rates given for {members} members")
         return tuple(float(x) for x in lrs)
+
+    def member_clip_norms(self, members: int, device=None) -> float | Tensor | None:
+        """The clipping threshold(s): ``None`` (no clipping), one float, or a tensor (E,) with
+        ``inf`` for the members that are not clipped."""
+        if not isinstance(self.clip_norm, (tuple, list)):
+            return self.clip_norm or None
+        if len(self.clip_norm) != members:
+            raise ValueError(
+                f"{len(self.clip_norm)} clipping thresholds given for {members} members"
+            )
+        values = [math.inf if c is None else float(c) for c in self.clip_norm]
+        if any(not v > 0 for v in values):
+            raise ValueError(
+                f"clipping thresholds must be positive, None or inf, got {self.clip_norm}"
+            )
+        return torch.tensor(values, device=device)
 
 
 @dataclass
@@ -123,6 +141,7 @@ def fit(
     time_budget_s: float | None = None,
     progress: bool | None = None,
     desc: str = "train",
+    stop_below: float | None = None,
 ) -> FitResult:
     """Train every member of ``model`` and leave each at its best validation epoch.
 
@@ -135,7 +154,10 @@ def fit(
     With ``time_budget_s`` the call returns after the epoch that exceeds the budget with
     ``finished=False``; calling again resumes. A member whose loss or gradient norm is not finite
     (or exceeds ``diverge_above``) is stopped, marked ``diverged`` and warned about; its weights are
-    reset to its best epoch if it had one.
+    reset to its best epoch if it had one. With ``stop_below`` a member stops (status ``ok``) as
+    soon as its monitored validation metric falls below that value: a synthetic task is solved
+    (Pascanu et al. 2013, Sec. 4.1). It is an argument, not a :class:`TrainConfig` field, so that
+    the configs (and checkpoints) of runs without it keep their hashes.
     """
     params = [p for p in model.parameters() if p.requires_grad]
     members = params[0].shape[0]
@@ -143,6 +165,7 @@ def fit(
     if len(seeds) != members:
         raise ValueError(f"{len(seeds)} seeds for {members} members")
     base_lr = torch.tensor(config.member_lrs(members), device=device)
+    clip = config.member_clip_norms(members, device)
     groups = parameter_groups(model, config.weight_decay)
     optimizer = make_optimizer(
         config.optimizer,
@@ -231,11 +254,10 @@ def fit(
             losses = loss_fn(model, batch)
             torch.where(active, losses, torch.zeros_like(losses)).sum().backward()
             noise.remove()
-            norms = (
-                clip_member_grads(params, config.clip_norm)
-                if config.clip_norm
-                else member_grad_norms(params)
-            )
+            if clip is not None:
+                norms = clip_member_grads(params, clip)
+            else:
+                norms = member_grad_norms(params)
             bad = (
                 ~torch.isfinite(losses) | ~torch.isfinite(norms) | (losses > config.diverge_above)
             ) & active
@@ -294,6 +316,12 @@ def fit(
                 state["since_best"][e] += 1
                 if config.patience is not None and state["since_best"][e] >= config.patience:
                     state["active"][e] = False  # early stop: keep the best weights
+            if stop_below is not None and monitored[e] < stop_below:
+                state["active"][e] = False  # target reached: keep these weights
+                state["messages"][e] = (
+                    f"reached {config.monitor} {monitored[e]:.4g} < {stop_below:g} "
+                    f"at epoch {state['epoch']}, update {state['updates']}"
+                )
         state["wall"] = time.perf_counter() - started
         curves["wall_time_s"].append(state["wall"])
         if ckpt_path is not None:

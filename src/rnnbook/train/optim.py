@@ -89,12 +89,16 @@ def member_grad_norms(params: Sequence[Tensor]) -> Tensor:
     return total.sqrt()
 
 
-def clip_member_grads(params: Sequence[Tensor], threshold: float) -> Tensor:
+def clip_member_grads(params: Sequence[Tensor], threshold: float | Tensor) -> Tensor:
     """Pascanu et al. 2013, Algorithm 1, per member: if ||g|| > threshold, g <- threshold g / ||g||.
 
+    ``threshold`` is one number for every member or a tensor (E,) of per-member thresholds, where
+    ``inf`` leaves that member unclipped (the SGD baseline of Pascanu et al. beside SGD-C).
     Returns the norms *before* clipping, (E,). The direction of every member's gradient is kept.
     """
     norms = member_grad_norms(params)
+    if isinstance(threshold, Tensor):
+        threshold = threshold.to(norms.device, norms.dtype)
     scale = torch.where(norms > threshold, threshold / norms, torch.ones_like(norms))
     scale = torch.nan_to_num(scale, nan=1.0)
     for p in params:
