@@ -5,10 +5,16 @@ The registry below is what the command line (``python -m rnnbook list``) and the
 
 from __future__ import annotations
 
-from rnnbook.experiments import chung2014
+from rnnbook.experiments import chung2014, jozefowicz2015, lipton2015, orvieto2023, pascanu2013
 from rnnbook.experiments.common import Experiment
 
-CHAPTERS = {"chung2014": chung2014}
+CHAPTERS = {
+    "chung2014": chung2014,
+    "jozefowicz2015": jozefowicz2015,
+    "lipton2015": lipton2015,
+    "orvieto2023": orvieto2023,
+    "pascanu2013": pascanu2013,
+}
 
 
 class UnknownExperimentError(ValueError):

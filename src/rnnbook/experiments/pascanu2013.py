@@ -1,0 +1,1023 @@
+"""Pascanu, Mikolov & Bengio (2013): exploding and vanishing gradients, clipping and Omega.
+
+Chapter ``pascanu2013`` of the book. Three experiments:
+
+- ``success`` -- Figure 7: the rate of success on the temporal order problem against the
+  sequence length, for SGD, SGD-C (gradient-norm clipping, Algorithm 1) and SGD-CR (clipping and
+  the regulariser Omega, Eq. 9), with the sigmoid, basic-tanh and smart-tanh initialisations of
+  Sec. 4.1; five seeds per point;
+- ``generalisation`` -- Sec. 4.1: one SGD-CR model per task trained on sequences of random
+  length, then tested on longer sequences than it ever saw;
+- ``table1`` -- Table 1: polyphonic music and character-level Penn Treebank
+  (:mod:`rnnbook.experiments.pascanu2013_table`).
+
+A run *succeeds* when it makes mistakes on fewer than 1% of 10,000 freshly drawn test sequences
+(Sec. 4.1). Training stops when a member makes no mistake on a fixed validation set (or at the
+profile's update cap); the test set is drawn afterwards, from another stream.
+
+The members of one job (the three methods times the seeds, at one length and initialisation)
+train together in one stacked model: per-member clipping thresholds (``inf`` for SGD) and
+regulariser weights (0 for SGD and SGD-C). A member sees the data of its seed only, so SGD,
+SGD-C and SGD-CR with the same seed start from the same weights and see the same minibatches.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from rnnbook.cells.init import READOUT_STD, nonlinearity_of, pascanu_init
+from rnnbook.data.synthetic import TASKS, draw_length, generate, steps, task_spec
+from rnnbook.device import default_device, describe
+from rnnbook.experiments import pascanu2013_table
+from rnnbook.experiments.common import Experiment, Job, execute
+from rnnbook.models.pascanu2013 import TaskRNN
+from rnnbook.profiles import check_profile, config_dict
+from rnnbook.results import RunRecord, Table, TableRow, git_commit, load_records, mark_stale
+from rnnbook.train import TrainConfig, fit
+from rnnbook.train.regularizers import add_omega
+from rnnbook.train.task_losses import task_loss, task_mistakes
+
+CHAPTER = "pascanu2013"
+SUCCESS = "success"
+GENERALISATION = "generalisation"
+TABLE1 = pascanu2013_table.EXPERIMENT
+#: Bumped whenever a change to this code changes results: records of older versions become stale.
+VERSION = 1
+
+METHODS = ("sgd", "sgd-c", "sgd-cr")
+METHOD_TITLES = {"sgd": "SGD", "sgd-c": "SGD-C", "sgd-cr": "SGD-CR"}
+INITS = ("sigmoid", "basic_tanh", "smart_tanh")
+INIT_TITLES = {"sigmoid": "sigmoid", "basic_tanh": "basic tanh", "smart_tanh": "smart tanh"}
+#: A run succeeds below this error rate on the test sequences (Sec. 4.1).
+SUCCESS_ERROR = 0.01
+
+#: Figure 7 (temporal order), as stated in the text of Sec. 4.1 (arXiv:1211.5063v2 and the ICML
+#: version): SGD and SGD-C fail beyond short lengths with the sigmoid and basic-tanh
+#: initialisations, SGD-CR succeeds up to length 200. The figure itself gives no numbers: these
+#: are the text's claims written as success rates (0 = every run fails, 1 = every run succeeds),
+#: for the lengths of the figure; no value is claimed for SGD and SGD-C with smart tanh.
+PAPER_SUCCESS: dict[tuple[int, str, str], float] = {}
+for _length in (50, 100, 150, 200):
+    for _init in INITS:
+        PAPER_SUCCESS[(_length, _init, "sgd-cr")] = 1.0
+        if _init != "smart_tanh":
+            PAPER_SUCCESS[(_length, _init, "sgd")] = 0.0
+            PAPER_SUCCESS[(_length, _init, "sgd-c")] = 0.0
+#: Sec. 4.1, generalisation: models trained on lengths 50-200 make no mistakes on temporal order
+#: up to length 5000 and generalise on addition and multiplication up to length 500.
+PAPER_GENERALISATION = {"temporal_order": 5000, "addition": 500, "multiplication": 500}
+
+
+@dataclass(frozen=True)
+class TaskRunConfig:
+    """One job: the members ``methods x seeds`` on one task, length range and initialisation.
+
+    Minibatch lengths are ``length`` (or drawn from ``[length, max_length)`` when ``max_length``
+    is set), extended by up to 10% for addition and multiplication
+    (:func:`~rnnbook.data.synthetic.draw_length`). Every ``eval_every`` updates the members are
+    scored on ``n_valid`` fixed validation sequences; a member stops once it makes no mistake on
+    them (``stop_error``; the authors' code stops at no mistake on 10,000 fresh sequences); at
+    most ``max_updates`` updates. ``test_lengths`` (the nominal lengths to test at, besides the
+    training range) serve the generalisation experiment.
+    """
+
+    task: str
+    length: int
+    init: str
+    methods: tuple[str, ...]
+    seeds: tuple[int, ...]
+    max_length: int | None = None
+    lr: float = 0.01
+    clip: float = 1.0
+    alpha: float = 4.0
+    batch_size: int = 20
+    max_updates: int = 5_000_000
+    eval_every: int = 1000
+    n_valid: int = 1000
+    n_test: int = 10_000
+    test_lengths: tuple[int, ...] = ()
+    stop_error: float = 1e-6
+    trace_norms: int = 0
+    data_seed: int = 0
+    version: int = VERSION
+
+    def members(self) -> list[tuple[str, int]]:
+        """(method, seed) of every member, methods outermost."""
+        return [(m, s) for m in self.methods for s in self.seeds]
+
+    @property
+    def hidden(self) -> int:
+        return task_spec(self.task).hidden
+
+    @property
+    def key(self) -> str:
+        span = f"{self.length}-{self.max_length}" if self.max_length else f"{self.length}"
+        return f"{self.task}-L{span}-{self.init}"
+
+    def train_config(self) -> TrainConfig:
+        clip = tuple(None if m == "sgd" else self.clip for m, _ in self.members())
+        return TrainConfig(
+            optimizer="sgd",
+            lr=self.lr,
+            clip_norm=clip,
+            max_epochs=math.ceil(self.max_updates / self.eval_every),
+            max_updates=self.max_updates,
+            patience=None,
+            monitor="error",
+            grad_norm_every=1 if self.trace_norms else 0,
+        )
+
+    def alphas(self) -> Tensor:
+        return torch.tensor([self.alpha if m == "sgd-cr" else 0.0 for m, _ in self.members()])
+
+
+def _check(values: Sequence[str], allowed: Sequence[str], what: str) -> None:
+    for v in values:
+        if v not in allowed:
+            raise ValueError(f"unknown {what} {v!r}: choose from {', '.join(allowed)}")
+
+
+# --- the model, the data and one job -------------------------------------------------------------
+
+
+def build_model(config: TaskRunConfig, members: Sequence[tuple[str, int]] | None = None) -> TaskRNN:
+    """The paper's network for ``config.task`` with ``config.init``, one member per (method,
+    seed): the same seed gives the same initial weights whatever the method."""
+    members = members if members is not None else config.members()
+    spec = task_spec(config.task)
+    return TaskRNN(
+        spec.inputs,
+        spec.hidden,
+        spec.outputs,
+        members=len(members),
+        seeds=[s for _, s in members],
+        nonlinearity=nonlinearity_of(config.init),
+        init=pascanu_init(config.init),
+        readout_std=READOUT_STD[config.init],
+        readout=spec.readout,
+    )
+
+
+class TaskData:
+    """Minibatches, validation and test sets of one job, member by member.
+
+    Everything a member sees is a function of its seed and of the config only: minibatch ``u`` of
+    epoch ``k`` for seed ``s`` comes from ``default_rng([data_seed, s, 1, k])``; the lengths of
+    the minibatches (shared by the members, since a stacked batch has one length) from
+    ``default_rng([data_seed, 2, k])``. Validation and test sets use streams 3 and 4.
+    """
+
+    def __init__(self, config: TaskRunConfig, members: Sequence[tuple[str, int]], device) -> None:
+        self.config, self.device = config, device
+        self.seeds = [s for _, s in members]
+        self.distinct = sorted(set(self.seeds))
+        self.spec = task_spec(config.task)
+        self.valid = self._fixed_set(3, config.n_valid, None)
+
+    def _length(self, rng: np.random.Generator, nominal: int | None = None) -> int:
+        c = self.config
+        if nominal is None:
+            nominal = int(rng.integers(c.length, c.max_length)) if c.max_length else c.length
+        return draw_length(c.task, rng, nominal)
+
+    def _stack(self, per_seed: dict[int, Tensor]) -> Tensor:
+        return torch.stack([per_seed[s] for s in self.seeds]).to(self.device)
+
+    def _draw(self, rngs: dict[int, np.random.Generator], batch: int, length: int):
+        made = {s: generate(self.config.task, rngs[s], batch, length) for s in self.distinct}
+        x = self._stack({s: b.inputs for s, b in made.items()})
+        y = self._stack({s: b.targets for s, b in made.items()})
+        return x, y
+
+    def epoch(self, epoch: int) -> Iterator[tuple[Tensor, Tensor]]:
+        """The ``eval_every`` minibatches of one epoch (a pure function of ``epoch``)."""
+        c = self.config
+        rngs = {s: np.random.default_rng([c.data_seed, s, 1, epoch]) for s in self.distinct}
+        lengths = np.random.default_rng([c.data_seed, 2, epoch])
+        for _ in range(c.eval_every):
+            yield self._draw(rngs, c.batch_size, self._length(lengths))
+
+    def _chunk(self, length: int) -> int:
+        """Sequences per evaluation chunk: about 4M input values for the whole stack."""
+        per = len(self.seeds) * steps(self.config.task, length) * self.spec.inputs
+        return max(1, min(1000, 4_000_000 // per))
+
+    def _fixed_set(self, stream: int, n: int, nominal: int | None) -> list[tuple[Tensor, Tensor]]:
+        """``n`` sequences in chunks, each chunk with its own length (drawn as in training, or
+        around ``nominal``)."""
+        c = self.config
+        rngs = {
+            s: np.random.default_rng([c.data_seed, s, stream, nominal or 0]) for s in self.distinct
+        }
+        lengths = np.random.default_rng([c.data_seed, stream, nominal or 0])
+        chunks, left = [], n
+        while left > 0:
+            length = self._length(lengths, nominal)
+            size = min(left, self._chunk(nominal or c.max_length or c.length))
+            chunks.append(self._draw(rngs, size, length))
+            left -= size
+        return chunks
+
+    @torch.no_grad()
+    def score(self, model: TaskRNN, chunks: list[tuple[Tensor, Tensor]]) -> dict[str, Tensor]:
+        """Error rate (share of sequences with a mistake) and mean loss per member, (E,)."""
+        mistakes = loss = None
+        n = 0
+        for x, y in chunks:
+            out = model(x)
+            wrong = task_mistakes(self.spec, out, y).sum(1).double()
+            batch_loss = task_loss(self.spec, out, y).double() * y.shape[1]
+            mistakes = wrong if mistakes is None else mistakes + wrong
+            loss = batch_loss if loss is None else loss + batch_loss
+            n += y.shape[1]
+        return {"error": mistakes / n, "loss": loss / n}
+
+    def evaluate(self, model: TaskRNN) -> dict[str, Tensor]:
+        return self.score(model, self.valid)
+
+    def test(self, model: TaskRNN, nominal: int | None = None) -> Tensor:
+        """Error rate on ``n_test`` fresh sequences (at ``nominal`` length, or drawn as in
+        training), per member."""
+        chunks = self._fixed_set(4, self.config.n_test, nominal)
+        return self.score(model, chunks)["error"]
+
+
+def task_loss_fn(config: TaskRunConfig):
+    """The loss handed to :func:`~rnnbook.train.loop.fit`: the task loss, plus ``alpha Omega``
+    for SGD-CR members (:func:`~rnnbook.train.regularizers.add_omega`)."""
+    spec = task_spec(config.task)
+    alphas = config.alphas()
+    nl = nonlinearity_of(config.init)
+
+    def loss_fn(model: TaskRNN, batch: tuple[Tensor, Tensor]) -> Tensor:
+        x, y = batch
+        states = model.states(x)
+        losses = task_loss(spec, model.read(states), y)
+        if not bool((alphas > 0).any()):
+            return losses
+        params = [p for p in model.parameters() if p.requires_grad]
+        a = alphas.to(losses.device)
+        return add_omega(losses, params, states, model.weight_hh, a, nl)[0]
+
+    return loss_fn
+
+
+def run_id(config: TaskRunConfig, method: str, seed: int) -> str:
+    return f"{config.key}-{method}-s{seed}"
+
+
+def task_job(experiment: str, profile: str, config: TaskRunConfig) -> Job:
+    return Job(
+        CHAPTER,
+        experiment,
+        profile,
+        config.key,
+        config,
+        {run_id(config, m, s): s for m, s in config.members()},
+    )
+
+
+def train_task_job(
+    job: Job,
+    *,
+    progress: bool | None = None,
+    time_budget_s: float | None = None,
+    device: torch.device | None = None,
+) -> list[RunRecord] | None:
+    """Train one job's members together; one record per member, or ``None`` if paused."""
+    device = device or default_device()
+    with pascanu2013_table.one_thread(device):
+        return _train_task_job(job, progress, time_budget_s, device)
+
+
+def _train_task_job(job: Job, progress, time_budget_s, device) -> list[RunRecord] | None:
+    config: TaskRunConfig = job.config
+    commit = git_commit()
+    members = config.members()
+    model = build_model(config, members).to(device)
+    data = TaskData(config, members, device)
+    result = fit(
+        model,
+        data.epoch,
+        task_loss_fn(config),
+        data.evaluate,
+        config.train_config(),
+        seeds=[s for _, s in members],
+        checkpoint=job.checkpoint_path(),
+        time_budget_s=time_budget_s,
+        progress=progress,
+        desc=job.key,
+        stop_below=config.stop_error,
+    )
+    if not result.finished:
+        return None
+    started = time.perf_counter()
+    test_error = data.test(model).tolist()
+    lengths = {n: data.test(model, n).tolist() for n in config.test_lengths}
+    test_time = time.perf_counter() - started
+    device_name = describe(device)
+    records = []
+    for i, (method, seed) in enumerate(members):
+        solved = result.status[i] == "ok" and result.messages[i].startswith("reached")
+        metrics = {
+            "test_error": test_error[i],
+            "test_success": float(result.status[i] == "ok" and test_error[i] < SUCCESS_ERROR),
+            "valid_error": result.best_metric[i],
+            "solved_update": result.best_epoch[i] * config.eval_every if solved else None,
+            "updates": result.updates,
+            **{f"L{n}_error": errs[i] for n, errs in lengths.items()},
+        }
+        curves = {
+            "updates": result.curves["updates"],
+            "wall_time_s": result.curves["wall_time_s"],
+            "train_loss": [v[i] for v in result.curves["train_loss"]],
+            "valid_error": [v[i] for v in result.curves["valid_error"]],
+            "grad_norm_max": [v[i] for v in result.curves["grad_norm_max"]],
+            "grad_norm_mean": [v[i] for v in result.curves["grad_norm_mean"]],
+        }
+        if config.trace_norms:
+            curves["grad_norm"] = [v[i] for v in result.grad_norms[: config.trace_norms]]
+        records.append(
+            job.record(
+                run_id(config, method, seed),
+                metrics=metrics,
+                curves=curves,
+                status=result.status[i],
+                message=result.messages[i],
+                device=device_name,
+                wall_time_s=result.wall_time_s,
+                commit=commit,
+                extra={
+                    "method": method,
+                    "init": config.init,
+                    "members_trained_together": len(members),
+                    "test_time_s": test_time,
+                },
+            )
+        )
+    job.checkpoint_path().unlink(missing_ok=True)
+    return records
+
+
+# --- profiles ------------------------------------------------------------------------------------
+
+#: Figure 7 per profile. ``full`` is the paper's protocol; ``cpu`` the same sweep at lengths a CPU
+#: reaches in minutes, with an update cap; ``smoke`` checks the pipeline.
+SUCCESS_PROFILES: dict[str, dict] = {
+    "smoke": dict(
+        lengths=(10,),
+        inits=("smart_tanh",),
+        seeds=(0,),
+        max_updates=30,
+        eval_every=10,
+        n_valid=50,
+        n_test=200,
+        trace_norms=30,
+    ),
+    "cpu": dict(
+        lengths=(10, 20, 30, 40),
+        inits=INITS,
+        seeds=(0, 1, 2, 3, 4),
+        max_updates=5000,
+        eval_every=250,
+        n_valid=500,
+        n_test=10_000,
+        trace_norms=2000,
+    ),
+    "full": dict(
+        lengths=(50, 100, 150, 200),
+        inits=INITS,
+        seeds=(0, 1, 2, 3, 4),
+        max_updates=5_000_000,
+        eval_every=1000,
+        n_valid=1000,
+        n_test=10_000,
+        trace_norms=0,
+    ),
+}
+#: Figure 7's settings (Sec. 4.1): SGD at learning rate 0.01, minibatches of 20, clipping at 1,
+#: regulariser weight 4.
+FIGURE7 = dict(lr=0.01, clip=1.0, alpha=4.0, batch_size=20)
+
+
+def success_configs(
+    profile: str, lengths: Sequence[int] | None = None, inits: Sequence[str] | None = None
+) -> list[TaskRunConfig]:
+    """The jobs of Figure 7 in ``profile``: one per (length, initialisation)."""
+    check_profile(profile)
+    spec = dict(SUCCESS_PROFILES[profile])
+    all_lengths, all_inits = spec.pop("lengths"), spec.pop("inits")
+    _check(inits or (), INITS, "initialisation")
+    out = []
+    for init in inits or all_inits:
+        for length in lengths or all_lengths:
+            out.append(
+                TaskRunConfig(
+                    task="temporal_order",
+                    length=length,
+                    init=init,
+                    methods=METHODS,
+                    **FIGURE7,
+                    **spec,
+                )
+            )
+    return out
+
+
+#: Sec. 4.1 and Appendix: per task, the settings of the runs on random lengths 50-200. The
+#: appendix gives temporal order (lr 0.001, alpha 2, clip 6) and addition (lr 0.01, alpha 0.5,
+#: clip 6); the others use the defaults of the authors' code (lr 0.01, alpha 2, clip 1).
+TASK_SETTINGS: dict[str, dict] = {
+    "temporal_order": dict(lr=0.001, alpha=2.0, clip=6.0),
+    "addition": dict(lr=0.01, alpha=0.5, clip=6.0),
+    "multiplication": dict(lr=0.01, alpha=2.0, clip=1.0),
+    "temporal_order_3bit": dict(lr=0.01, alpha=2.0, clip=1.0),
+    "memorisation": dict(lr=0.01, alpha=2.0, clip=1.0),
+    "permutation": dict(lr=0.01, alpha=2.0, clip=1.0),
+}
+
+GENERALISATION_PROFILES: dict[str, dict] = {
+    "smoke": dict(
+        tasks=("temporal_order",),
+        length=10,
+        max_length=20,
+        seeds=(0,),
+        settings="figure7",
+        max_updates=20,
+        eval_every=10,
+        n_valid=50,
+        n_test=100,
+        test_lengths=(40,),
+    ),
+    # a CPU budget: shorter training lengths (10-40), Figure 7's settings for every task
+    "cpu": dict(
+        tasks=("temporal_order", "addition"),
+        length=10,
+        max_length=40,
+        seeds=(0,),
+        settings="figure7",
+        max_updates=10_000,
+        eval_every=250,
+        n_valid=500,
+        n_test=2000,
+        test_lengths=(50, 100, 200, 500, 1000),
+    ),
+    "full": dict(
+        tasks=(
+            "temporal_order",
+            "addition",
+            "multiplication",
+            "temporal_order_3bit",
+            "memorisation",
+            "permutation",
+        ),
+        length=50,
+        max_length=200,
+        seeds=(0, 1, 2, 3, 4),
+        settings="appendix",
+        max_updates=5_000_000,
+        eval_every=1000,
+        n_valid=1000,
+        n_test=10_000,
+        test_lengths=(50, 100, 200, 500, 1000, 2000, 5000),
+    ),
+}
+
+
+def generalisation_configs(profile: str, tasks: Sequence[str] | None = None) -> list[TaskRunConfig]:
+    """One job per task: SGD-CR with the smart-tanh initialisation, trained on random lengths."""
+    check_profile(profile)
+    spec = dict(GENERALISATION_PROFILES[profile])
+    all_tasks, settings = spec.pop("tasks"), spec.pop("settings")
+    _check(tasks or (), list(TASKS), "task")
+    out = []
+    for task in tasks or all_tasks:
+        hyper = TASK_SETTINGS[task] if settings == "appendix" else FIGURE7
+        out.append(
+            TaskRunConfig(
+                task=task,
+                init="smart_tanh",
+                methods=("sgd-cr",),
+                **{k: v for k, v in hyper.items() if k != "batch_size"},
+                **spec,
+            )
+        )
+    return out
+
+
+def jobs(profile: str, experiment: str = SUCCESS) -> list[Job]:
+    """The jobs of ``experiment`` (``success`` or ``generalisation``) in ``profile``."""
+    if experiment == SUCCESS:
+        return [task_job(SUCCESS, profile, c) for c in success_configs(profile)]
+    if experiment == GENERALISATION:
+        return [task_job(GENERALISATION, profile, c) for c in generalisation_configs(profile)]
+    if experiment == TABLE1:
+        return pascanu2013_table.jobs(profile)
+    raise ValueError(
+        f"unknown experiment {experiment!r}: choose {SUCCESS}, {GENERALISATION} or {TABLE1}"
+    )
+
+
+def train_job(job: Job, **kwargs) -> list[RunRecord] | None:
+    """Train one job of any of the chapter's experiments."""
+    if job.experiment == TABLE1:
+        return pascanu2013_table.train_job(job, **kwargs)
+    return train_task_job(job, **kwargs)
+
+
+def _run(
+    experiment: str,
+    profile: str = "cpu",
+    *,
+    rerun: bool | None = None,
+    only: Sequence[str] | None = None,
+    progress: bool | None = None,
+    time_budget_s: float | None = None,
+) -> list[RunRecord]:
+    selected = [j for j in jobs(profile, experiment) if not only or j.key in only]
+    if only and not selected:
+        keys = ", ".join(j.key for j in jobs(profile, experiment))
+        raise ValueError(f"no job matches {list(only)}: the jobs are {keys}")
+    return execute(
+        selected, partial(train_job, progress=progress, time_budget_s=time_budget_s), rerun=rerun
+    )
+
+
+run_success = partial(_run, SUCCESS)
+run_generalisation = partial(_run, GENERALISATION)
+
+
+def run(
+    profile: str = "cpu",
+    *,
+    rerun: bool | None = None,
+    only: Sequence[str] | None = None,
+    progress: bool | None = None,
+    time_budget_s: float | None = None,
+) -> list[RunRecord]:
+    """Load or train every job of the chapter (all three experiments) in ``profile``."""
+    kwargs = dict(rerun=rerun, progress=progress, time_budget_s=time_budget_s)
+    everything = {e: [j.key for j in jobs(profile, e)] for e in (SUCCESS, GENERALISATION, TABLE1)}
+    known = {k for keys in everything.values() for k in keys}
+    if only and not set(only) & known:
+        raise ValueError(f"no job matches {list(only)}: the jobs are {', '.join(sorted(known))}")
+    out = []
+    for experiment, keys in everything.items():
+        picked = [k for k in keys if k in only] if only else None
+        if only and not picked:
+            continue
+        out += _run(experiment, profile, only=picked, **kwargs)
+    return out
+
+
+def _recorded(experiment: str, profile: str | None = None) -> list[RunRecord]:
+    records = load_records(CHAPTER, experiment, profile)
+    out = []
+    for p in sorted({r.profile for r in records}):
+        hashes = {rid: job.run_hash(rid) for job in jobs(p, experiment) for rid in job.runs}
+        out += mark_stale([r for r in records if r.profile == p], hashes)
+    return out
+
+
+recorded_success = partial(_recorded, SUCCESS)
+recorded_generalisation = partial(_recorded, GENERALISATION)
+
+
+def recorded(profile: str | None = None) -> list[RunRecord]:
+    """Every recorded run of the chapter (one profile or all), each marked stale or not."""
+    return [r for e in (SUCCESS, GENERALISATION, TABLE1) for r in _recorded(e, profile)]
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def _method(r: RunRecord) -> str:
+    return r.extra.get("method", "")
+
+
+def success_table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """Figure 7 as rows: success rate over seeds per (length, initialisation, method)."""
+    groups: dict[tuple[str, int, str, str], list[RunRecord]] = {}
+    for r in records:
+        if r.experiment != SUCCESS:
+            continue
+        key = (r.profile, r.config["length"], r.config["init"], _method(r))
+        groups.setdefault(key, []).append(r)
+    profiles = sorted({k[0] for k in groups}) or ["-"]
+    keys = set(groups) | {(p, n, i, m) for p in profiles for n, i, m in PAPER_SUCCESS}
+    rows = []
+    order = {m: k for k, m in enumerate(METHODS)}
+    inits = {m: k for k, m in enumerate(INITS)}
+    for profile, length, init, method in sorted(
+        keys, key=lambda k: (k[0], inits.get(k[2], 9), k[1], order.get(k[3], 9))
+    ):
+        group = groups.get((profile, length, init, method), [])
+        wins = [r.metrics["test_success"] for r in group]
+        rows.append(
+            TableRow(
+                chapter=CHAPTER,
+                experiment=SUCCESS,
+                dataset=f"temporal order, length {length}",
+                model=f"{METHOD_TITLES.get(method, method)}, {INIT_TITLES.get(init, init)}",
+                metric="success rate",
+                split="test",
+                paper=PAPER_SUCCESS.get((length, init, method)),
+                ours_mean=float(np.mean(wins)) if wins else None,
+                ours_std=None,
+                n=len(wins),
+                profile=profile,
+                device=", ".join(sorted({r.device for r in group})),
+                commit=", ".join(sorted({r.commit for r in group})),
+                stale=any(r.stale for r in group),
+                failed=sum(r.status != "ok" for r in group),
+                wall_time_s=max((r.wall_time_s for r in group), default=None),
+            )
+        )
+    return Table(rows, title)
+
+
+def generalisation_table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """Test error of each task's model at the training lengths and at each longer length."""
+    rows = []
+    for r in sorted(
+        (r for r in records if r.experiment == GENERALISATION),
+        key=lambda r: (r.profile, r.config["task"], r.seed),
+    ):
+        c = r.config
+        horizon = PAPER_GENERALISATION.get(c["task"])
+        title = TASKS[c["task"]].title
+        splits = [("train lengths", r.metrics["test_error"], None)] + [
+            (f"length {n}", r.metrics.get(f"L{n}_error"), n) for n in c["test_lengths"]
+        ]
+        for split, value, n in splits:
+            paper = 0.0 if horizon and n and n <= horizon else None
+            rows.append(
+                TableRow(
+                    chapter=CHAPTER,
+                    experiment=GENERALISATION,
+                    dataset=f"{title} (trained on {c['length']}-{c['max_length']})",
+                    model=f"SGD-CR, smart tanh, seed {r.seed}",
+                    metric="error rate",
+                    split=split,
+                    paper=paper,
+                    ours_mean=value,
+                    ours_std=None,
+                    n=1,
+                    profile=r.profile,
+                    device=r.device,
+                    commit=r.commit,
+                    stale=r.stale,
+                    failed=int(r.status != "ok"),
+                    wall_time_s=r.wall_time_s,
+                )
+            )
+    return Table(rows, title, digits=3)
+
+
+def table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """Every row of the chapter: Table 1, then the success rates, then generalisation."""
+    parts = [
+        pascanu2013_table.table([r for r in records if r.experiment == TABLE1]),
+        success_table([r for r in records if r.experiment == SUCCESS]),
+        generalisation_table(records),
+    ]
+    return Table([row for t in parts for row in t.rows], title)
+
+
+EXPERIMENTS = [
+    Experiment(
+        CHAPTER,
+        TABLE1,
+        "Table 1: SGD, SGD-C, SGD-CR on polyphonic music (NLL/frame) and PTB characters (bpc)",
+        pascanu2013_table.run,
+        pascanu2013_table.recorded,
+        pascanu2013_table.table,
+    ),
+    Experiment(
+        CHAPTER,
+        SUCCESS,
+        "Figure 7: success rate on temporal order against length, SGD / SGD-C / SGD-CR",
+        run_success,
+        recorded_success,
+        success_table,
+    ),
+    Experiment(
+        CHAPTER,
+        GENERALISATION,
+        "Sec. 4.1: SGD-CR models trained on random lengths, tested on longer sequences",
+        run_generalisation,
+        recorded_generalisation,
+        generalisation_table,
+    ),
+]
+
+
+# --- what the chapter shows ----------------------------------------------------------------------
+
+
+def config_table(profile: str, experiment: str = SUCCESS) -> str:
+    """Settings of every job of ``experiment`` in ``profile`` (Markdown): shared ones listed,
+    the rest tabulated."""
+    if experiment == TABLE1:
+        rows = [config_dict(c) for c in pascanu2013_table.configs(profile)]
+    elif experiment == SUCCESS:
+        rows = [config_dict(c) for c in success_configs(profile)]
+    else:
+        rows = [config_dict(c) for c in generalisation_configs(profile)]
+    varying = [k for k in rows[0] if len({str(r[k]) for r in rows}) > 1]
+    shared = [f"- `{k}` = `{v}`" for k, v in rows[0].items() if k not in varying]
+    if not varying:
+        return "\n".join(shared)
+    head = "| " + " | ".join(varying) + " |\n|" + "---|" * len(varying)
+    body = ["| " + " | ".join(str(r[k]) for k in varying) + " |" for r in rows]
+    return "\n".join([*shared, "", head, *body])
+
+
+def success_rates(records: Sequence[RunRecord]) -> dict[tuple[str, str, int], tuple[float, int]]:
+    """(init, method, length) -> (success rate, runs) from Figure 7 records."""
+    groups: dict[tuple[str, str, int], list[float]] = {}
+    for r in records:
+        if r.experiment == SUCCESS:
+            key = (r.config["init"], _method(r), r.config["length"])
+            groups.setdefault(key, []).append(r.metrics["test_success"])
+    return {k: (float(np.mean(v)), len(v)) for k, v in groups.items()}
+
+
+def plot_success(records: Sequence[RunRecord]):
+    """Figure 7 redrawn: success rate against length, one panel per initialisation."""
+    import matplotlib.pyplot as plt
+
+    from rnnbook.results import plots
+
+    plots.use_style()
+    rates = success_rates(records)
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), sharex=True, sharey=True)
+    for ax, init in zip(axes, INITS):
+        for k, method in enumerate(METHODS):
+            pts = sorted((n, v[0]) for (i, m, n), v in rates.items() if i == init and m == method)
+            if pts:
+                x, y = zip(*pts)
+                offset = (k - 1) * 0.012  # keep overlapping lines apart
+                ax.plot(
+                    x,
+                    [v + offset for v in y],
+                    "o-",
+                    label=METHOD_TITLES[method],
+                    color=plots.color(method),
+                )
+        ax.set_title(f"{INIT_TITLES[init]} initialisation")
+        ax.set_xlabel("sequence length")
+        ax.set_ylim(-0.05, 1.05)
+    axes[0].set_ylabel("rate of success")
+    handles = {lab: h for ax in axes for h, lab in zip(*ax.get_legend_handles_labels())}
+    if handles:
+        axes[0].legend(handles.values(), handles.keys())
+    fig.tight_layout()
+    return fig
+
+
+def plot_grad_norms(records: Sequence[RunRecord], init: str = "basic_tanh", length=None):
+    """The gradient norm of every update (before clipping) of the seed-0 runs of one job: SGD
+    next to SGD-C and SGD-CR, whose steps are clipped at the threshold (dashed)."""
+    import matplotlib.pyplot as plt
+
+    from rnnbook.results import plots
+
+    plots.use_style()
+    runs = [
+        r
+        for r in records
+        if r.experiment == SUCCESS and r.config["init"] == init and "grad_norm" in r.curves
+    ]
+    if length is None and runs:
+        length = max(r.config["length"] for r in runs)
+    runs = [r for r in runs if r.config["length"] == length and r.seed == min(r.seed for r in runs)]
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), sharey=True)
+    for ax, method in zip(axes, METHODS):
+        for r in runs:
+            if _method(r) != method:
+                continue
+            norms = np.asarray(r.curves["grad_norm"], dtype=float)
+            ax.plot(np.arange(1, len(norms) + 1), norms, lw=0.6, color=plots.color(method))
+            if method != "sgd":
+                ax.axhline(r.config["clip"], ls="--", color="k", lw=1, label="clipping threshold")
+                ax.legend(loc="upper right")
+        ax.set_yscale("log")
+        ax.set_xlabel("update")
+        ax.set_title(f"{METHOD_TITLES[method]}: {INIT_TITLES[init]}, length {length}")
+    axes[0].set_ylabel("gradient norm before clipping")
+    fig.tight_layout()
+    return fig
+
+
+def plot_generalisation(records: Sequence[RunRecord]):
+    """Test error against the test length of every generalisation model; the shaded band is
+    the range of lengths it was trained on."""
+    import matplotlib.pyplot as plt
+
+    from rnnbook.results import plots
+
+    plots.use_style()
+    runs = [r for r in records if r.experiment == GENERALISATION]
+    fig, ax = plt.subplots(figsize=(5.6, 3.4))
+    for r in runs:
+        c = r.config
+        xs = list(c["test_lengths"])
+        ys = [100 * r.metrics[f"L{n}_error"] for n in xs]
+        ax.plot(xs, ys, "o-", label=f"{TASKS[c['task']].title}, seed {r.seed}")
+    if runs:
+        c = runs[0].config
+        ax.axvspan(c["length"], c["max_length"], color="0.85", label="training lengths")
+    ax.axhline(100 * SUCCESS_ERROR, ls="--", color="k", lw=1, label="1% (success)")
+    ax.set_xscale("log")
+    ax.set_xlabel("test sequence length")
+    ax.set_ylabel("test error (%)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+# --- the steep wall: a one-unit RNN (Sec. 3.2, Figure 6) ----------------------------------------
+
+
+def one_unit_error(
+    w: Tensor, b: Tensor, steps: int, x0: float = 0.5, target: float = 0.7
+) -> Tensor:
+    """``E = (x_T - target)^2`` for the one-unit network ``x_t = w sigmoid(x_{t-1}) + b``,
+    ``x_0 = x0``, elementwise over tensors of weights and biases (the model of the paper's
+    Figure 6; the start, target and length are our choice)."""
+    x = torch.full_like(w, x0)
+    for _ in range(steps):
+        x = w * torch.sigmoid(x) + b
+    return (x - target) ** 2
+
+
+def one_unit_slice(
+    w: float = 8.0, b_range=(-6.0, -2.0), points: int = 40_001, steps=(10, 20, 50)
+) -> dict[int, dict[str, np.ndarray]]:
+    """The error and ``|dE/db|`` along a line of fixed ``w`` through the wall, per length."""
+    out = {}
+    for t in steps:
+        b = torch.linspace(*b_range, points, dtype=torch.float64, requires_grad=True)
+        e = one_unit_error(torch.full_like(b, w), b, t)
+        (g,) = torch.autograd.grad(e.sum(), b)
+        out[t] = {"b": b.detach().numpy(), "error": e.detach().numpy(), "grad": g.abs().numpy()}
+    return out
+
+
+def plot_error_surface(length: int = 20, w_range=(4.0, 12.0), b_range=(-8.0, 0.0)):
+    """Left: E over (w, b) for one length: a narrow valley flanked by a wall, where x_T jumps
+    from one attractor of the map to the other (the red line is the cut of the other panels).
+    Right: E and ``|dE/db|`` along w = 8 for several lengths: the wall's slope grows exponentially
+    with the length. An SGD step taken on the wall moves the parameters by the learning rate
+    times that slope; a clipped step by at most the learning rate times the threshold."""
+    import matplotlib.pyplot as plt
+
+    from rnnbook.results import plots
+
+    plots.use_style()
+    w, b = torch.meshgrid(
+        torch.linspace(*w_range, 300, dtype=torch.float64),
+        torch.linspace(*b_range, 300, dtype=torch.float64),
+        indexing="ij",
+    )
+    e = one_unit_error(w, b, length).numpy()
+    fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.8))
+    axes[0].remove()
+    surface = fig.add_subplot(1, 3, 1, projection="3d")
+    surface.plot_surface(
+        w.numpy(), b.numpy(), e.clip(max=40), cmap="viridis", linewidth=0, rstride=2, cstride=2
+    )
+    surface.plot([8.0, 8.0], list(b_range), [0.0, 0.0], color="r", lw=1)
+    surface.set_xlabel("recurrent weight w")
+    surface.set_ylabel("bias b")
+    surface.set_zlabel("error (cut at 40)")
+    surface.set_title(f"error surface, T = {length}")
+    cut = one_unit_slice()
+    for k, (t, d) in enumerate(cut.items()):
+        style = dict(label=f"T = {t}", lw=1.6 - 0.4 * k)
+        axes[1].plot(d["b"], d["error"], **style)
+        axes[2].plot(d["b"], d["grad"], **style)
+    axes[2].axhline(1.0, color="k", ls="--", lw=1, label="a clipping threshold (1)")
+    for ax, label in ((axes[1], "error"), (axes[2], "|dE/db|")):
+        ax.set_yscale("log")
+        ax.set_xlabel("bias b (w = 8)")
+        ax.set_ylabel(label)
+        ax.legend()
+    axes[1].set_title("a cut through the wall")
+    axes[2].set_title("the gradient on that cut")
+    fig.tight_layout()
+    return fig
+
+
+# --- findings, computed from the records ---------------------------------------------------------
+
+
+def _longest(rates: dict, init: str, method: str, at_least: float) -> int | None:
+    ok = [n for (i, m, n), (rate, _) in rates.items() if i == init and m == method]
+    good = [n for n in ok if rates[(init, method, n)][0] >= at_least]
+    return max(good) if good else None
+
+
+def success_findings(records: Sequence[RunRecord]) -> str:
+    """Figure 7's claims checked on ``records`` (Markdown bullets)."""
+    rates = success_rates(records)
+    if not rates:
+        return "No Figure 7 records yet."
+    lines = []
+    lengths = sorted({n for _, _, n in rates})
+    for init in INITS:
+        parts = []
+        for method in METHODS:
+            row = [rates.get((init, method, n)) for n in lengths]
+            if all(v is None for v in row):
+                continue
+            shown = ", ".join(f"{n}: {v[0]:.0%}" for n, v in zip(lengths, row) if v is not None)
+            parts.append(f"{METHOD_TITLES[method]} ({shown})")
+        if parts:
+            lines.append(f"- **{INIT_TITLES[init]}** — success rate by length: " + "; ".join(parts))
+    paired = {}
+    for r in records:
+        if r.experiment == SUCCESS:
+            key = (r.config["init"], r.config["length"], r.seed)
+            paired.setdefault(key, {})[_method(r)] = r.metrics["test_success"] > 0
+    c_fail = [v for v in paired.values() if "sgd-c" in v and "sgd-cr" in v and not v["sgd-c"]]
+    rescued = sum(v["sgd-cr"] for v in c_fail)
+    lines.append(
+        f"- Paired by seed (same initial weights, same minibatches): of the {len(c_fail)} runs "
+        f"where SGD-C failed, SGD-CR succeeded in {rescued}."
+    )
+    wins = {m: sum(rates[k][0] * rates[k][1] for k in rates if k[1] == m) for m in METHODS}
+    runs = {m: sum(rates[k][1] for k in rates if k[1] == m) for m in METHODS}
+    lines.append(
+        "- Successful runs over the whole sweep: "
+        + ", ".join(f"{METHOD_TITLES[m]} {wins[m]:.0f} of {runs[m]}" for m in METHODS if runs[m])
+        + "."
+    )
+    solved = {}
+    for r in records:
+        if r.experiment == SUCCESS and r.metrics.get("solved_update") is not None:
+            solved.setdefault(_method(r), []).append(r.metrics["solved_update"])
+    if solved:
+        lines.append(
+            "- Median updates to reach no validation mistake, among the runs that did: "
+            + ", ".join(
+                f"{METHOD_TITLES[m]} {int(np.median(solved[m]))} ({len(solved[m])} runs)"
+                for m in METHODS
+                if m in solved
+            )
+            + "."
+        )
+    longest = max(lengths)
+    cr = [rates[(i, "sgd-cr", longest)][0] for i in INITS if (i, "sgd-cr", longest) in rates]
+    others = [
+        rates[(i, m, longest)][0]
+        for i in ("sigmoid", "basic_tanh")
+        for m in ("sgd", "sgd-c")
+        if (i, m, longest) in rates
+    ]
+    if cr and others:
+        verdict = (
+            "reproduces"
+            if min(cr) > max(others) or (max(cr) == 1.0 and max(others) == 0.0)
+            else "does not reproduce"
+        )
+        lines.append(
+            f"- At the longest length run here ({longest}), SGD-CR's success rate per "
+            f"initialisation is {', '.join(f'{v:.0%}' for v in cr)}, while SGD and SGD-C with the "
+            f"sigmoid and basic-tanh initialisations reach at most {max(others):.0%}: this "
+            f"{verdict} the paper's ordering (its lengths are 50-200)."
+        )
+    return "\n".join(lines)
+
+
+def generalisation_findings(records: Sequence[RunRecord]) -> str:
+    """For each generalisation model: solved or not, and the longest test length below 1%."""
+    lines = []
+    for r in records:
+        if r.experiment != GENERALISATION:
+            continue
+        c = r.config
+        good = [n for n in c["test_lengths"] if r.metrics[f"L{n}_error"] < SUCCESS_ERROR]
+        longest = max(good) if good else None
+        reach = (
+            f"errors below 1% up to length {longest}"
+            if longest
+            else "no tested length below 1% error"
+        )
+        horizon = PAPER_GENERALISATION.get(c["task"])
+        paper = f" (paper: up to {horizon})" if horizon else ""
+        lines.append(
+            f"- **{TASKS[c['task']].title}**, seed {r.seed}, trained on lengths "
+            f"{c['length']}-{c['max_length']} for {r.metrics['updates']} updates: test error "
+            f"{r.metrics['test_error']:.2%} at the training lengths; {reach}{paper}."
+        )
+    return "\n".join(lines) if lines else "No generalisation records yet."

@@ -1,0 +1,295 @@
+"""The chapter's training machinery, metrics, search loop and smoke jobs, end to end."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from rnnbook.cells.graph import gru_graph, lstm_graph
+from rnnbook.data.token_streams import StreamChunk, stream_chunks
+from rnnbook.experiments import arch_search, get_experiments
+from rnnbook.experiments import jozefowicz2015 as jz
+from rnnbook.experiments import jozefowicz2015_lm as jzlm
+from rnnbook.models.jozefowicz2015 import StackedNetwork
+from rnnbook.results import RunRecord
+
+
+@pytest.fixture
+def results_root(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNBOOK_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("RNNBOOK_WORKERS", "1")
+    monkeypatch.setenv("RNNBOOK_DEVICE", "cpu")
+    monkeypatch.delenv("RERUN", raising=False)
+    return tmp_path / "results"
+
+
+# --- the paper's numbers --------------------------------------------------------------------------
+
+
+def test_paper_tables_are_read_row_by_row():
+    t = jz.PAPER_TABLE1
+    assert (t["arithmetic", "mut1", "test"], t["xml", "gru", "test"], t["ptb", "mut3", "test"]) == (
+        0.921,
+        0.4604,
+        0.0916,
+    )
+    assert t["arithmetic", "lstm-f", "test"] == 0.2934 and len(t) == 30
+    assert jz.PAPER_TABLE3["ptb", "lstm-b", "test"] == 79.8 and len(jz.PAPER_TABLE3) == 7
+    # the paper's own score of MUT1: its worst task relative to the GRU is PTB
+    assert jz.PAPER_SCORES["mut1"] == pytest.approx(0.0897 / 0.0907)
+    assert jz.PAPER_SCORES["gru"] == 1.0
+
+
+def test_hyperparameters_lie_in_the_papers_ranges_and_are_fixed():
+    hps = jz.sample_hyperparameters(200, seed=1)
+    assert hps == jz.sample_hyperparameters(200, seed=1) != jz.sample_hyperparameters(200, seed=2)
+    s, lr, clip = np.asarray(hps).T
+    assert s.min() >= 0.3 and s.max() <= 2.8 and lr.min() >= 0.1 and lr.max() <= 5.0
+    assert clip.min() >= 1.0 and clip.max() <= 20.0
+    assert 0.3 < np.mean(np.log(lr) < np.log(np.sqrt(0.5))) < 0.7  # log-uniform: median sqrt(0.5)
+
+
+def test_every_cell_of_a_task_gets_the_same_settings():
+    configs = jz.table1_configs("cpu", tasks=["xml"])
+    assert len({c.hyperparameters for c in configs}) == 1 and len(configs) == 10
+    with pytest.raises(ValueError, match="'chess'"):
+        jz.table1_configs("cpu", tasks=["chess"])
+    with pytest.raises(ValueError, match="'lstm-z'"):
+        jz.table1_configs("cpu", archs=["lstm-z"])
+
+
+# --- model, loss and metric -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("arch", ["lstm-b", "mut1", "gru"])
+def test_member_of_a_stacked_search_equals_a_single_network(arch):
+    """Member k (seed, init scale) of a stacked model equals a one-member model built with them."""
+    x = torch.randint(0, 11, (6, 3))
+    stack = jz.build_model(arch, 11, 8, layers=2, seeds=(5, 6, 7), scales=(0.5, 1.5, 2.5))
+    single = jz.build_model(arch, 11, 8, layers=2, seeds=(6,), scales=(1.5,))
+    torch.testing.assert_close(stack(x)[1], single(x)[0])
+
+
+def test_scale_multiplies_weights_not_biases():
+    base = jz.build_model("lstm-b", 7, 8, seeds=(0, 1))
+    scaled = jz.build_model("lstm-b", 7, 8, seeds=(0, 1), scales=(2.0, 0.5))
+    cell, cell2 = base.cells[0], scaled.cells[0]
+    torch.testing.assert_close(cell2.weight_hh[0], 2 * cell.weight_hh[0])
+    torch.testing.assert_close(scaled.embedding[1], 0.5 * base.embedding[1])
+    torch.testing.assert_close(cell2.bias, cell.bias)  # forget bias 1 stays 1
+    assert cell2.bias.max() == 1.0
+
+
+def test_stream_loss_carries_the_state_across_chunks():
+    """Two consecutive chunks see the same states as one long pass; ``first`` resets them."""
+    torch.manual_seed(0)
+    model = jz.build_model("gru", 5, 6, seeds=(0, 1))
+    tokens = np.random.default_rng(0).integers(0, 5, size=2 * 41)
+    long = stream_chunks(tokens, batch_size=2, unroll=40)
+    short = stream_chunks(tokens, batch_size=2, unroll=20)
+    loss = jzlm.StreamLoss()
+    total = sum(loss(model, c) for c in short)
+    torch.testing.assert_close(total, jzlm.StreamLoss()(model, long[0]), rtol=1e-5, atol=1e-5)
+    again = loss(model, short[0])  # first=True: starts from zeros again
+    torch.testing.assert_close(again, jzlm.StreamLoss()(model, short[0]))
+
+
+class FixedLogits(torch.nn.Module):
+    """A 'model' that predicts the symbol given by a table, for a hand-computed accuracy."""
+
+    def __init__(self, guesses: torch.Tensor, vocab: int) -> None:
+        super().__init__()
+        self.guesses, self.vocab = guesses, vocab
+
+    def run(self, x, states=None):
+        logits = torch.full((*self.guesses.shape, *x.shape, self.vocab), 0.0)
+        logits.scatter_(-1, self.guesses.view(-1, 1, 1, 1).expand(*logits.shape[:-1], 1), 10.0)
+        return logits, states
+
+
+def test_accuracy_counts_only_scored_targets():
+    targets = torch.tensor([[1], [2], [1], [0]])
+    chunk = StreamChunk(
+        torch.zeros(4, 1, dtype=torch.long),
+        targets,
+        torch.tensor([[True], [False], [True], [True]]),
+        True,
+    )
+    out = jzlm.evaluate_stream(FixedLogits(torch.tensor([1, 0]), 3), [chunk])
+    # member 0 always says 1: right at steps 0 and 2 of the 3 scored; member 1 says 0: step 3
+    torch.testing.assert_close(out["accuracy"], torch.tensor([2 / 3, 1 / 3]))
+    torch.testing.assert_close(out["error"], 1 - out["accuracy"])
+    p_right = math.exp(10) / (math.exp(10) + 2)
+    nll0 = -(2 * math.log(p_right) + 2 * math.log((1 - p_right) / 2)) / 4  # over all 4 targets
+    assert out["nll"][0].item() == pytest.approx(nll0, rel=1e-5)
+
+
+def test_stacked_network_errors_name_the_problem():
+    with pytest.raises(ValueError, match="exactly one of"):
+        StackedNetwork(lambda *a: None, hidden_size=4, output_size=3)
+    with pytest.raises(ValueError, match="unknown architecture 'lstm-q'"):
+        jz.build_model("lstm-q", 5, 4)
+    with pytest.raises(ValueError, match="integer ids"):
+        jz.build_model("gru", 5, 4)(torch.zeros(3, 2))
+
+
+# --- the search loop ------------------------------------------------------------------------------
+
+
+def toy_evaluate(graph, stage, seed):
+    """A stand-in for training: accuracy grows with the number of nodes (deterministic, fast)."""
+    n = len(graph.nodes)
+    if stage == "filter":
+        return {"memorization": 1.0 if n % 3 else 0.1}
+    return {"a": n / 40, "b": 0.5 + (seed % 7) / 100}
+
+
+def test_search_scores_filters_dedups_and_resumes(tmp_path):
+    settings = arch_search.SearchSettings(generations=3, children=5, keep=4, seed=1)
+    refs = {"gru": gru_graph(), "lstm": lstm_graph()}
+    state = tmp_path / "state.json"
+    first, done = arch_search.run_search(refs, toy_evaluate, settings, state_path=state)
+    assert done and len(first) == 2 + 3 * 5
+    hashes = [c.hash for c in first]
+    assert len(set(hashes)) == len(hashes)  # every candidate is new
+    gru = first[0]
+    assert gru.name == "gru" and gru.score == 1.0
+    for c in first[2:]:
+        if c.status == "evaluated":
+            expected = min(c.accuracy[t] / gru.accuracy[t] for t in gru.accuracy)
+            assert c.score == pytest.approx(expected) and c.memorization >= 0.75 * gru.memorization
+        else:
+            assert c.status == "failed filter" and c.memorization < 0.75 * gru.memorization
+            assert c.score is None and not c.accuracy
+    # resuming from the saved state changes nothing; a longer search continues it
+    again, _ = arch_search.run_search(refs, toy_evaluate, settings, state_path=state)
+    assert [c.hash for c in again] == hashes
+    longer = arch_search.SearchSettings(generations=4, children=5, keep=4, seed=1)
+    more, _ = arch_search.run_search(refs, toy_evaluate, longer, state_path=state)
+    assert [c.hash for c in more[: len(hashes)]] == hashes and len(more) == len(hashes) + 5
+    board = arch_search.leaderboard(more, top=3)
+    assert [c.score for c in board] == sorted((c.score for c in board), reverse=True)
+
+
+def test_a_rerun_reference_is_scored_but_never_a_parent():
+    refs = {"gru": gru_graph(), "lstm": lstm_graph(), "gru-rerun": gru_graph()}
+    settings = arch_search.SearchSettings(generations=2, children=4, keep=1, seed=3)
+
+    def evaluate(graph, stage, seed):  # the rerun scores best of all
+        if stage == "filter":
+            return {"memorization": 1.0}
+        return {"a": 0.9 if seed == 3 * 10_007 + 2 else 0.5}
+
+    cands, _ = arch_search.run_search(refs, evaluate, settings)
+    assert cands[2].name == "gru-rerun" and cands[2].score == pytest.approx(1.8)
+    assert {c.parent for c in cands[3:]} == {"gru"}  # keep=1: the best non-rerun candidate
+
+
+def test_search_needs_the_gru():
+    with pytest.raises(ValueError, match="GRU"):
+        arch_search.run_search(
+            {"lstm": lstm_graph()}, toy_evaluate, arch_search.SearchSettings(1, 1)
+        )
+
+
+def test_a_graph_is_evaluated_by_training_it():
+    config = jz.search_config("smoke")
+    memo = jz.evaluate_graph(config, gru_graph(), "filter", seed=0)
+    tasks = jz.evaluate_graph(config, gru_graph(), "tasks", seed=0)
+    assert set(memo) == {"memorization"} and set(tasks) == {"arithmetic", "xml"}
+    assert all(0.0 <= v <= 1.0 for v in [*memo.values(), *tasks.values()])
+
+
+# --- smoke jobs end to end ------------------------------------------------------------------------
+
+
+def test_table1_smoke_jobs_train_record_and_reload(results_root):
+    only = ["arithmetic-lstm", "xml-mut2", "ptb-lstm-f"]
+    records = jz.run_table1("smoke", only=only, progress=False)
+    assert [r.run_id for r in records] == only
+    for r in records:
+        assert r.status == "ok" and 0.0 <= r.metrics["test_accuracy"] <= 1.0
+        members = r.extra["members"]
+        assert len(members) == 2 and r.metrics["best_member"] in (0, 1)
+        best = min(members, key=lambda m: m["valid_error"])
+        assert r.metrics["valid_accuracy"] == pytest.approx(best["valid_accuracy"])
+    assert jz.run_table1("smoke", only=only) == records  # loaded, not retrained
+    rows = jz.table1(records).to_dicts()
+    ours = [d for d in rows if d["ours_mean"] is not None]
+    assert {(d["dataset"], d["model"]) for d in ours} == {
+        ("arithmetic", "lstm"),
+        ("xml", "mut2"),
+        ("ptb", "lstm-f"),
+    }
+    assert len(rows) == 30 and all(d["metric"] == "accuracy" for d in rows)
+
+
+def test_cli_prints_the_table1_rows(results_root):
+    jz.run_table1("smoke", only=["xml-gru"], progress=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "rnnbook", "results", "jozefowicz2015", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rows = json.loads(out)
+    table1 = [r for r in rows if r["experiment"] == "table1"]
+    assert len(table1) == 30 and {"paper", "ours_mean", "diff"} <= set(table1[0])
+    assert any(r["model"] == "gru" and r["ours_mean"] is not None for r in table1)
+
+
+def test_other_smoke_experiments_run(results_root, shared_data, monkeypatch):
+    monkeypatch.setenv("RNNBOOK_DATA", str(shared_data))
+    music = jz.run_music("smoke", only=["nottingham-mut1"], progress=False)
+    assert music[0].metrics["test_nll"] < 88 * math.log(2)
+    ptb = jz.run_ptb_dropout("smoke", only=["ptb-gru"], progress=False)
+    assert 1 < ptb[0].metrics["test_perplexity"] < 10_000
+    (search,) = jz.run_search("smoke", progress=False)
+    cands = jz.search_candidates(search)
+    assert [c.name for c in cands[:3]] == ["gru", "lstm", "gru-rerun"] and len(cands) == 3 + 2
+    assert search.metrics["gru_rerun_score"] > 0
+    table = jz.search_table([search]).to_dicts()
+    assert table[0]["metric"] == "score" and any(d["model"] == "gru" for d in table)
+    assert [e.name for e in get_experiments("jozefowicz2015")] == [
+        "table1",
+        "music",
+        "ptb_dropout",
+        "search",
+    ]
+
+
+def test_findings_are_computed_from_the_numbers():
+    def rec(task, arch, acc):
+        return RunRecord(
+            chapter=jz.CHAPTER,
+            experiment="table1",
+            profile="cpu",
+            run_id=f"{task}-{arch}",
+            config={"task": task, "arch": arch},
+            config_hash="x",
+            seed=0,
+            metrics={"test_accuracy": acc},
+        )
+
+    values = {
+        "lstm": 0.8,
+        "lstm-f": 0.3,
+        "lstm-i": 0.7,
+        "lstm-o": 0.79,
+        "lstm-b": 0.85,
+        "gru": 0.86,
+    }
+    records = [rec("xml", a, v) for a, v in values.items()]
+    text = jz.ablation_findings(records)
+    assert "the forget gate matters most (paper: forget)" in text
+    assert "the output gate least (paper: output)" in text
+    assert "GRU - LSTM = +0.060, GRU - LSTM-b = +0.010: the forget-gate bias closes" in text
+    ranks = jz.ranking_findings(records)
+    assert "Spearman" in ranks and "XML" in ranks
+    assert jz.rank_correlation({"a": 1, "b": 2, "c": 3}, {"a": 10, "b": 20, "c": 30}) == 1.0

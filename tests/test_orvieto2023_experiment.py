@@ -1,0 +1,202 @@
+"""The LRU chapter's experiment module: classification helpers on hand-computed cases, the configs
+of every profile (Table 9 in ``full``), and the smoke jobs end to end, through the command line."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from rnnbook import cli
+from rnnbook.experiments import get_experiments
+from rnnbook.experiments import orvieto2023 as lru
+from rnnbook.profiles import UnknownProfileError
+from rnnbook.results import RunRecord
+
+
+def test_cross_entropy_and_accuracy_on_a_hand_computed_case():
+    logits = torch.tensor([[[2.0, 0.0], [0.0, 0.0]], [[0.0, 3.0], [1.0, 0.0]]])  # (E=2, B=2, C=2)
+    labels = torch.tensor([0, 1])
+
+    class Fixed(torch.nn.Module):
+        def forward(self, x, mask=None):
+            return logits
+
+    batch = lru.ClassBatch(torch.zeros(1, 2, 1), labels)
+    expected = torch.tensor(
+        [
+            (math.log(1 + math.exp(-2)) + math.log(2)) / 2,
+            (math.log(1 + math.exp(3)) + math.log(1 + math.exp(1))) / 2,
+        ]
+    )
+    torch.testing.assert_close(lru.cross_entropy_loss(Fixed(), batch), expected)
+    # argmax of a tie is the first class: member 0 gets sample 2 wrong
+    torch.testing.assert_close(lru.accuracy(logits, labels), torch.tensor([0.5, 0.0]))
+    out = lru.evaluate_classifier(Fixed(), [batch])
+    torch.testing.assert_close(out["accuracy"], torch.tensor([0.5, 0.0], dtype=torch.float64))
+    torch.testing.assert_close(out["error"], 1 - out["accuracy"])
+    torch.testing.assert_close(out["nll"], expected.double())
+
+
+def test_token_batches_are_padded_and_masked():
+    seqs = [np.array([3, 4, 5]), np.array([6])]
+    batch = lru.make_batch(seqs, np.array([1, 2]), [0, 1])
+    assert batch.inputs.tolist() == [[3, 6], [4, 0], [5, 0]]
+    assert batch.mask.tolist() == [[True, True], [True, False], [True, False]]
+    images = np.arange(12, dtype=np.float32).reshape(2, 6, 1)
+    batch = lru.make_batch(images, np.array([0, 1]), [1])
+    assert batch.inputs.shape == (6, 1, 1) and batch.mask is None
+    assert batch.inputs[:, 0, 0].tolist() == list(range(6, 12))
+
+
+def test_paper_numbers_are_read_as_published():
+    assert lru.PAPER_TABLE3["LRU"]["ListOps"] == 60.2 and lru.PAPER_TABLE3["S5"]["PathX"] == 96.0
+    assert [lru.PAPER_LADDER[r]["sCIFAR"] for r in lru.LADDER_RUNGS] == [
+        69.9,
+        72.2,
+        86.5,
+        85.4,
+        87.2,
+        88.1,
+        89.0,
+    ]
+    assert lru.PAPER_LADDER["exp"]["Pathfinder"] == 65.4
+    assert lru.PAPER_SPEED[("PathX", 16384)] == {"tanh": 0.14, "lru": 2.4}
+
+
+def test_full_profile_uses_table_9():
+    (listops,) = lru.task_configs("full", ["listops"])
+    assert (listops.width, listops.state, listops.updates, listops.batch_size) == (
+        128,
+        256,
+        80_000,
+        32,
+    )
+    assert (listops.lr_factor, listops.weight_decay, listops.dropout) == (0.5, 0.05, 0.0)
+    assert (listops.r_min, listops.r_max, listops.depth) == (0.0, 0.99, 6)
+    (path,) = lru.task_configs("full", ["pathfinder"])
+    assert path.bidirectional and (path.r_min, path.r_max, path.width) == (0.9, 0.999, 192)
+    (smnist,) = lru.task_configs("full", ["smnist"])
+    assert smnist.updates == 180 * 8000 // 50 and smnist.dropout == 0.1
+    assert smnist.data.pool == 1 and smnist.data.n_train is None
+
+
+def test_cpu_ladder_covers_two_tasks_and_every_rung():
+    configs = lru.ladder_configs("cpu")
+    assert {c.task for c in configs} == {"psmnist", "listops"}
+    assert [c.rung for c in configs if c.task == "listops"] == list(lru.LADDER_RUNGS)
+    same = {(c.task, c.width, c.state, c.updates, c.lr) for c in configs}
+    assert len(same) == 2  # only the recurrence changes along a ladder
+
+
+def test_bad_names_are_refused_with_the_choices():
+    with pytest.raises(UnknownProfileError):
+        lru.task_configs("gpu")
+    with pytest.raises(ValueError, match="'cifar'.*smnist"):
+        lru.task_configs("cpu", ["cifar"])
+    with pytest.raises(ValueError, match="'sfmnist' is not in the smoke profile"):
+        lru.task_configs("smoke", ["sfmnist"])
+    with pytest.raises(ValueError, match="'gru'"):
+        lru.ladder_configs("cpu", rungs=["gru"])
+    with pytest.raises(ValueError, match="'accuracy'"):
+        lru.jobs("cpu", "accuracy")
+    with pytest.raises(ValueError, match="no job matches"):
+        lru.run("smoke", only=["listops-gru"])
+
+
+@pytest.fixture
+def smoke_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNBOOK_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("RNNBOOK_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("RNNBOOK_WORKERS", "1")
+    monkeypatch.setenv("RNNBOOK_DEVICE", "cpu")
+    monkeypatch.delenv("RERUN", raising=False)
+    return tmp_path / "results"
+
+
+def test_smoke_jobs_train_record_reload_and_reach_the_command_line(smoke_env, capsys):
+    records = lru.run("smoke", only=["listops-lru", "listops-tanh", "speed"], progress=False)
+    tasks = [r for r in records if r.experiment == "tasks"]
+    ladder = [r for r in records if r.experiment == "ladder"]
+    speed = [r for r in records if r.experiment == "speed"]
+    assert [r.run_id for r in tasks] == ["listops-lru-s0"]
+    assert sorted(r.run_id for r in ladder) == ["listops-lru-s0", "listops-tanh-s0"]
+    (r,) = tasks
+    assert r.status == "ok" and 0 <= r.metrics["test_accuracy"] <= 100
+    assert math.isfinite(r.metrics["test_nll"]) and r.device.startswith("CPU")
+    assert len(r.extra["eigenvalues_final"]) == 2  # one list per block
+    assert all(abs(complex(*z)) < 1 for z in r.extra["eigenvalues_final"][0])
+    assert not list(smoke_env.rglob("_checkpoints/*.pt"))
+    assert {x.run_id for x in speed} == {f"{m}-L{n}" for m in lru.SPEED_MODELS for n in (16, 64)}
+    assert all(x.metrics["train_steps_per_s"] > 0 for x in speed)
+    tanh = next(x for x in speed if x.run_id == "tanh-L16")
+    assert tanh.metrics["train_speedup_vs_tanh"] == pytest.approx(1.0)
+    # loaded, not retrained
+    again = lru.run("smoke", only=["listops-lru"], experiment="tasks")
+    assert [x.metrics for x in again] == [r.metrics]
+    # the command line prints the task, ladder and speed rows
+    assert cli.main(["results", "orvieto2023", "--profile", "smoke", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {row["experiment"] for row in rows} == {"tasks", "ladder", "speed"}
+    listops = [row for row in rows if row["experiment"] == "ladder" and row["model"] == "tanh"]
+    assert listops[0]["paper"] == 43.9 and listops[0]["n"] == 1
+    assert [e.id for e in get_experiments("orvieto2023")] == [
+        "orvieto2023.tasks",
+        "orvieto2023.ladder",
+        "orvieto2023.speed",
+    ]
+
+
+def test_smoke_training_is_deterministic(smoke_env):
+    one = lru.run("smoke", experiment="ladder", only=["listops-exp"], rerun=True)
+    two = lru.run("smoke", experiment="ladder", only=["listops-exp"], rerun=True)
+    assert [r.metrics for r in one] == [r.metrics for r in two]
+    (path,) = lru.task_configs("smoke", ["pathfinder"])
+    assert path.bidirectional  # Pathfinder: bidirectional, as in the paper
+
+
+def test_the_ladder_reuses_the_lru_job_of_the_tasks_when_equal(smoke_env, monkeypatch):
+    monkeypatch.setitem(lru.PROFILES["smoke"], "ladder_model", {})
+    records = lru.run("smoke", only=["listops-lru"])
+    tasks, ladder = (next(r for r in records if r.experiment == e) for e in ("tasks", "ladder"))
+    assert ladder.metrics == tasks.metrics and ladder.extra["shared_with"] == "tasks"
+    assert ladder.config_hash == tasks.config_hash
+    assert (smoke_env / "orvieto2023" / "ladder" / "smoke" / "listops-lru-s0.json").exists()
+
+
+def record(experiment, task, rung, acc, seed=0):
+    return RunRecord(
+        chapter="orvieto2023",
+        experiment=experiment,
+        profile="cpu",
+        run_id=f"{task}-{rung}-s{seed}",
+        config={"data": {"task": task}, "rung": rung},
+        config_hash="x",
+        seed=seed,
+        metrics={"test_accuracy": acc},
+    )
+
+
+def test_ladder_findings_compare_directions():
+    records = [
+        record("ladder", "listops", rung, acc, seed)
+        for rung, accs in {
+            "tanh": (30.0, 31.0, 29.0),
+            "dense": (40.0, 41.0, 39.0),  # up, as in the paper (+6.5)
+            "real_im": (35.0, 36.0, 34.0),  # down: paper +8.4
+            "exp": (35.5, 34.5, 35.0),  # flat: paper +1.7
+        }.items()
+        for seed, acc in enumerate(accs)
+    ]
+    steps = {(s["before"], s["after"]): s for s in lru.ladder_steps(records)}
+    assert steps[("tanh", "dense")]["verdict"] == "same direction"
+    assert steps[("tanh", "dense")]["paper"] == pytest.approx(6.5)
+    assert steps[("dense", "real_im")]["verdict"] == "opposite direction"
+    assert steps[("real_im", "exp")]["verdict"] == "no clear change (paper: change)"
+    text = lru.ladder_findings(records)
+    assert "1 of 3 steps agree" in text
+    tasks = lru.task_findings([record("tasks", "listops", "lru", 40.0)])
+    assert "40.0%" in tasks and "60.2% on ListOps" in tasks

