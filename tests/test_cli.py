@@ -58,7 +58,7 @@ def test_results_json_prints_the_table_rows(tmp_path, monkeypatch, capsys):
         metrics={"test_nll": 8.4},
     )
     save_record(stale, tmp_path)
-    assert main(["results", "chung2014", "--json"]) == 0
+    assert main(["results", "chung2014.table2", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert set(ROW_FIELDS) <= set(rows[0])
     ours = [r for r in rows if (r["dataset"], r["model"], r["split"]) == ("jsb", "gru", "test")]

@@ -23,7 +23,8 @@ def results_root(tmp_path, monkeypatch):
 def test_unknown_experiment_names_the_bad_value_and_the_choices():
     with pytest.raises(UnknownExperimentError, match="'chung2015'.*chung2014"):
         get_experiments("chung2015")
-    assert [e.id for e in get_experiments("chung2014")] == ["chung2014.table2"]
+    assert [e.id for e in get_experiments("chung2014")] == ["chung2014.table2", "chung2014.budget"]
+    assert [e.id for e in get_experiments("chung2014.budget")] == ["chung2014.budget"]
 
 
 def test_unknown_profile_data_set_and_model_are_refused():

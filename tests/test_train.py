@@ -577,8 +577,16 @@ def test_cosine_schedule_hand_values():
 
 def test_unknown_schedule_is_named():
     """A misspelt schedule is a ValueError that quotes it."""
-    with pytest.raises(ValueError, match="linear"):
+    with pytest.raises(ValueError, match="'linear'"):
         lr_schedule("linear", 0, 10)
+    with pytest.raises(ValueError, match="linear:fast"):
+        lr_schedule("linear:fast", 0, 10)
+
+
+def test_linear_schedule_hand_values():
+    """linear:0.01 goes from 1 to 0.01 in a straight line and stays there."""
+    values = [lr_schedule("linear:0.01", u, 4) for u in (0, 1, 2, 4, 9)]
+    assert values == pytest.approx([1.0, 0.7525, 0.505, 0.01, 0.01])
 
 
 def test_schedule_needs_max_updates(task):

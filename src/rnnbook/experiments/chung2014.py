@@ -12,6 +12,7 @@ Every configuration a table cell comes from is in :data:`PROFILES` and :func:`co
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -93,7 +94,9 @@ class Table2Config:
     data_seed: int = 0
     version: int = VERSION
 
-    def train_config(self, lrs: Sequence[float], max_epochs: int) -> TrainConfig:
+    def train_config(
+        self, lrs: Sequence[float], max_epochs: int, updates_per_epoch: int
+    ) -> TrainConfig:
         return TrainConfig(
             optimizer="rmsprop",
             lr=tuple(lrs),
@@ -232,12 +235,13 @@ def _fit(
     desc,
 ):
     model = build_model(model_config, len(seeds), seeds).to(device)
+    updates_per_epoch = math.ceil(len(splits["train"]) / model_config.batch_size)
     result = fit(
         model,
         partial(_epoch_batches, seqs=splits["train"], config=model_config, device=device),
         bernoulli_loss,
         lambda m: evaluate_bernoulli_nll(m, eval_batches["valid"]),
-        model_config.train_config(lrs, max_epochs),
+        model_config.train_config(lrs, max_epochs, updates_per_epoch),
         seeds=seeds,
         checkpoint=checkpoint,
         time_budget_s=time_budget_s,
@@ -334,6 +338,7 @@ def train_job(
         return None
     final = {k: evaluate_bernoulli_nll(model, b) for k, b in eval_batches.items()}
     device_name = describe(device)
+    run_of_seed = {seed: rid for rid, seed in job.runs.items()}
     records = []
     for i, seed in enumerate(config.seeds):
         metrics = {
@@ -350,13 +355,14 @@ def train_job(
         )
         curves = {
             "epoch": result.curves["epoch"],
+            "updates": result.curves["updates"],
             "wall_time_s": result.curves["wall_time_s"],
             "train_loss": [v[i] for v in result.curves["train_loss"]],
             "valid_nll": [v[i] for v in result.curves["valid_nll"]],
         }
         records.append(
             job.record(
-                run_id(config.dataset, config.model, seed),
+                run_of_seed[seed],
                 metrics=metrics,
                 curves=curves,
                 status=result.status[i],
@@ -428,6 +434,150 @@ def table(records: Sequence[RunRecord], title: str = "") -> Table:
     return Table(rows, title)
 
 
+# --- where the gap comes from: the training budget ----------------------------------------------
+
+BUDGET = "budget"
+
+
+@dataclass(frozen=True)
+class BudgetConfig(Table2Config):
+    """A Table 2 job with the knobs that set how far training gets: batch size, learning rate,
+    momentum, a learning-rate schedule, weight noise. ``variant`` names the setting."""
+
+    variant: str = "reference"
+    momentum: float = 0.0
+    schedule: str = "constant"
+
+    def train_config(
+        self, lrs: Sequence[float], max_epochs: int, updates_per_epoch: int
+    ) -> TrainConfig:
+        base = super().train_config(lrs, max_epochs, updates_per_epoch)
+        scheduled = self.schedule != "constant"
+        return replace(
+            base,
+            momentum=self.momentum,
+            schedule=self.schedule,
+            max_updates=max_epochs * updates_per_epoch if scheduled else None,
+        )
+
+
+#: The variants, on Nottingham with the GRU: what each changes from the `cpu` Table 2 run.
+BUDGET_VARIANTS: dict[str, dict] = {
+    "reference": dict(),
+    "no weight noise": dict(weight_noise=0.0),
+    "batch 8": dict(batch_size=8),
+    "code release": dict(batch_size=1, lrs=(1e-3,), momentum=0.9, schedule="linear:0.01"),
+}
+#: Per profile: epochs per variant (the batch-1 variant makes 32 times more updates per epoch).
+BUDGET_EPOCHS: dict[str, dict[str, int]] = {
+    "smoke": {"reference": 2, "no weight noise": 2, "batch 8": 2, "code release": 1},
+    "cpu": {"reference": 60, "no weight noise": 60, "batch 8": 30, "code release": 8},
+    "full": {"reference": 250, "no weight noise": 250, "batch 8": 120, "code release": 40},
+}
+
+
+def budget_configs(profile: str) -> list[BudgetConfig]:
+    """The budget variants in ``profile``: Nottingham, GRU, no early stopping."""
+    base = configs(profile, ["nottingham"], ["gru"])[0]
+    fields = {k: v for k, v in config_dict(base).items() if k != "version"}
+    fields.update(seeds=tuple(fields["seeds"]), lrs=tuple(fields["lrs"]), patience=None)
+    if profile == "smoke":
+        fields.update(seeds=(0,))
+    out = []
+    for name, changes in BUDGET_VARIANTS.items():
+        merged = {**fields, **changes, "max_epochs": BUDGET_EPOCHS[profile][name]}
+        if profile == "smoke" and name == "code release":
+            merged.update(batch_size=4)
+        out.append(BudgetConfig(variant=name, **merged))
+    return out
+
+
+def budget_jobs(profile: str) -> list[Job]:
+    out = []
+    for c in budget_configs(profile):
+        key = c.variant.replace(" ", "-")
+        runs = {f"nottingham-gru-{key}-s{s}": s for s in c.seeds}
+        out.append(Job(CHAPTER, BUDGET, profile, key, c, runs))
+    return out
+
+
+def run_budget(
+    profile: str = "cpu",
+    *,
+    rerun: bool | None = None,
+    only: Sequence[str] | None = None,
+    progress: bool | None = None,
+    time_budget_s: float | None = None,
+) -> list[RunRecord]:
+    """Load or train the budget variants of ``profile``; ``only`` keeps some (``batch-8``)."""
+    selected = [j for j in budget_jobs(profile) if not only or j.key in only]
+    if only and not selected:
+        keys = ", ".join(j.key for j in budget_jobs(profile))
+        raise ValueError(f"no job matches {list(only)}: the jobs are {keys}")
+    return execute(
+        selected, partial(train_job, progress=progress, time_budget_s=time_budget_s), rerun=rerun
+    )
+
+
+def recorded_budget(profile: str | None = None) -> list[RunRecord]:
+    records = load_records(CHAPTER, BUDGET, profile)
+    out = []
+    for p in sorted({r.profile for r in records}):
+        hashes = {rid: job.run_hash(rid) for job in budget_jobs(p) for rid in job.runs}
+        out += mark_stale([r for r in records if r.profile == p], hashes)
+    return out
+
+
+def budget_table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """The budget variants beside the paper's GRU on Nottingham (train and test NLL)."""
+    paper = {}
+    for v in BUDGET_VARIANTS:
+        for split in ("train", "test"):
+            paper[("nottingham", v, split)] = PAPER_TABLE2[("nottingham", "gru", split)]
+    rows = paper_vs_ours(
+        records,
+        paper,
+        metric="nll",
+        splits=("train", "test"),
+        model_of=lambda r: r.config["variant"],
+        chapter=CHAPTER,
+        experiment=BUDGET,
+    )
+    order = {v: k for k, v in enumerate(BUDGET_VARIANTS)}
+    rows.sort(key=lambda r: (r.profile, r.split == "test", order.get(r.model, 99)))
+    return Table(rows, title)
+
+
+def plot_budget(records: Sequence[RunRecord]):
+    """Validation NLL of each budget variant against updates and against epochs (mean, range)."""
+    import matplotlib.pyplot as plt
+
+    from rnnbook.results import plots
+
+    plots.use_style()
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8))
+    for k, variant in enumerate(BUDGET_VARIANTS):
+        runs = [r for r in _ok(records) if r.config["variant"] == variant]
+        if not runs:
+            continue
+        color = f"C{k}"
+        curves = [r.curves["valid_nll"] for r in runs]
+        plots.band(axes[0], runs[0].curves["updates"], curves, variant, color)
+        plots.band(axes[1], runs[0].curves["epoch"], curves, variant, color)
+    paper = PAPER_TABLE2[("nottingham", "gru", "test")]
+    for ax, label in zip(axes, ("updates", "epoch")):
+        ax.axhline(paper, color="k", linestyle=":", linewidth=1, label="paper, GRU test")
+        ax.set_xscale("log")
+        plots.plain_log_axis(ax)
+        ax.set_xlabel(label)
+        ax.set_ylabel("validation NLL per frame (nats)")
+    axes[0].set_title("Nottingham, GRU: against updates")
+    axes[1].set_title("against epochs")
+    axes[0].legend()
+    fig.tight_layout()
+    return fig
+
+
 EXPERIMENTS = [
     Experiment(
         CHAPTER,
@@ -436,7 +586,15 @@ EXPERIMENTS = [
         run,
         recorded,
         table,
-    )
+    ),
+    Experiment(
+        CHAPTER,
+        BUDGET,
+        "Where the Nottingham gap comes from: batch size, updates, weight noise, schedule (GRU)",
+        run_budget,
+        recorded_budget,
+        budget_table,
+    ),
 ]
 
 
@@ -527,6 +685,44 @@ def baseline_table(records: Sequence[RunRecord]) -> str:
             + " | ".join(f"{BL2012_RNN[k][ds]:.2f}" for k in BL2012_RNN)
             + " |"
         )
+    return "\n".join(lines)
+
+
+def prefer_full(records: Sequence[RunRecord], full: Sequence[RunRecord]) -> list[RunRecord]:
+    """The ``full`` records where a (data set, model) has them, ``records`` elsewhere."""
+    done = {(r.config["dataset"], r.config["model"]) for r in _ok(full) if not r.stale}
+    keep = [r for r in records if (r.config["dataset"], r.config["model"]) not in done]
+    return [r for r in full if not r.stale] + keep
+
+
+def averaging_table(records: Sequence[RunRecord]) -> str:
+    """Test NLL averaged over frames (the tables) and over pieces, per data set and model.
+
+    The two differ when long pieces are easier or harder than short ones; a paper that averaged
+    per piece would report the second number.
+    """
+    lines = [
+        "| data set | model | every frame weighs the same | every piece weighs the same |",
+        "|---|---|---|---|",
+    ]
+    frames, pieces = test_means(records), {}
+    for r in _ok(records):
+        key = (r.config["dataset"], r.config["model"])
+        pieces.setdefault(key, []).append(r.metrics["test_nll_seq_avg"])
+    for ds in DATASETS:
+        for m in MODELS:
+            if (ds, m) in frames:
+                per_piece = float(np.mean(pieces[(ds, m)]))
+                lines.append(
+                    f"| {DATASET_TITLES[ds]} | {m} | {frames[(ds, m)]:.2f} | {per_piece:.2f} |"
+                )
+    shifts = []
+    for ds in DATASETS:
+        d = [float(np.mean(pieces[(ds, m)])) - frames[(ds, m)] for m in MODELS if (ds, m) in frames]
+        if d:
+            shifts.append(f"{DATASET_TITLES[ds]} {min(d):+.2f} to {max(d):+.2f}")
+    if shifts:
+        lines += ["", "Per-piece minus per-frame average: " + "; ".join(shifts) + " nats."]
     return "\n".join(lines)
 
 

@@ -167,15 +167,24 @@ class WeightNoise:
 
 
 def lr_schedule(kind: str, update: int, total: int, warmup_fraction: float = 0.0) -> float:
-    """Multiplier of the learning rate at ``update`` of ``total``: ``constant`` or ``cosine``.
+    """Multiplier of the learning rate at ``update`` of ``total``.
 
-    ``cosine`` warms up linearly over the first ``warmup_fraction`` of training, then decays to 0
-    along half a cosine (Orvieto et al. 2023, Appendix D).
+    - ``constant``: 1;
+    - ``cosine``: a linear warm-up over the first ``warmup_fraction`` of training, then half a
+      cosine down to 0 (Orvieto et al. 2023, Appendix D);
+    - ``linear:<end>``: a straight line from 1 to ``end`` (``linear:0.01`` is the decay of the code
+      release of Chung et al. 2014).
     """
     if kind == "constant":
         return 1.0
+    if kind.startswith("linear:"):
+        try:
+            end = float(kind.split(":", 1)[1])
+        except ValueError:
+            raise ValueError(f"bad schedule {kind!r}: write linear:<final multiplier>") from None
+        return 1.0 + (end - 1.0) * min(1.0, update / max(1, total))
     if kind != "cosine":
-        raise ValueError(f"unknown schedule {kind!r}: use 'constant' or 'cosine'")
+        raise ValueError(f"unknown schedule {kind!r}: use 'constant', 'cosine' or 'linear:<end>'")
     warmup = int(warmup_fraction * total)
     if update < warmup:
         return (update + 1) / warmup
