@@ -34,6 +34,7 @@ from rnnbook.cells import MUTCell
 from rnnbook.data.arithmetic import arithmetic_example
 from rnnbook.data.xml_task import stack_predictor_accuracy, xml_document, xml_stream
 from rnnbook.experiments import jozefowicz2015 as jz
+from rnnbook.experiments import jozefowicz2015_report as report
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 
@@ -81,7 +82,7 @@ print(f"stack predictor accuracy: {stack_predictor_accuracy(xml_stream(50_000, s
 # unigram distribution, scores
 
 # %%
-baseline = jz.ptb_unigram_baseline()
+baseline = report.ptb_unigram_baseline()
 print(f"accuracy {baseline['accuracy']:.4f}, perplexity {baseline['perplexity']:.0f}")
 
 # %% [markdown]
@@ -96,7 +97,7 @@ print(f"accuracy {baseline['accuracy']:.4f}, perplexity {baseline['perplexity']:
 # settings.
 
 # %%
-display(Markdown(jz.table1_settings(profile)))
+display(Markdown(report.table1_settings(profile)))
 
 # %% [markdown]
 # ## Train (or load) and tabulate
@@ -112,7 +113,7 @@ jz.table1(records, title=f"Table 1, test next-step accuracy, profile {profile}")
 # Points on a rising line mean the ranking is reproduced, whatever the scale.
 
 # %%
-fig = jz.plot_table1(records)
+fig = report.plot_table1(records, profile)
 plots.save(fig, "jozefowicz2015", f"table1-{profile}")
 
 # %% [markdown]
@@ -122,13 +123,17 @@ plots.save(fig, "jozefowicz2015", f"table1-{profile}")
 # gate least, and that a forget-gate bias of 1 closes most of the gap to the GRU.
 
 # %%
-display(Markdown(jz.ablation_findings(records)))
+display(Markdown(report.ablation_findings(records)))
 
 # %% [markdown]
 # ## Rankings
+#
+# Next to each task, the accuracy of a predictor with no memory beyond the last characters: a
+# cell below it has not yet used its recurrence.
 
 # %%
-display(Markdown(jz.ranking_findings(records)))
+display(Markdown(report.baseline_findings(profile)))
+display(Markdown(report.ranking_findings(records)))
 
 # %% [markdown]
 # ## Runs at the paper's scale
@@ -140,6 +145,6 @@ display(Markdown(jz.ranking_findings(records)))
 full = jz.recorded_table1("full")
 if full:
     display(jz.table1(full, title="Table 1, test next-step accuracy, profile full"))
-    display(Markdown(jz.ablation_findings(full)))
+    display(Markdown(report.ablation_findings(full)))
 else:
     display(Markdown("No `full`-profile runs are recorded yet."))

@@ -26,6 +26,7 @@ rerun = None  # None: follow the RERUN environment variable
 from IPython.display import Markdown, display
 
 from rnnbook.experiments import jozefowicz2015 as jz
+from rnnbook.experiments import jozefowicz2015_report as report
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 
@@ -41,14 +42,14 @@ profile = check_profile(profile)
 # side by side:
 
 # %%
-display(Markdown(jz.config_table(profile, "music")))
+display(Markdown(report.config_table(profile, "music")))
 
 # %%
 music = jz.run_music(profile, rerun=rerun)
 jz.music_table(music, title=f"Music, test NLL per frame (nats), profile {profile}")
 
 # %%
-display(Markdown(jz.music_findings(music)))
+display(Markdown(report.music_findings(music)))
 
 # %% [markdown]
 # The paper's values here come from a summary of the paper for three cells only (LSTM, LSTM-b,
@@ -61,22 +62,22 @@ display(Markdown(jz.music_findings(music)))
 # the paper's Table 3), the `cpu` profile a much smaller one trained on a fraction of an epoch.
 
 # %%
-display(Markdown(jz.config_table(profile, "ptb_dropout")))
+display(Markdown(report.config_table(profile, "ptb_dropout")))
 
 # %%
 ptb = jz.run_ptb_dropout(profile, rerun=rerun)
 jz.ptb_dropout_table(ptb, title=f"PTB with dropout, test perplexity, profile {profile}")
 
 # %%
-fig = jz.plot_perplexity_curves(ptb)
+fig = report.plot_perplexity_curves(ptb)
 plots.save(fig, "jozefowicz2015", f"ptb-dropout-{profile}")
 
 # %% [markdown]
 # ## The ranking, checked on this run
 
 # %%
-display(Markdown(jz.dropout_findings(ptb)))
-baseline = jz.ptb_unigram_baseline()
+display(Markdown(report.dropout_findings(ptb)))
+baseline = report.ptb_unigram_baseline()
 display(
     Markdown(
         f"For scale: the unigram distribution of the training words has test perplexity "

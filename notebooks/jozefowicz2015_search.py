@@ -31,6 +31,7 @@ from IPython.display import Markdown, display
 from rnnbook.cells.graph import describe, gru_graph, mutate
 from rnnbook.experiments import arch_search
 from rnnbook.experiments import jozefowicz2015 as jz
+from rnnbook.experiments import jozefowicz2015_report as report
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 
@@ -77,7 +78,7 @@ display(Markdown(f"```python\n{inspect.getsource(arch_search.score)}```"))
 # the candidates of a generation train in parallel processes.
 
 # %%
-display(Markdown(jz.config_table(profile, "search")))
+display(Markdown(report.config_table(profile, "search")))
 
 # %% [markdown]
 # ## Run (or load) the search
@@ -109,22 +110,11 @@ if best is not None:
     print(describe(best.to_graph()))
 
 # %%
-fig = jz.plot_search(record)
+fig = report.plot_search(record)
 plots.save(fig, "jozefowicz2015", f"search-{profile}")
 
 # %% [markdown]
 # ## What the search found, in numbers
 
 # %%
-m = record.metrics
-display(
-    Markdown(
-        f"- {m['candidates']} candidates were drawn; {m['passed_filter']} passed the memorisation "
-        f"filter and were scored.\n"
-        f"- {m['beat_gru']} of them scored above the GRU (score > 1); the best scored "
-        f"{m['best_score']:.3f} ({m['best']}); the LSTM scored {m['lstm_score']:.3f}.\n"
-        f"- The GRU trained again with other seeds scores {m['gru_rerun_score']:.3f}: a score "
-        f"differs from 1 by about {abs(1 - m['gru_rerun_score']):.3f} by chance alone at this "
-        f"budget."
-    )
-)
+display(Markdown(report.search_findings(record)))

@@ -32,6 +32,7 @@ from IPython.display import Markdown, display
 from rnnbook.cells.lru import LRUCell, gamma_log_init, ring_uniform
 from rnnbook.data.listops import render
 from rnnbook.experiments import orvieto2023
+from rnnbook.experiments import orvieto2023_report as report
 from rnnbook.models import scan as scans
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
@@ -94,7 +95,7 @@ display(Markdown(f"Largest relative difference: {gap:.1e} (float32 rounding is a
 # after averaging 2 x 2 blocks in the `cpu` profile:
 
 # %%
-fig = orvieto2023.plot_image_sequence("psmnist", pool=4 if profile == "smoke" else 2)
+fig = report.plot_image_sequence("psmnist", pool=4 if profile == "smoke" else 2)
 plots.save(fig, "orvieto2023", f"psmnist-example-{profile}")
 
 # %% [markdown]
@@ -117,14 +118,14 @@ display(
 # 14 dashes per path; the `cpu` profile trains on easier 16 x 16 ones (6 dashes).
 
 # %%
-fig = orvieto2023.plot_pathfinder_examples(orvieto2023.PathfinderSpec())
+fig = report.plot_pathfinder_examples(orvieto2023.PathfinderSpec())
 plots.save(fig, "orvieto2023", "pathfinder-examples")
 
 # %% [markdown]
 # ## The configuration of this run
 
 # %%
-display(Markdown(orvieto2023.config_table(orvieto2023.task_configs(profile))))
+display(Markdown(report.config_table(orvieto2023.task_configs(profile))))
 
 # %% [markdown]
 # ## Train (or load) and tabulate
@@ -138,7 +139,7 @@ records = orvieto2023.run_tasks(profile, rerun=rerun)
 orvieto2023.tasks_table(records, title=f"Table 3, test accuracy (%), profile {profile}")
 
 # %%
-fig = orvieto2023.plot_curves(records)
+fig = report.plot_curves(records)
 plots.save(fig, "orvieto2023", f"curves-{profile}")
 
 # %% [markdown]
@@ -149,14 +150,15 @@ plots.save(fig, "orvieto2023", f"curves-{profile}")
 
 # %%
 task = "psmnist" if "psmnist" in orvieto2023.PROFILES[profile]["tasks"] else "listops"
-fig = orvieto2023.plot_eigenvalues(records, task)
+fig = report.plot_eigenvalues(records, task)
 plots.save(fig, "orvieto2023", f"eigenvalues-{task}-{profile}")
 
 # %% [markdown]
 # ## What this run shows
 
 # %%
-display(Markdown(orvieto2023.task_findings(records)))
+display(Markdown(report.task_findings(records)))
+display(Markdown(report.listops_findings(records)))
 
 # %% [markdown]
 # ## Runs at the paper's scale
@@ -169,6 +171,6 @@ display(Markdown(orvieto2023.task_findings(records)))
 full = orvieto2023.recorded("full", "tasks")
 if full:
     display(orvieto2023.tasks_table(full, title="Table 3, test accuracy (%), profile full"))
-    display(Markdown(orvieto2023.task_findings(full)))
+    display(Markdown(report.task_findings(full)))
 else:
     display(Markdown("No `full`-profile runs are recorded yet."))

@@ -28,6 +28,7 @@ from IPython.display import Markdown, display
 
 from rnnbook.cells.lru import LADDER, DenseCell
 from rnnbook.experiments import orvieto2023
+from rnnbook.experiments import orvieto2023_report as report
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 
@@ -63,7 +64,7 @@ display(Markdown("\n".join(f"- `{r}`: {LADDER[r].title}" for r in orvieto2023.LA
 # parameters of every rung ($A$ and $B$ for the dense ones).
 
 # %%
-display(Markdown(orvieto2023.config_table(orvieto2023.ladder_configs(profile))))
+display(Markdown(report.config_table(orvieto2023.ladder_configs(profile))))
 
 # %% [markdown]
 # ## Train (or load) and tabulate
@@ -73,7 +74,7 @@ records = orvieto2023.run_ladder(profile, rerun=rerun)
 orvieto2023.ladder_table(records, title=f"Tables 1-3, test accuracy (%), profile {profile}")
 
 # %%
-fig = orvieto2023.plot_ladder(records)
+fig = report.plot_ladder(records)
 plots.save(fig, "orvieto2023", f"ladder-{profile}")
 
 # %% [markdown]
@@ -83,7 +84,14 @@ plots.save(fig, "orvieto2023", f"ladder-{profile}")
 # ours, where a change of less than two standard errors (over seeds) counts as no clear change.
 
 # %%
-display(Markdown(orvieto2023.ladder_findings(records)))
+display(Markdown(report.ladder_findings(records)))
+
+# %% [markdown]
+# The linear dense rung, seed by seed: a linear recurrence multiplies its state by $A$ at every
+# step, so an eigenvalue of modulus above 1 at initialisation grows without bound.
+
+# %%
+display(Markdown(report.dense_findings(records, orvieto2023.ladder_configs(profile))))
 
 # %% [markdown]
 # ## Runs at the paper's scale
@@ -92,6 +100,6 @@ display(Markdown(orvieto2023.ladder_findings(records)))
 full = orvieto2023.recorded("full", "ladder")
 if full:
     display(orvieto2023.ladder_table(full, title="Tables 1-3, test accuracy (%), profile full"))
-    display(Markdown(orvieto2023.ladder_findings(full)))
+    display(Markdown(report.ladder_findings(full)))
 else:
     display(Markdown("No `full`-profile runs are recorded yet."))

@@ -30,6 +30,7 @@ from dataclasses import asdict
 from IPython.display import Markdown, display
 
 from rnnbook.experiments import orvieto2023
+from rnnbook.experiments import orvieto2023_report as report
 from rnnbook.models import scan as scans
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
@@ -52,7 +53,7 @@ records = orvieto2023.run_speed(profile, rerun=rerun)
 orvieto2023.speed_table(records, title=f"Table 4, training steps per second, profile {profile}")
 
 # %%
-fig = orvieto2023.plot_speed(records)
+fig = report.plot_speed(records)
 plots.save(fig, "orvieto2023", f"speed-{profile}")
 
 # %% [markdown]
@@ -63,7 +64,7 @@ plots.save(fig, "orvieto2023", f"speed-{profile}")
 # device's peak bandwidth.
 
 # %%
-display(Markdown(orvieto2023.speed_findings(records)))
+display(Markdown(report.speed_findings(records)))
 display(
     Markdown(
         "The model picks its scan with `scan(method='auto')`: "
@@ -82,6 +83,6 @@ display(
 full = orvieto2023.recorded("full", "speed")
 if full:
     display(orvieto2023.speed_table(full, title="Table 4, profile full"))
-    display(Markdown(orvieto2023.speed_findings(full)))
+    display(Markdown(report.speed_findings(full)))
 else:
     display(Markdown("No `full`-profile speed runs are recorded yet."))

@@ -30,6 +30,7 @@ from IPython.display import Markdown, display
 
 from rnnbook.data import ptb
 from rnnbook.experiments import pascanu2013, pascanu2013_table
+from rnnbook.experiments import pascanu2013_report as report
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 
@@ -64,7 +65,7 @@ display(
 # regulariser.
 
 # %%
-display(Markdown(pascanu2013.config_table(profile, pascanu2013.TABLE1)))
+display(Markdown(report.config_table(profile, pascanu2013.TABLE1)))
 
 # %% [markdown]
 # ## Train (or load) and tabulate

@@ -36,6 +36,7 @@ from IPython.display import Markdown, display
 from rnnbook.cells.init import sparse_spectral, spectral_radius
 from rnnbook.data.synthetic import generate
 from rnnbook.experiments import pascanu2013
+from rnnbook.experiments import pascanu2013_report as report
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 from rnnbook.train.optim import clip_member_grads
@@ -54,11 +55,11 @@ profile = check_profile(profile)
 # the parameters by the learning rate times that slope.
 
 # %%
-fig = pascanu2013.plot_error_surface()
+fig = report.plot_error_surface()
 plots.save(fig, "pascanu2013", "wall")
 
 # %%
-cut = pascanu2013.one_unit_slice()
+cut = report.one_unit_slice()
 display(
     Markdown(
         "| length T | largest abs(dE/db) on the cut | median abs(dE/db) |\n|---|---|---|\n"
@@ -136,7 +137,7 @@ display(
 # are wrong. The jobs of this profile:
 
 # %%
-display(Markdown(pascanu2013.config_table(profile, pascanu2013.SUCCESS)))
+display(Markdown(report.config_table(profile, pascanu2013.SUCCESS)))
 
 # %%
 success = pascanu2013.run_success(profile, rerun=rerun)
@@ -145,23 +146,24 @@ pascanu2013.success_table(
 )
 
 # %%
-fig = pascanu2013.plot_success(success)
+fig = report.plot_success(success)
 plots.save(fig, "pascanu2013", f"figure7-{profile}")
 
 # %% [markdown]
 # ### The paper's claims, checked on this run
 
 # %%
-display(Markdown(pascanu2013.success_findings(success)))
+display(Markdown(report.success_findings(success)))
 
 # %% [markdown]
 # ## Gradient norms with and without clipping
 #
-# The norm of every update's gradient (before clipping) over the first updates of one job, seed
-# 0. SGD takes the full step whatever the norm; SGD-C and SGD-CR take at most the threshold.
+# The norm of every update's gradient (before clipping) over the first updates of seed 0, at
+# the longest length of the sweep: one row per initialisation, one column per method. SGD takes
+# the full step whatever the norm; SGD-C and SGD-CR take at most the threshold (dashed).
 
 # %%
-fig = pascanu2013.plot_grad_norms(success, init="basic_tanh")
+fig = report.plot_grad_norms(success)
 plots.save(fig, "pascanu2013", f"grad-norms-{profile}")
 
 # %% [markdown]
@@ -171,18 +173,18 @@ plots.save(fig, "pascanu2013", f"grad-norms-{profile}")
 # fresh sequences of fixed, longer lengths.
 
 # %%
-display(Markdown(pascanu2013.config_table(profile, pascanu2013.GENERALISATION)))
+display(Markdown(report.config_table(profile, pascanu2013.GENERALISATION)))
 
 # %%
 general = pascanu2013.run_generalisation(profile, rerun=rerun)
 pascanu2013.generalisation_table(general, title=f"Test error by length, profile {profile}")
 
 # %%
-fig = pascanu2013.plot_generalisation(general)
+fig = report.plot_generalisation(general)
 plots.save(fig, "pascanu2013", f"generalisation-{profile}")
 
 # %%
-display(Markdown(pascanu2013.generalisation_findings(general)))
+display(Markdown(report.generalisation_findings(general)))
 
 # %% [markdown]
 # ## Runs at the paper's scale
@@ -195,6 +197,6 @@ display(Markdown(pascanu2013.generalisation_findings(general)))
 full = pascanu2013.recorded_success("full")
 if full:
     display(pascanu2013.success_table(full, title="Figure 7 as rows, profile full"))
-    display(Markdown(pascanu2013.success_findings(full)))
+    display(Markdown(report.success_findings(full)))
 else:
     display(Markdown("No `full`-profile runs of Figure 7 are recorded yet."))

@@ -16,6 +16,8 @@ from rnnbook.data.token_streams import StreamChunk, stream_chunks
 from rnnbook.experiments import arch_search, get_experiments
 from rnnbook.experiments import jozefowicz2015 as jz
 from rnnbook.experiments import jozefowicz2015_lm as jzlm
+from rnnbook.experiments import jozefowicz2015_report as report
+from rnnbook.experiments import jozefowicz2015_train as train_jobs
 from rnnbook.models.jozefowicz2015 import StackedNetwork
 from rnnbook.results import RunRecord
 
@@ -71,14 +73,14 @@ def test_every_cell_of_a_task_gets_the_same_settings():
 def test_member_of_a_stacked_search_equals_a_single_network(arch):
     """Member k (seed, init scale) of a stacked model equals a one-member model built with them."""
     x = torch.randint(0, 11, (6, 3))
-    stack = jz.build_model(arch, 11, 8, layers=2, seeds=(5, 6, 7), scales=(0.5, 1.5, 2.5))
-    single = jz.build_model(arch, 11, 8, layers=2, seeds=(6,), scales=(1.5,))
+    stack = jzlm.build_model(arch, 11, 8, layers=2, seeds=(5, 6, 7), scales=(0.5, 1.5, 2.5))
+    single = jzlm.build_model(arch, 11, 8, layers=2, seeds=(6,), scales=(1.5,))
     torch.testing.assert_close(stack(x)[1], single(x)[0])
 
 
 def test_scale_multiplies_weights_not_biases():
-    base = jz.build_model("lstm-b", 7, 8, seeds=(0, 1))
-    scaled = jz.build_model("lstm-b", 7, 8, seeds=(0, 1), scales=(2.0, 0.5))
+    base = jzlm.build_model("lstm-b", 7, 8, seeds=(0, 1))
+    scaled = jzlm.build_model("lstm-b", 7, 8, seeds=(0, 1), scales=(2.0, 0.5))
     cell, cell2 = base.cells[0], scaled.cells[0]
     torch.testing.assert_close(cell2.weight_hh[0], 2 * cell.weight_hh[0])
     torch.testing.assert_close(scaled.embedding[1], 0.5 * base.embedding[1])
@@ -89,7 +91,7 @@ def test_scale_multiplies_weights_not_biases():
 def test_stream_loss_carries_the_state_across_chunks():
     """Two consecutive chunks see the same states as one long pass; ``first`` resets them."""
     torch.manual_seed(0)
-    model = jz.build_model("gru", 5, 6, seeds=(0, 1))
+    model = jzlm.build_model("gru", 5, 6, seeds=(0, 1))
     tokens = np.random.default_rng(0).integers(0, 5, size=2 * 41)
     long = stream_chunks(tokens, batch_size=2, unroll=40)
     short = stream_chunks(tokens, batch_size=2, unroll=20)
@@ -134,9 +136,9 @@ def test_stacked_network_errors_name_the_problem():
     with pytest.raises(ValueError, match="exactly one of"):
         StackedNetwork(lambda *a: None, hidden_size=4, output_size=3)
     with pytest.raises(ValueError, match="unknown architecture 'lstm-q'"):
-        jz.build_model("lstm-q", 5, 4)
+        jzlm.build_model("lstm-q", 5, 4)
     with pytest.raises(ValueError, match="integer ids"):
-        jz.build_model("gru", 5, 4)(torch.zeros(3, 2))
+        jzlm.build_model("gru", 5, 4)(torch.zeros(3, 2))
 
 
 # --- the search loop ------------------------------------------------------------------------------
@@ -200,8 +202,8 @@ def test_search_needs_the_gru():
 
 def test_a_graph_is_evaluated_by_training_it():
     config = jz.search_config("smoke")
-    memo = jz.evaluate_graph(config, gru_graph(), "filter", seed=0)
-    tasks = jz.evaluate_graph(config, gru_graph(), "tasks", seed=0)
+    memo = train_jobs.evaluate_graph(config, gru_graph(), "filter", seed=0)
+    tasks = train_jobs.evaluate_graph(config, gru_graph(), "tasks", seed=0)
     assert set(memo) == {"memorization"} and set(tasks) == {"arithmetic", "xml"}
     assert all(0.0 <= v <= 1.0 for v in [*memo.values(), *tasks.values()])
 
@@ -286,10 +288,27 @@ def test_findings_are_computed_from_the_numbers():
         "gru": 0.86,
     }
     records = [rec("xml", a, v) for a, v in values.items()]
-    text = jz.ablation_findings(records)
+    text = report.ablation_findings(records)
     assert "the forget gate matters most (paper: forget)" in text
     assert "the output gate least (paper: output)" in text
-    assert "GRU - LSTM = +0.060, GRU - LSTM-b = +0.010: the forget-gate bias closes" in text
-    ranks = jz.ranking_findings(records)
+    # (0.85 - 0.80) / (0.86 - 0.80) = 83% of the LSTM-GRU gap closed by the bias
+    assert "GRU - LSTM = +0.060 and LSTM-b - LSTM = +0.050" in text
+    assert "the bias closes most of the gap (83% of it)" in text
+    ranks = report.ranking_findings(records)
     assert "Spearman" in ranks and "XML" in ranks
-    assert jz.rank_correlation({"a": 1, "b": 2, "c": 3}, {"a": 10, "b": 20, "c": 30}) == 1.0
+    assert report.rank_correlation({"a": 1, "b": 2, "c": 3}, {"a": 10, "b": 20, "c": 30}) == 1.0
+
+
+def test_labels_are_spread_apart_and_placing_them_ends():
+    """Labels of neighbouring points end ``gap`` apart. These smoke-run accuracies once looped
+    forever: a label moved to ``p + gap`` clashed again with ``p`` through rounding."""
+    xs = [0.295, 0.8922, 0.2934, 0.7514, 0.867, 0.9024, 0.8962, 0.921, 0.8972, 0.9072]
+    ys = [0.10563, 0.08099, 0.11972, 0.07746, 0.11268, 0.10211, 0.11620, 0.11268, 0.09155, 0.11620]
+    gap, reach = 0.0029577466845512393, 0.112968
+    heights = report._spread(xs, ys, gap=gap, reach=reach)
+    for i in range(len(xs)):
+        assert heights[i] >= ys[i]
+        for j in range(i):
+            if abs(xs[i] - xs[j]) < reach:
+                assert abs(heights[i] - heights[j]) >= gap * (1 - 1e-6)
+    assert report._spread([0.0, 5.0], [0.5, 0.5], gap=0.1, reach=1.0) == [0.5, 0.5]

@@ -13,6 +13,8 @@ import torch
 from rnnbook import cli
 from rnnbook.experiments import get_experiments
 from rnnbook.experiments import orvieto2023 as lru
+from rnnbook.experiments import orvieto2023_data as data
+from rnnbook.experiments import orvieto2023_report as report
 from rnnbook.profiles import UnknownProfileError
 from rnnbook.results import RunRecord
 
@@ -25,7 +27,7 @@ def test_cross_entropy_and_accuracy_on_a_hand_computed_case():
         def forward(self, x, mask=None):
             return logits
 
-    batch = lru.ClassBatch(torch.zeros(1, 2, 1), labels)
+    batch = data.ClassBatch(torch.zeros(1, 2, 1), labels)
     expected = torch.tensor(
         [
             (math.log(1 + math.exp(-2)) + math.log(2)) / 2,
@@ -34,7 +36,7 @@ def test_cross_entropy_and_accuracy_on_a_hand_computed_case():
     )
     torch.testing.assert_close(lru.cross_entropy_loss(Fixed(), batch), expected)
     # argmax of a tie is the first class: member 0 gets sample 2 wrong
-    torch.testing.assert_close(lru.accuracy(logits, labels), torch.tensor([0.5, 0.0]))
+    torch.testing.assert_close(data.accuracy(logits, labels), torch.tensor([0.5, 0.0]))
     out = lru.evaluate_classifier(Fixed(), [batch])
     torch.testing.assert_close(out["accuracy"], torch.tensor([0.5, 0.0], dtype=torch.float64))
     torch.testing.assert_close(out["error"], 1 - out["accuracy"])
@@ -43,11 +45,11 @@ def test_cross_entropy_and_accuracy_on_a_hand_computed_case():
 
 def test_token_batches_are_padded_and_masked():
     seqs = [np.array([3, 4, 5]), np.array([6])]
-    batch = lru.make_batch(seqs, np.array([1, 2]), [0, 1])
+    batch = data.make_batch(seqs, np.array([1, 2]), [0, 1])
     assert batch.inputs.tolist() == [[3, 6], [4, 0], [5, 0]]
     assert batch.mask.tolist() == [[True, True], [True, False], [True, False]]
     images = np.arange(12, dtype=np.float32).reshape(2, 6, 1)
-    batch = lru.make_batch(images, np.array([0, 1]), [1])
+    batch = data.make_batch(images, np.array([0, 1]), [1])
     assert batch.inputs.shape == (6, 1, 1) and batch.mask is None
     assert batch.inputs[:, 0, 0].tolist() == list(range(6, 12))
 
@@ -130,7 +132,7 @@ def test_smoke_jobs_train_record_reload_and_reach_the_command_line(smoke_env, ca
     assert len(r.extra["eigenvalues_final"]) == 2  # one list per block
     assert all(abs(complex(*z)) < 1 for z in r.extra["eigenvalues_final"][0])
     assert not list(smoke_env.rglob("_checkpoints/*.pt"))
-    assert {x.run_id for x in speed} == {f"{m}-L{n}" for m in lru.SPEED_MODELS for n in (16, 64)}
+    assert {x.run_id for x in speed} == {f"{m}-L{n}" for m in report.SPEED_MODELS for n in (16, 64)}
     assert all(x.metrics["train_steps_per_s"] > 0 for x in speed)
     tanh = next(x for x in speed if x.run_id == "tanh-L16")
     assert tanh.metrics["train_speedup_vs_tanh"] == pytest.approx(1.0)
@@ -191,12 +193,12 @@ def test_ladder_findings_compare_directions():
         }.items()
         for seed, acc in enumerate(accs)
     ]
-    steps = {(s["before"], s["after"]): s for s in lru.ladder_steps(records)}
+    steps = {(s["before"], s["after"]): s for s in report.ladder_steps(records)}
     assert steps[("tanh", "dense")]["verdict"] == "same direction"
     assert steps[("tanh", "dense")]["paper"] == pytest.approx(6.5)
     assert steps[("dense", "real_im")]["verdict"] == "opposite direction"
     assert steps[("real_im", "exp")]["verdict"] == "no clear change (paper: change)"
-    text = lru.ladder_findings(records)
+    text = report.ladder_findings(records)
     assert "1 of 3 steps agree" in text
-    tasks = lru.task_findings([record("tasks", "listops", "lru", 40.0)])
+    tasks = report.task_findings([record("tasks", "listops", "lru", 40.0)])
     assert "40.0%" in tasks and "60.2% on ListOps" in tasks

@@ -13,6 +13,7 @@ import torch
 from rnnbook.cli import main
 from rnnbook.experiments import get_experiments
 from rnnbook.experiments import pascanu2013 as p13
+from rnnbook.experiments import pascanu2013_report as report
 from rnnbook.experiments import pascanu2013_table as t1
 from rnnbook.results import RunRecord
 
@@ -92,7 +93,7 @@ def test_success_smoke_trains_records_reloads_and_tabulates(results_root, capsys
         "SGD-C, smart tanh",
         "SGD-CR, smart tanh",
     }
-    assert "Successful runs" in p13.success_findings(records)
+    assert "Successful runs" in report.success_findings(records)
 
 
 def test_generalisation_smoke_tests_longer_sequences(results_root):
@@ -101,7 +102,7 @@ def test_generalisation_smoke_tests_longer_sequences(results_root):
     rows = p13.generalisation_table([r]).to_dicts()
     assert [x["split"] for x in rows] == ["train lengths", "length 40"]
     assert rows[1]["paper"] == 0.0  # temporal order: no mistakes up to 5000 in the paper
-    assert "trained on lengths 10-20" in p13.generalisation_findings([r])
+    assert "trained on lengths 10-20" in report.generalisation_findings([r])
 
 
 def test_table1_smoke_on_music_and_ptb(results_root, shared_data, monkeypatch):
@@ -137,11 +138,11 @@ def test_symbol_windows_predict_every_symbol_once():
 def test_one_unit_network_has_a_steep_wall():
     """x_t = w sigmoid(x_{t-1}) + b: along w = 8 the gradient at the wall is orders of magnitude
     above its value elsewhere, and grows with the length."""
-    cut = p13.one_unit_slice(steps=(5, 10, 20))
+    cut = report.one_unit_slice(steps=(5, 10, 20))
     peak = {t: d["grad"].max() for t, d in cut.items()}
     assert peak[5] < peak[10] < peak[20] and peak[20] > 1e4
     assert np.median(cut[20]["grad"]) < 20
-    e = p13.one_unit_error(torch.tensor([8.0]), torch.tensor([-3.0]), 1, x0=0.0)
+    e = report.one_unit_error(torch.tensor([8.0]), torch.tensor([-3.0]), 1, x0=0.0)
     assert e.item() == pytest.approx((8 * 0.5 - 3 - 0.7) ** 2)
 
 
@@ -166,7 +167,7 @@ def test_findings_are_computed_from_records():
         for n in (10, 20)
         for s in (0, 1)
     ]
-    text = p13.success_findings(records)
+    text = report.success_findings(records)
     assert "SGD-CR 12 of 12" in text and "SGD 0 of 12" in text
     assert "of the 12 runs where SGD-C failed, SGD-CR succeeded in 12" in text
     assert "this reproduces the paper's ordering" in text

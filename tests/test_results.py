@@ -106,3 +106,13 @@ def test_summarize_ignores_missing_and_non_finite_values():
     assert summarize([1.0, None, math.inf, 3.0]) == (2.0, pytest.approx(math.sqrt(2)))
     assert summarize([5.0]) == (5.0, None)
     assert summarize([]) == (None, None)
+
+
+def test_settings_markdown_lists_shared_and_tabulates_varying_settings():
+    from rnnbook.results import settings_markdown
+
+    rows = [{"lr": 0.1, "seed": 0, "clip": 1}, {"lr": 0.1, "seed": 1}]
+    assert settings_markdown(rows) == (
+        "- `lr` = `0.1`\n\n| seed | clip |\n|---|---|\n| 0 | 1 |\n| 1 |  |"
+    )
+    assert settings_markdown([{"lr": 0.1}, {"lr": 0.1}]) == "- `lr` = `0.1`"

@@ -26,7 +26,15 @@ from rnnbook.device import default_device, describe
 from rnnbook.experiments.common import Experiment, Job, execute, log_uniform
 from rnnbook.models import RecurrentNetwork, count_parameters
 from rnnbook.profiles import check_profile, config_dict
-from rnnbook.results import RunRecord, Table, git_commit, load_records, mark_stale, paper_vs_ours
+from rnnbook.results import (
+    RunRecord,
+    Table,
+    git_commit,
+    load_records,
+    mark_stale,
+    paper_vs_ours,
+    settings_markdown,
+)
 from rnnbook.train import TrainConfig, fit
 from rnnbook.train.metrics import bernoulli_loss, evaluate_bernoulli_nll
 
@@ -619,11 +627,7 @@ def parameter_table() -> str:
 def config_table(profile: str) -> str:
     """Settings of every job of ``profile`` (Markdown): shared ones listed, the rest tabulated."""
     rows = [config_dict(c) for c in configs(profile)]
-    varying = [k for k in rows[0] if len({str(r[k]) for r in rows}) > 1]
-    shared = [f"- `{k}` = `{v}`" for k, v in rows[0].items() if k not in varying]
-    head = "| " + " | ".join(varying) + " |\n|" + "---|" * len(varying)
-    body = ["| " + " | ".join(str(r[k]) for k in varying) + " |" for r in rows]
-    return "\n".join([*shared, "", head, *body])
+    return settings_markdown(rows)
 
 
 def _ok(records: Sequence[RunRecord]) -> list[RunRecord]:

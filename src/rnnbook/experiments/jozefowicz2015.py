@@ -16,49 +16,37 @@ norm clipping, minibatches of 20 contiguous streams unrolled 35 steps with the s
 minibatches, the loss summed over the 35 steps and averaged over the batch.
 
 Every configuration a table cell comes from is in :data:`PROFILES` and the ``*_configs`` functions.
+What one job does with its configuration is in :mod:`rnnbook.experiments.jozefowicz2015_train`;
+the findings, figures and baselines that the notebooks show are in
+:mod:`rnnbook.experiments.jozefowicz2015_report`.
 """
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import partial
 
-import numpy as np
-import torch
-
-from rnnbook.cells.graph import Graph, gru_graph, lstm_graph
-from rnnbook.cells.mut import ARCHITECTURES, TITLES
-from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, sorted_batches
-from rnnbook.data.ptb import WORD_VOCABULARY as PTB_VOCAB
-from rnnbook.device import default_device, describe
+from rnnbook.cells.mut import ARCHITECTURES
 from rnnbook.experiments import arch_search
-from rnnbook.experiments.common import Experiment, Job, default_workers, execute
-from rnnbook.experiments.jozefowicz2015_lm import (
-    TASKS,
-    StreamData,
-    build_model,
-    evaluate_stream,
-    fit_streams,
-    sample_hyperparameters,
-    task_tokens,
-    vocab_size,
+from rnnbook.experiments.common import Experiment, Job, execute
+from rnnbook.experiments.jozefowicz2015_lm import TASKS, StreamData, sample_hyperparameters
+from rnnbook.experiments.jozefowicz2015_train import (
+    train_music_job,
+    train_ptb_dropout_job,
+    train_search_job,
+    train_table1_job,
 )
-from rnnbook.models import count_parameters
-from rnnbook.profiles import check_profile, config_dict
+from rnnbook.profiles import check_profile
 from rnnbook.results import (
     RunRecord,
     Table,
     TableRow,
-    git_commit,
     load_records,
     mark_stale,
     paper_vs_ours,
 )
-from rnnbook.train import TrainConfig, fit
-from rnnbook.train.metrics import evaluate_bernoulli_nll, frame_nll
+from rnnbook.train import TrainConfig
 
 CHAPTER = "jozefowicz2015"
 #: Bumped whenever a change to this code changes results: records of older versions become stale.
@@ -338,107 +326,11 @@ def table1_jobs(
     ]
 
 
-def _member_table(result, metrics: dict[str, dict], hps: Sequence) -> list[dict]:
-    rows = []
-    for k, hp in enumerate(hps):
-        row = {"init_scale": hp[0], "lr": hp[1], "clip": hp[2], "status": result.status[k]}
-        row["best_epoch"] = result.best_epoch[k]
-        for split, values in metrics.items():
-            for name, v in values.items():
-                row[f"{split}_{name}"] = float(v[k])
-        rows.append(row)
-    return rows
-
-
-def _best_member(result, valid_error: torch.Tensor) -> int:
-    ok = [k for k, s in enumerate(result.status) if s == "ok" and math.isfinite(valid_error[k])]
-    if not ok:
-        return -1
-    return min(ok, key=lambda k: float(valid_error[k]))
-
-
-def train_table1_job(
-    job: Job,
-    *,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-    device: torch.device | None = None,
-) -> list[RunRecord] | None:
-    """Train every hyperparameter setting of one (task, cell) job; record the best on validation."""
-    config: Table1Config = job.config
-    commit = git_commit()
-    device = device or default_device()
-    torch.manual_seed(config.seed)  # dropout-free, but keep any randomness reproducible
-    model = build_model(
-        config.arch,
-        vocab_size(config.task),
-        config.hidden,
-        layers=config.layers,
-        seeds=config.member_seeds(),
-        scales=[h[0] for h in config.hyperparameters],
-    ).to(device)
-    result, evals = fit_streams(
-        model,
-        config.data(),
-        config.train_config(),
-        batch_size=config.batch_size,
-        unroll=config.unroll,
-        seeds=config.member_seeds(),
-        device=device,
-        checkpoint=job.checkpoint_path(),
-        progress=progress,
-        time_budget_s=time_budget_s,
-        desc=job.key,
-    )
-    if not result.finished:
-        return None
-    model.eval()
-    metrics = {s: evaluate_stream(model, c) for s, c in evals.items()}
-    best = _best_member(result, metrics["valid"]["error"])
-    members = _member_table(result, metrics, config.hyperparameters)
-    record = job.record(
-        job.key,
-        metrics=(
-            {
-                f"{s}_{m}": members[best][f"{s}_{m}"]
-                for s in ("valid", "test")
-                for m in ("accuracy", "nll", "perplexity")
-            }
-            | {
-                "best_member": best,
-                "init_scale": config.hyperparameters[best][0],
-                "lr": config.hyperparameters[best][1],
-                "clip": config.hyperparameters[best][2],
-                "epochs": result.epochs,
-                "updates": result.updates,
-                "parameters": count_parameters(model),
-            }
-            if best >= 0
-            else {"epochs": result.epochs, "updates": result.updates}
-        ),
-        curves={
-            "epoch": result.curves["epoch"],
-            "wall_time_s": result.curves["wall_time_s"],
-            "valid_accuracy": [[1 - v for v in row] for row in result.curves["valid_error"]],
-            "train_loss": result.curves["train_loss"],
-        },
-        status="ok" if best >= 0 else "diverged",
-        message="" if best >= 0 else "; ".join(m for m in result.messages if m),
-        device=describe(device),
-        wall_time_s=result.wall_time_s,
-        commit=commit,
-        extra={"members": members, "settings_trained_together": len(config.hyperparameters)},
-    )
-    job.checkpoint_path().unlink(missing_ok=True)
-    return [record]
-
-
 # --- music (Table 2) ----------------------------------------------------------------------------
 
 MUSIC = "music"
 MUSIC_DATASETS = ("nottingham", "piano")
 MUSIC_TITLES = {"nottingham": "Nottingham", "piano": "Piano-midi"}
-NOTES = 88
 
 
 @dataclass(frozen=True)
@@ -486,96 +378,6 @@ def music_jobs(profile: str, **kwargs) -> list[Job]:
     ]
 
 
-def _music_splits(config: MusicConfig) -> dict[str, list[np.ndarray]]:
-    rolls = load_polyphonic(config.dataset)
-    out = {}
-    for name in ("train", "valid", "test"):
-        seqs = rolls.split(name)[: config.max_sequences]
-        if name == "train" and config.max_length is not None:
-            n = config.max_length
-            seqs = [s[k : k + n + 1] for s in seqs for k in range(0, len(s) - 1, n)]
-        out[name] = [s for s in seqs if len(s) >= 2]
-    return out
-
-
-def music_loss(model, batch) -> torch.Tensor:
-    """Each member's NLL summed over the frames of a piece and averaged over the pieces, (E,)."""
-    nll = frame_nll(model(batch.inputs), batch.targets)
-    return torch.where(batch.mask.bool(), nll, nll.new_zeros(())).sum(1).mean(1)
-
-
-def train_music_job(
-    job: Job,
-    *,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-    device: torch.device | None = None,
-) -> list[RunRecord] | None:
-    config: MusicConfig = job.config
-    commit = git_commit()
-    device = device or default_device()
-    splits = _music_splits(config)
-    evals = {k: [b.to(device) for b in sorted_batches(v)] for k, v in splits.items()}
-    hps = config.hyperparameters
-    model = build_model(
-        config.arch,
-        None,
-        config.hidden,
-        input_size=NOTES,
-        output_size=NOTES,
-        seeds=config.member_seeds(),
-        scales=[h[0] for h in hps],
-    ).to(device)
-
-    def batches(epoch: int):
-        lengths = [len(s) for s in splits["train"]]
-        for idx in length_bucketed_order(
-            lengths, config.batch_size, seed=config.seed * 1009 + epoch
-        ):
-            yield pad_next_step([splits["train"][i] for i in idx]).to(device)
-
-    result = fit(
-        model,
-        batches,
-        music_loss,
-        lambda m: evaluate_bernoulli_nll(m, evals["valid"]),
-        TrainConfig(
-            optimizer="sgd",
-            lr=tuple(h[1] for h in hps),
-            clip_norm=tuple(h[2] for h in hps),
-            max_epochs=config.epochs,
-            patience=None,
-            monitor="nll",
-        ),
-        seeds=config.member_seeds(),
-        checkpoint=job.checkpoint_path(),
-        time_budget_s=time_budget_s,
-        progress=progress,
-        desc=job.key,
-    )
-    if not result.finished:
-        return None
-    final = {k: evaluate_bernoulli_nll(model, b) for k, b in evals.items()}
-    members = _member_table(result, {k: {"nll": v["nll"]} for k, v in final.items()}, hps)
-    best = _best_member(result, final["valid"]["nll"])
-    metrics = {"epochs": result.epochs, "updates": result.updates}
-    if best >= 0:
-        metrics |= {f"{s}_nll": members[best][f"{s}_nll"] for s in ("train", "valid", "test")}
-        metrics |= {"best_member": best, "lr": hps[best][1], "parameters": count_parameters(model)}
-    record = job.record(
-        job.key,
-        metrics=metrics,
-        curves={"epoch": result.curves["epoch"], "valid_nll": result.curves["valid_nll"]},
-        status="ok" if best >= 0 else "diverged",
-        device=describe(device),
-        wall_time_s=result.wall_time_s,
-        commit=commit,
-        extra={"members": members},
-    )
-    job.checkpoint_path().unlink(missing_ok=True)
-    return [record]
-
-
 # --- PTB with dropout (Table 3) -----------------------------------------------------------------
 
 PTB_DROPOUT = "ptb_dropout"
@@ -618,79 +420,6 @@ def ptb_dropout_jobs(profile: str, archs: Sequence[str] | None = None) -> list[J
     return [
         _job(PTB_DROPOUT, profile, f"ptb-{c.arch}", c) for c in ptb_dropout_configs(profile, archs)
     ]
-
-
-def train_ptb_dropout_job(
-    job: Job,
-    *,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-    device: torch.device | None = None,
-) -> list[RunRecord] | None:
-    config: DropoutConfig = job.config
-    commit = git_commit()
-    device = device or default_device()
-    torch.manual_seed(config.seed)  # the dropout masks
-    data = StreamData("ptb", config.train_tokens, config.eval_tokens, config.seed)
-    n_train = len(task_tokens(data, "train")[0])
-    updates = config.epochs * math.ceil((n_train // config.batch_size - 1) / config.unroll)
-    model = build_model(
-        config.arch,
-        PTB_VOCAB,
-        config.hidden,
-        layers=config.layers,
-        dropout=config.dropout,
-        seeds=(config.seed,),
-        scales=(config.init_bound * math.sqrt(config.hidden),),
-    ).to(device)
-    result, evals = fit_streams(
-        model,
-        data,
-        TrainConfig(
-            optimizer="sgd",
-            lr=config.lr,
-            clip_norm=config.clip,
-            max_epochs=config.epochs,
-            max_updates=updates,
-            schedule="cosine",
-            monitor="nll",
-        ),
-        batch_size=config.batch_size,
-        unroll=config.unroll,
-        seeds=(config.seed,),
-        device=device,
-        checkpoint=job.checkpoint_path(),
-        progress=progress,
-        time_budget_s=time_budget_s,
-        desc=job.key,
-    )
-    if not result.finished:
-        return None
-    model.eval()
-    final = {s: evaluate_stream(model, c) for s, c in evals.items()}
-    ok = result.status[0] == "ok"
-    record = job.record(
-        job.key,
-        metrics={
-            f"{s}_{m}": float(final[s][m][0]) for s in final for m in ("perplexity", "accuracy")
-        }
-        | {
-            "epochs": result.epochs,
-            "updates": result.updates,
-            "parameters": count_parameters(model),
-        },
-        curves={
-            "epoch": result.curves["epoch"],
-            "valid_perplexity": [math.exp(v[0]) for v in result.curves["valid_nll"]],
-        },
-        status=result.status[0],
-        message=result.messages[0] if not ok else "",
-        device=describe(device),
-        wall_time_s=result.wall_time_s,
-        commit=commit,
-    )
-    job.checkpoint_path().unlink(missing_ok=True)
-    return [record]
 
 
 # --- the architecture search --------------------------------------------------------------------
@@ -737,104 +466,6 @@ def search_config(profile: str) -> SearchConfig:
 
 def search_jobs(profile: str) -> list[Job]:
     return [_job(SEARCH, profile, "search", search_config(profile))]
-
-
-def evaluate_graph(config: SearchConfig, graph: Graph, stage: str, seed: int) -> dict[str, float]:
-    """Train ``graph`` (a fresh network per task) and return its best validation accuracy per task.
-
-    Stage ``"filter"`` runs the memorisation task only; stage ``"tasks"`` the scoring tasks. The
-    hyperparameter settings are the same for every candidate (drawn from ``config.seed``).
-    """
-    tasks = [config.memorization] if stage == "filter" else list(config.tasks)
-    hps = sample_hyperparameters(config.settings, seed=config.seed * 7 + 3)
-    out = {}
-    for k, spec in enumerate(tasks):
-        seeds = tuple(seed * 100 + k * 10 + j for j in range(len(hps)))
-        model = build_model(
-            graph, vocab_size(spec.task), config.hidden, seeds=seeds, scales=[h[0] for h in hps]
-        )
-        data = StreamData(
-            spec.task, spec.train_tokens, spec.eval_tokens, config.seed, config.max_digits
-        )
-        result, _ = fit_streams(
-            model,
-            data,
-            TrainConfig(
-                optimizer="sgd",
-                lr=tuple(h[1] for h in hps),
-                clip_norm=tuple(h[2] for h in hps),
-                max_epochs=spec.epochs,
-                patience=None,
-                monitor="error",
-            ),
-            batch_size=config.batch_size,
-            unroll=config.unroll,
-            seeds=seeds,
-            device=default_device(),
-            progress=False,
-        )
-        errors = [e for e, s in zip(result.best_metric, result.status) if s == "ok"]
-        out[spec.task] = 1.0 - min(errors) if errors else 0.0
-    return out
-
-
-def reference_graphs() -> dict[str, Graph]:
-    """Where the search starts (Sec. 3.2): the GRU and the LSTM, written as graphs; and the GRU
-    once more with other seeds (``gru-rerun``), whose score shows the run-to-run noise."""
-    return {"gru": gru_graph(), "lstm": lstm_graph(), "gru-rerun": gru_graph()}
-
-
-def train_search_job(
-    job: Job,
-    *,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-    device: torch.device | None = None,
-    workers: int | None = None,
-) -> list[RunRecord] | None:
-    """Run the whole search (one job); record every candidate and the leaderboard."""
-    config: SearchConfig = job.config
-    commit = git_commit()
-    settings = arch_search.SearchSettings(
-        generations=config.generations,
-        children=config.children,
-        keep=config.keep,
-        mutation_rate=config.mutation_rate,
-        filter_fraction=config.filter_fraction,
-        seed=config.seed,
-    )
-    started = time.perf_counter()
-    candidates, finished = arch_search.run_search(
-        reference_graphs(),
-        partial(evaluate_graph, config),
-        settings,
-        workers=workers or default_workers(config.children),
-        state_path=job.checkpoint_path().with_suffix(".json"),
-        time_budget_s=time_budget_s,
-    )
-    if not finished:
-        return None
-    board = arch_search.leaderboard(candidates, top=len(candidates))
-    evaluated = [c for c in candidates if c.status == "evaluated" and c.generation > 0]
-    record = job.record(
-        job.key,
-        metrics={
-            "best_score": board[0].score,
-            "best": board[0].name,
-            "candidates": len(candidates) - len(reference_graphs()),
-            "passed_filter": len(evaluated),
-            "beat_gru": sum(c.score > 1.0 for c in evaluated),
-            "gru_score": 1.0,
-            "lstm_score": next(c.score for c in candidates if c.name == "lstm"),
-            "gru_rerun_score": next(c.score for c in candidates if c.name == "gru-rerun"),
-        },
-        device=describe(device or default_device()),
-        wall_time_s=time.perf_counter() - started,
-        commit=commit,
-        extra={"candidates": [asdict(c) for c in candidates]},
-    )
-    job.checkpoint_path().with_suffix(".json").unlink(missing_ok=True)
-    return [record]
 
 
 def search_candidates(record: RunRecord) -> list[arch_search.Candidate]:
@@ -929,7 +560,7 @@ def table1(records: Sequence[RunRecord], title: str = "") -> Table:
         chapter=CHAPTER,
         experiment=TABLE1,
     )
-    return Table(_sorted_rows(rows, TASKS), title)
+    return Table(_sorted_rows(rows, TASKS), title, digits=4)  # the paper prints four digits
 
 
 def music_table(records: Sequence[RunRecord], title: str = "") -> Table:
@@ -971,10 +602,13 @@ PAPER_SCORES = {
 
 def search_table(records: Sequence[RunRecord], title: str = "", top: int = 8) -> Table:
     """The search's leaderboard: the score (min over tasks of accuracy / GRU's) of the references
-    and of the best candidates found; the paper's column holds its scores of LSTM and GRU."""
+    (always) and of the ``top`` best candidates found, best first; the paper's column holds its
+    scores of LSTM and GRU."""
     rows = []
     for r in records:
-        for c in arch_search.leaderboard(search_candidates(r), top):
+        board = arch_search.leaderboard(search_candidates(r), top=len(r.extra["candidates"]))
+        found = [c for c in board if c.generation > 0][:top]
+        for c in sorted(found + [c for c in board if c.generation == 0], key=lambda c: -c.score):
             rows.append(
                 TableRow(
                     chapter=CHAPTER,
@@ -994,7 +628,7 @@ def search_table(records: Sequence[RunRecord], title: str = "", top: int = 8) ->
                     wall_time_s=c.seconds,
                 )
             )
-    return Table(rows, title)
+    return Table(rows, title, digits=3)
 
 
 EXPERIMENTS = [
@@ -1031,261 +665,3 @@ EXPERIMENTS = [
         search_table,
     ),
 ]
-
-
-# --- what the chapter shows ---------------------------------------------------------------------
-
-
-def config_table(profile: str, experiment: str = TABLE1) -> str:
-    """Settings of every job of an experiment (Markdown): shared ones listed, the rest tabulated."""
-    rows = [config_dict(j.config) for j in jobs(profile, experiment)]
-    varying = [k for k in rows[0] if len({str(r[k]) for r in rows}) > 1]
-    shared = [f"- `{k}` = `{v}`" for k, v in rows[0].items() if k not in varying]
-    if not varying:
-        return "\n".join(shared)
-    head = "| " + " | ".join(varying) + " |\n|" + "---|" * len(varying)
-    body = ["| " + " | ".join(str(r[k]) for k in varying) + " |" for r in rows]
-    return "\n".join([*shared, "", head, *body])
-
-
-def table1_settings(profile: str) -> str:
-    """The settings of Table 1's jobs (Markdown): what every job shares, then per task its budget
-    and the hyperparameter settings that every cell of the task trains with."""
-    configs = table1_configs(profile)
-    per_task = ("epochs", "train_tokens", "eval_tokens", "max_digits", "hyperparameters")
-    first = config_dict(configs[0])
-    shared = [f"- `{k}` = `{v}`" for k, v in first.items() if k not in (*per_task, "task", "arch")]
-    archs = ", ".join(TITLES[a] for a in dict.fromkeys(c.arch for c in configs))
-    lines = [*shared, f"- cells: {archs}", ""]
-    lines += [
-        "| task | epochs | tokens per epoch | tokens per evaluation | settings (s, lr, clip) |",
-        "|---|---|---|---|---|",
-    ]
-    for task in TASKS:
-        c = next(c for c in configs if c.task == task)
-        digits = f" ({c.max_digits} digits)" if task == "arithmetic" else ""
-        hps = "; ".join(f"({s:.2f}, {lr:.2f}, {clip:.1f})" for s, lr, clip in c.hyperparameters)
-        lines.append(
-            f"| {TASK_TITLES[task]}{digits} | {c.epochs} | {c.train_tokens or 'all'} | "
-            f"{c.eval_tokens or 'all'} | {hps} |"
-        )
-    return "\n".join(lines)
-
-
-def accuracies(records: Sequence[RunRecord], split: str = "test") -> dict[tuple[str, str], float]:
-    """Our accuracy per (task, cell)."""
-    return {
-        (r.config["task"], r.config["arch"]): r.metrics[f"{split}_accuracy"]
-        for r in records
-        if r.status == "ok" and f"{split}_accuracy" in r.metrics
-    }
-
-
-def _ranks(values: Sequence[float]) -> np.ndarray:
-    order = np.argsort(values)
-    ranks = np.empty(len(values))
-    ranks[order] = np.arange(len(values))
-    return ranks
-
-
-def rank_correlation(ours: dict[str, float], paper: dict[str, float]) -> float:
-    """Spearman's rank correlation between our values and the paper's over the shared keys."""
-    keys = sorted(set(ours) & set(paper))
-    if len(keys) < 3:
-        return float("nan")
-    a, b = _ranks([ours[k] for k in keys]), _ranks([paper[k] for k in keys])
-    return float(np.corrcoef(a, b)[0, 1])
-
-
-def ablation_findings(records: Sequence[RunRecord]) -> str:
-    """The paper's three claims about the LSTM's parts, checked on ``records`` (Markdown).
-
-    Sec. 4: removing the forget gate hurts most (except for language modelling), removing the output
-    gate least, and a forget-gate bias of 1 closes most of the gap between the LSTM and the GRU.
-    Every sentence is computed from the numbers.
-    """
-    acc = accuracies(records)
-    lines = []
-    for task in TASKS:
-        needed = ("lstm", "lstm-f", "lstm-i", "lstm-o", "lstm-b", "gru")
-        if not all((task, a) in acc for a in needed):
-            continue
-        lstm = acc[(task, "lstm")]
-        drops = {g: lstm - acc[(task, f"lstm-{g[0]}")] for g in ("forget", "input", "output")}
-        worst = max(drops, key=drops.get)
-        least = min(drops, key=drops.get)
-        p = {
-            g: PAPER_TABLE1[(task, "lstm", "test")] - PAPER_TABLE1[(task, f"lstm-{g[0]}", "test")]
-            for g in drops
-        }
-        gap, gap_b = acc[(task, "gru")] - lstm, acc[(task, "gru")] - acc[(task, "lstm-b")]
-        closes = "closes" if abs(gap_b) < abs(gap) else "does not close"
-        paper_gap = PAPER_TABLE1[(task, "gru", "test")] - PAPER_TABLE1[(task, "lstm", "test")]
-        paper_gap_b = PAPER_TABLE1[(task, "gru", "test")] - PAPER_TABLE1[(task, "lstm-b", "test")]
-        lines.append(
-            f"- **{TASK_TITLES[task]}**: removing a gate changes the LSTM's accuracy by "
-            + ", ".join(f"{-drops[g]:+.3f} ({g})" for g in drops)
-            + " (paper: "
-            + ", ".join(f"{-p[g]:+.3f}" for g in drops)
-            + f"); the {worst} gate matters most (paper: {max(p, key=p.get)}), the {least} gate "
-            f"least (paper: {min(p, key=p.get)}). GRU - LSTM = {gap:+.3f}, GRU - LSTM-b = "
-            f"{gap_b:+.3f}: the forget-gate bias {closes} the gap (paper: {paper_gap:+.3f} and "
-            f"{paper_gap_b:+.3f})."
-        )
-    return "\n".join(lines) if lines else "No complete set of records yet."
-
-
-def ranking_findings(records: Sequence[RunRecord]) -> str:
-    """Per task: our ranking of the cells beside the paper's, their rank correlation, and how many
-    of our accuracies lie within 10% of the paper's (Markdown)."""
-    acc = accuracies(records)
-    lines = []
-    for task in TASKS:
-        ours = {a: v for (t, a), v in acc.items() if t == task}
-        if len(ours) < 3:
-            continue
-        paper = {a: PAPER_TABLE1[(task, a, "test")] for a in ours}
-        order = " > ".join(TITLES[a] for a in sorted(ours, key=lambda a: -ours[a]))
-        porder = " > ".join(TITLES[a] for a in sorted(paper, key=lambda a: -paper[a]))
-        within = sum(abs(ours[a] / paper[a] - 1) <= 0.10 for a in ours)
-        lines.append(
-            f"- **{TASK_TITLES[task]}**: ours {order}; paper {porder}; Spearman rank correlation "
-            f"{rank_correlation(ours, paper):+.2f}; {within} of {len(ours)} within 10% of the "
-            "paper."
-        )
-    return "\n".join(lines) if lines else "No complete set of records yet."
-
-
-def plot_table1(records: Sequence[RunRecord]):
-    """Ours against the paper's Table 1: one panel per task, one point per cell."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    acc = accuracies(records)
-    fig, axes = plt.subplots(1, len(TASKS), figsize=(4.0 * len(TASKS), 3.6))
-    for ax, task in zip(axes, TASKS):
-        archs = [a for a in ARCHS if (task, a) in acc]
-        x = [PAPER_TABLE1[(task, a, "test")] for a in archs]
-        y = [acc[(task, a)] for a in archs]
-        ax.scatter(x, y, color="#1f77b4")
-        for a, xi, yi in zip(archs, x, y):
-            ax.annotate(TITLES[a], (xi, yi), fontsize=7, xytext=(3, 2), textcoords="offset points")
-        ax.set_xlabel("paper: test accuracy")
-        ax.set_ylabel("ours: test accuracy")
-        ax.set_title(TASK_TITLES[task])
-    fig.tight_layout()
-    return fig
-
-
-def plot_search(record: RunRecord):
-    """Every candidate's score against its generation (failed filter at 0), references marked."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    cands = search_candidates(record)
-    fig, ax = plt.subplots(figsize=(6.0, 3.6))
-    for status, color in (("evaluated", "#1f77b4"), ("failed filter", "#d62728")):
-        pts = [(c.generation, c.score or 0.0) for c in cands if c.status == status and c.generation]
-        if pts:
-            ax.scatter(*zip(*pts), color=color, label=f"candidate, {status}", s=18)
-    for c in cands:
-        if c.generation == 0:
-            ax.axhline(c.score, color=plots.color(c.name), linestyle="--", label=c.name.upper())
-    ax.set_xlabel("generation")
-    ax.set_ylabel("score: min over tasks of accuracy / GRU's")
-    ax.legend()
-    fig.tight_layout()
-    return fig
-
-
-def dropout_findings(records: Sequence[RunRecord]) -> str:
-    """Table 3's ranking (lower perplexity first) beside ours, and whether the paper's two claims
-    hold: with dropout an LSTM variant is best, and removing the forget gate costs the most."""
-    ours = {
-        r.config["arch"]: r.metrics["test_perplexity"]
-        for r in records
-        if r.status == "ok" and "test_perplexity" in r.metrics
-    }
-    if len(ours) < 2:
-        return "No complete set of records yet."
-    paper = {a: v for (_, a, _), v in PAPER_TABLE3.items() if a in ours}
-    order = " < ".join(f"{TITLES[a]} {ours[a]:.1f}" for a in sorted(ours, key=ours.get))
-    porder = " < ".join(f"{TITLES[a]} {paper[a]:.1f}" for a in sorted(paper, key=paper.get))
-    best = min(ours, key=ours.get)
-    kind = "an LSTM variant" if best.startswith("lstm") else "not an LSTM variant"
-    lines = [
-        f"- Ours: {order}.",
-        f"- Paper: {porder}.",
-        f"- Best cell: {TITLES[best]} ({kind}; paper: LSTM-b)."
-        + (
-            f" Spearman rank correlation with the paper {rank_correlation(ours, paper):+.2f}."
-            if len(paper) >= 3
-            else ""
-        ),
-    ]
-    if "lstm-f" in ours and "lstm" in ours:
-        worst = max(ours, key=ours.get)
-        lines.append(
-            f"- Without the forget gate the LSTM's perplexity goes from {ours['lstm']:.1f} to "
-            f"{ours['lstm-f']:.1f}; the worst cell is {TITLES[worst]} (paper: LSTM-f)."
-        )
-    return "\n".join(lines)
-
-
-def music_findings(records: Sequence[RunRecord]) -> str:
-    """Our test NLL per data set, best first, beside the paper's three cells (Markdown)."""
-    lines = []
-    for ds in MUSIC_DATASETS:
-        ours = {
-            r.config["arch"]: r.metrics["test_nll"]
-            for r in records
-            if r.config["dataset"] == ds and r.status == "ok" and "test_nll" in r.metrics
-        }
-        if not ours:
-            continue
-        paper = {a: v for (d, a, _), v in PAPER_MUSIC.items() if d == ds}
-        order = " < ".join(f"{TITLES[a]} {ours[a]:.2f}" for a in sorted(ours, key=ours.get))
-        porder = " < ".join(f"{TITLES[a]} {paper[a]:.2f}" for a in sorted(paper, key=paper.get))
-        lines.append(f"- **{MUSIC_TITLES[ds]}**: ours {order}; paper {porder}.")
-    return "\n".join(lines) if lines else "No records yet."
-
-
-def plot_perplexity_curves(records: Sequence[RunRecord]):
-    """Validation perplexity after each epoch, one line per cell."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    fig, ax = plt.subplots(figsize=(6.0, 3.6))
-    for r in sorted(records, key=lambda r: ARCHS.index(r.config["arch"])):
-        curve = r.curves.get("valid_perplexity", [])
-        if curve:
-            arch = r.config["arch"]
-            ax.plot(
-                r.curves["epoch"], curve, marker="o", label=TITLES[arch], color=plots.color(arch)
-            )
-    plots.plain_log_axis(ax)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("validation perplexity")
-    ax.legend(ncol=2)
-    fig.tight_layout()
-    return fig
-
-
-def ptb_unigram_baseline() -> dict[str, float]:
-    """What a model without context scores on the PTB test split: the accuracy of always
-    predicting the most frequent training word, and the perplexity of the training unigram."""
-    from rnnbook.data.ptb import load_ptb
-
-    ptb = load_ptb("word")
-    counts = np.bincount(ptb.train, minlength=len(ptb.vocab)).astype(float)
-    probs = counts / counts.sum()
-    return {
-        "accuracy": float((ptb.test == counts.argmax()).mean()),
-        "perplexity": float(np.exp(-np.log(probs[ptb.test]).mean())),
-    }

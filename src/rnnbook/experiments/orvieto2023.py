@@ -16,41 +16,40 @@ cosine decay, the recurrent parameters at the base learning rate times a factor 
 decay; three seeds, trained together as stacked members. Every configuration behind a number is
 in ``PROFILES`` and :func:`task_configs` / :func:`ladder_configs` / :func:`speed_config`.
 
-Classification helpers (a minibatch type, the cross-entropy loss, accuracy) live here for now; they
-move to :mod:`rnnbook.train` when a second chapter needs them.
+This module holds the configs, the jobs, training and the paper-vs-ours tables. The data and
+batches are in :mod:`rnnbook.experiments.orvieto2023_data`, the timing of the speed probe in
+:mod:`rnnbook.experiments.orvieto2023_speed`, and the computed findings and figures the notebooks
+show in :mod:`rnnbook.experiments.orvieto2023_report`.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import Tensor
 
 from rnnbook.cells.lru import LADDER
-from rnnbook.data import length_bucketed_order
-from rnnbook.data.listops import CLASSES as LISTOPS_CLASSES
-from rnnbook.data.listops import PAD, VOCAB, ListOpsSpec, generate_listops
-from rnnbook.data.mnist import (
-    image_sequences,
-    load_fashion_mnist,
-    load_mnist,
-    pixel_permutation,
-)
-from rnnbook.data.pathfinder import PathfinderSpec, generate_pathfinder
+from rnnbook.data.listops import ListOpsSpec
+from rnnbook.data.pathfinder import PathfinderSpec
 from rnnbook.device import default_device, describe
 from rnnbook.experiments.common import Experiment, Job, cached_records, execute
+from rnnbook.experiments.orvieto2023_data import (
+    TASKS,
+    TaskData,
+    cross_entropy_loss,
+    eval_batches,
+    evaluate_classifier,
+    load_task,
+    training_stream,
+)
+from rnnbook.experiments.orvieto2023_speed import speed_records
 from rnnbook.models import count_parameters
 from rnnbook.models.lru import DeepRecurrentClassifier
-from rnnbook.profiles import check_profile, config_dict, config_hash
+from rnnbook.profiles import check_profile
 from rnnbook.results import (
     RunRecord,
     Table,
@@ -124,7 +123,6 @@ PAPER_WEIGHT_DECAY = 0.05
 
 # --- our tasks and what they stand in for ---------------------------------------------------------
 
-TASKS = ("smnist", "psmnist", "sfmnist", "listops", "pathfinder")
 TASK_TITLES = {
     "smnist": "sequential MNIST",
     "psmnist": "permuted sequential MNIST",
@@ -139,8 +137,6 @@ STANDS_IN_FOR = {
     "listops": "ListOps",
     "pathfinder": "Pathfinder",
 }
-#: The fixed pixel order of permuted MNIST is drawn from this seed.
-PERMUTATION_SEED = 2023
 
 
 @dataclass(frozen=True)
@@ -409,184 +405,6 @@ def speed_config(profile: str) -> SpeedConfig:
     return PROFILES[check_profile(profile)]["speed"]
 
 
-# --- data -----------------------------------------------------------------------------------------
-
-
-def cache_dir() -> Path:
-    """Where generated data sets are kept between runs: ``$RNNBOOK_CACHE`` or
-    ``~/.cache/rnnbook``, subfolder ``generated``."""
-    root = os.environ.get("RNNBOOK_CACHE", "").strip() or "~/.cache/rnnbook"
-    return Path(root).expanduser() / "generated"
-
-
-def _cached_npz(name: str, spec, build) -> dict[str, np.ndarray]:
-    """``build()`` (a dict of arrays) cached on disk under the hash of ``spec``; a cache that
-    cannot be written is skipped."""
-    path = cache_dir() / f"{name}-{config_hash(spec)}.npz"
-    if path.exists():
-        with np.load(path, allow_pickle=False) as f:
-            return {k: f[k] for k in f.files}
-    arrays = build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    except OSError:
-        pass
-    return arrays
-
-
-@dataclass
-class TaskData:
-    """Sequences and labels per split. ``sequences[split]`` is an array (N, T, 1) for image tasks
-    and a list of token-id arrays for ListOps."""
-
-    task: str
-    sequences: dict[str, object]
-    labels: dict[str, np.ndarray]
-    classes: int
-    vocab: int | None = None
-    input_size: int | None = None
-
-
-def _listops_arrays(spec: ListOpsSpec) -> dict[str, np.ndarray]:
-    data = generate_listops(spec)
-    out = {}
-    for split in ("train", "valid", "test"):
-        seqs = data.tokens[split]
-        out[f"{split}_lengths"] = np.asarray([len(s) for s in seqs], dtype=np.int64)
-        out[f"{split}_tokens"] = np.concatenate(seqs) if seqs else np.zeros(0, dtype=np.int64)
-        out[f"{split}_labels"] = data.labels[split]
-    return out
-
-
-def _pathfinder_arrays(spec: PathfinderSpec) -> dict[str, np.ndarray]:
-    workers = min(8, os.cpu_count() or 1) if spec.n_train + spec.n_valid >= 20_000 else 1
-    data = generate_pathfinder(spec, workers=workers)
-    out = {}
-    for split in ("train", "valid", "test"):
-        out[f"{split}_images"] = (data.images[split] * 255).round().astype(np.uint8)
-        out[f"{split}_labels"] = data.labels[split]
-    return out
-
-
-def _cap(split: str, spec: TaskSpec) -> int | None:
-    return spec.n_train if split == "train" else spec.n_eval
-
-
-def load_task(spec: TaskSpec) -> TaskData:
-    """The sequences of one task. Images are read in raster order (row by row), standardised with
-    the training set's mean and standard deviation; permuted MNIST uses one fixed permutation."""
-    task = spec.task
-    if task in ("smnist", "psmnist", "sfmnist"):
-        images = load_fashion_mnist() if task == "sfmnist" else load_mnist()
-        train_x, _ = images.split("train")
-        side = train_x.shape[1] // spec.pool
-        perm = pixel_permutation(side * side, PERMUTATION_SEED) if task == "psmnist" else None
-        mean, std = float(train_x.mean()), float(train_x.std())
-        seqs, labels = {}, {}
-        for split in ("train", "valid", "test"):
-            x, y = images.split(split)
-            n = _cap(split, spec)
-            x, y = x[:n], y[:n]
-            seqs[split] = image_sequences(x, spec.pool, perm, mean, std)
-            labels[split] = y
-        return TaskData(task, seqs, labels, classes=10, input_size=1)
-    if task == "listops":
-        arrays = _cached_npz("listops", spec.listops, partial(_listops_arrays, spec.listops))
-        seqs, labels = {}, {}
-        for split in ("train", "valid", "test"):
-            ends = np.cumsum(arrays[f"{split}_lengths"])
-            tokens = np.split(arrays[f"{split}_tokens"], ends[:-1]) if len(ends) else []
-            n = _cap(split, spec)
-            seqs[split], labels[split] = tokens[:n], arrays[f"{split}_labels"][:n]
-        return TaskData(task, seqs, labels, classes=LISTOPS_CLASSES, vocab=len(VOCAB))
-    if task == "pathfinder":
-        arrays = _cached_npz(
-            "pathfinder", spec.pathfinder, partial(_pathfinder_arrays, spec.pathfinder)
-        )
-        train = arrays["train_images"].astype(np.float32) / 255.0
-        mean, std = float(train.mean()), float(train.std()) or 1.0
-        seqs, labels = {}, {}
-        for split in ("train", "valid", "test"):
-            n = _cap(split, spec)
-            x = arrays[f"{split}_images"][:n].astype(np.float32) / 255.0
-            seqs[split] = image_sequences(x, 1, None, mean, std)
-            labels[split] = arrays[f"{split}_labels"][:n]
-        return TaskData(task, seqs, labels, classes=2, input_size=1)
-    raise ValueError(f"unknown task {task!r}: choose one of {', '.join(TASKS)}")
-
-
-# --- classification helpers (move to rnnbook.train once a second chapter needs them) --------------
-
-
-@dataclass
-class ClassBatch:
-    """A minibatch of classified sequences: ``inputs`` (T, B, I) or token ids (T, B),
-    ``labels`` (B,), ``mask`` (T, B) true on real steps (``None`` when nothing is padded)."""
-
-    inputs: Tensor
-    labels: Tensor
-    mask: Tensor | None = None
-
-    def to(self, device) -> ClassBatch:
-        """The batch on ``device``."""
-        mask = None if self.mask is None else self.mask.to(device)
-        return ClassBatch(self.inputs.to(device), self.labels.to(device), mask)
-
-
-def make_batch(sequences, labels: np.ndarray, index: Sequence[int]) -> ClassBatch:
-    """Stack (image tasks) or pad (token tasks) the sequences at ``index``, time-major."""
-    y = torch.as_tensor(np.asarray(labels)[list(index)], dtype=torch.long)
-    if isinstance(sequences, np.ndarray):
-        x = torch.from_numpy(np.ascontiguousarray(sequences[list(index)].transpose(1, 0, 2)))
-        return ClassBatch(x, y)
-    seqs = [sequences[i] for i in index]
-    t_max = max(len(s) for s in seqs)
-    tokens = np.full((t_max, len(seqs)), PAD, dtype=np.int64)
-    mask = np.zeros((t_max, len(seqs)), dtype=bool)
-    for b, s in enumerate(seqs):
-        tokens[: len(s), b] = s
-        mask[: len(s), b] = True
-    return ClassBatch(torch.from_numpy(tokens), y, torch.from_numpy(mask))
-
-
-def cross_entropy_loss(model: torch.nn.Module, batch: ClassBatch) -> Tensor:
-    """Mean cross-entropy (nats) of each member's logits (E, B, C): shape (E,)."""
-    logits = model(batch.inputs, batch.mask)
-    e, b, c = logits.shape
-    nll = F.cross_entropy(logits.reshape(e * b, c), batch.labels.repeat(e), reduction="none")
-    return nll.view(e, b).mean(1)
-
-
-def accuracy(logits: Tensor, labels: Tensor) -> Tensor:
-    """Fraction of correct arg-max predictions per member: (E, B, C), (B,) -> (E,)."""
-    return (logits.argmax(-1) == labels).to(logits.dtype).mean(-1)
-
-
-@torch.no_grad()
-def evaluate_classifier(model: torch.nn.Module, batches: Sequence[ClassBatch]) -> dict[str, Tensor]:
-    """Accuracy, error (1 - accuracy) and mean cross-entropy of a whole split, per member."""
-    correct = nll = None
-    count = 0
-    for batch in batches:
-        logits = model(batch.inputs, batch.mask)
-        e, b, c = logits.shape
-        hits = (logits.argmax(-1) == batch.labels).sum(1).double()
-        loss = F.cross_entropy(
-            logits.reshape(e * b, c).double(), batch.labels.repeat(e), reduction="none"
-        )
-        loss = loss.view(e, b).sum(1)
-        correct = hits if correct is None else correct + hits
-        nll = loss if nll is None else nll + loss
-        count += b
-    if correct is None:
-        raise ValueError("no batches to evaluate")
-    acc = correct / count
-    return {"accuracy": acc, "error": 1.0 - acc, "nll": nll / count}
-
-
 # --- training -------------------------------------------------------------------------------------
 
 
@@ -611,62 +429,6 @@ def build_model(
         bidirectional=config.bidirectional,
         lr_factor=config.lr_factor,
     )
-
-
-def _train_order(data: TaskData, config: LRUConfig, epoch: int) -> list[list[int]]:
-    seed = config.data_seed * 100_003 + epoch
-    seqs = data.sequences["train"]
-    if isinstance(seqs, np.ndarray):
-        order = np.random.default_rng(seed).permutation(len(seqs))
-        b = config.batch_size
-        return [order[i : i + b].tolist() for i in range(0, len(order) - b + 1, b)] or [
-            order.tolist()
-        ]
-    return length_bucketed_order([len(s) for s in seqs], config.batch_size, seed=seed)
-
-
-def _epoch_batches(epoch: int, data: TaskData, config: LRUConfig, device) -> Iterator[ClassBatch]:
-    for index in _train_order(data, config, epoch):
-        yield make_batch(data.sequences["train"], data.labels["train"], index).to(device)
-
-
-def eval_batches(data: TaskData, split: str, size: int, device) -> list[ClassBatch]:
-    """Deterministic evaluation batches of ``size`` sequences (token tasks sorted by length)."""
-    seqs = data.sequences[split]
-    n = len(seqs)
-    order = (
-        list(range(n))
-        if isinstance(seqs, np.ndarray)
-        else sorted(range(n), key=lambda i: len(seqs[i]))
-    )
-    return [
-        make_batch(seqs, data.labels[split], order[i : i + size]).to(device)
-        for i in range(0, n, size)
-    ]
-
-
-class _EvalEvery:
-    """Turns ``fit``'s per-epoch evaluation into one every ``eval_every`` updates: ``fit``'s
-    "epochs" are slices of ``eval_every`` minibatches of an endless stream of shuffled passes over
-    the training set (a pure function of the slice, so a resumed run sees the same data)."""
-
-    def __init__(self, data: TaskData, config: LRUConfig, device) -> None:
-        self.data, self.config, self.device = data, config, device
-        self._orders: dict[int, list[list[int]]] = {}
-
-    def _order(self, n: int) -> list[list[int]]:
-        if n not in self._orders:
-            self._orders = {n: _train_order(self.data, self.config, n)}
-        return self._orders[n]
-
-    def __call__(self, epoch: int) -> Iterator[ClassBatch]:
-        per_pass = len(self._order(0))
-        start = epoch * self.config.eval_every
-        for k in range(start, start + self.config.eval_every):
-            index = self._order(k // per_pass)[k % per_pass]
-            yield make_batch(self.data.sequences["train"], self.data.labels["train"], index).to(
-                self.device
-            )
 
 
 def run_id(config: LRUConfig, seed: int) -> str:
@@ -737,7 +499,7 @@ def train_job(
     valid = eval_batches(data, "valid", config.eval_batch, device)
     result = fit(
         model,
-        _EvalEvery(data, config, device),
+        training_stream(data, config, device),
         cross_entropy_loss,
         lambda m: evaluate_classifier(m, valid),
         config.train_config(),
@@ -798,118 +560,6 @@ def train_job(
 
 
 # --- speed (Table 4) ------------------------------------------------------------------------------
-
-
-SPEED_MODELS = {
-    "tanh": ("tanh", "sequential"),
-    "lru-sequential": ("lru", "sequential"),
-    "lru-parallel": ("lru", "parallel"),
-}
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def measure_steps_per_second(
-    model_name: str, length: int, config: SpeedConfig, device: torch.device
-) -> float:
-    """Training steps per second (forward, backward, AdamW step) of one model on random inputs:
-    one over the median time of ``config.steps`` steps, after ``config.warmup`` untimed ones."""
-    rung, method = SPEED_MODELS[model_name]
-    model = DeepRecurrentClassifier(
-        10, config.width, config.state, config.depth, rung=rung, input_size=1, scan_method=method
-    ).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    g = torch.Generator().manual_seed(length)
-    x = torch.randn(length, config.batch_size, 1, generator=g).to(device)
-    y = torch.randint(0, 10, (config.batch_size,), generator=g).to(device)
-
-    def step() -> None:
-        opt.zero_grad(set_to_none=True)
-        F.cross_entropy(model(x)[0], y).backward()
-        opt.step()
-
-    for _ in range(config.warmup):
-        step()
-    times = []
-    for _ in range(config.steps):
-        _sync(device)
-        started = time.perf_counter()
-        step()
-        _sync(device)
-        times.append(time.perf_counter() - started)
-    return 1.0 / float(np.median(times))  # the median resists pauses by other processes
-
-
-def scan_bandwidth(length: int, config: SpeedConfig, device: torch.device) -> dict[str, float]:
-    """Effective memory bandwidth of the scans' forward pass (GB/s): the least traffic any scan
-    needs -- read ``b`` and write ``h``, complex64, ``2 * 8 * T * B * N`` bytes -- divided by the
-    time it takes. The parallel scan moves more than that, so this understates its traffic; it
-    is the figure to compare with the device's peak bandwidth."""
-    from rnnbook.models.scan import parallel_scan, sequential_scan
-
-    g = torch.Generator().manual_seed(0)
-    a = torch.polar(torch.rand(1, 1, config.state, generator=g) * 0.99, torch.zeros(1, 1, 1))
-    b = torch.randn(length, config.batch_size, config.state, 2, generator=g)
-    a, b = a.to(device), torch.view_as_complex(b).to(device)
-    out = {}
-    for name, fn in (("parallel", parallel_scan), ("sequential", sequential_scan)):
-        fn(a, b)
-        times = []
-        for _ in range(max(3, config.steps)):
-            _sync(device)
-            started = time.perf_counter()
-            fn(a, b)
-            _sync(device)
-            times.append(time.perf_counter() - started)
-        seconds = float(np.median(times))
-        out[f"{name}_gb_per_s"] = 2 * 8 * b.numel() / seconds / 1e9
-        out[f"{name}_ms"] = 1e3 * seconds
-    return out
-
-
-def speed_records(job: Job, *, device: torch.device | None = None, **_) -> list[RunRecord]:
-    """Measure every model at every length of the job in this process, one after the other."""
-    config: SpeedConfig = job.config
-    device = device or default_device()
-    threads = torch.get_num_threads()
-    if device.type == "cpu":
-        torch.set_num_threads(1)  # as the training workers; stable on a shared machine
-    try:
-        commit, name = git_commit(), describe(device)
-        torch.manual_seed(0)
-        rates: dict[tuple[str, int], float] = {}
-        started = time.perf_counter()
-        for length in config.lengths:
-            for model_name in config.models:
-                rates[(model_name, length)] = measure_steps_per_second(
-                    model_name, length, config, device
-                )
-        bandwidth = {
-            str(length): scan_bandwidth(length, config, device)
-            for length in config.bandwidth_lengths
-        }
-    finally:
-        torch.set_num_threads(threads)
-    wall = time.perf_counter() - started
-    records = []
-    for (model_name, length), rate in rates.items():
-        metrics = {"length": length, "train_steps_per_s": rate}
-        if ("tanh", length) in rates:
-            metrics["train_speedup_vs_tanh"] = rate / rates[("tanh", length)]
-        records.append(
-            job.record(
-                f"{model_name}-L{length}",
-                metrics=metrics,
-                device=name,
-                wall_time_s=wall,
-                commit=commit,
-                extra={"model": model_name, "scan_bandwidth": bandwidth},
-            )
-        )
-    return records
 
 
 def speed_job(profile: str) -> Job:
@@ -1145,355 +795,3 @@ EXPERIMENTS = [
         speed_table,
     ),
 ]
-
-
-# --- what the chapter shows -----------------------------------------------------------------------
-
-#: What each substitute changes with respect to the LRA task it stands in for.
-SUBSTITUTE_CHANGES = {
-    "smnist": "28 x 28 grey digits instead of 32 x 32 colour photographs; far easier",
-    "psmnist": "grey digits, pixels in a fixed random order (dependencies span the whole sequence)",
-    "sfmnist": "28 x 28 grey clothing images instead of colour photographs",
-    "listops": "same rules, new samples (and, in the cpu profile, much shorter expressions)",
-    "pathfinder": "same rules, new images, drawing parameters of our choosing",
-}
-
-
-def _ok(records: Sequence[RunRecord]) -> list[RunRecord]:
-    return [r for r in records if r.status == "ok"]
-
-
-def accuracies(
-    records: Sequence[RunRecord], experiment: str, split: str = "test"
-) -> dict[tuple[str, str], list[float]]:
-    """Test accuracies (%) per (task, rung), one per seed, of one experiment's records."""
-    out: dict[tuple[str, str], list[float]] = {}
-    for r in _ok(records):
-        if r.experiment == experiment:
-            key = (r.config["data"]["task"], r.config["rung"])
-            out.setdefault(key, []).append(r.metrics[f"{split}_accuracy"])
-    return out
-
-
-def _mean_se(values: Sequence[float]) -> tuple[float, float]:
-    v = np.asarray(values, dtype=float)
-    se = float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else float("nan")
-    return float(v.mean()), se
-
-
-def ladder_steps(records: Sequence[RunRecord]) -> list[dict]:
-    """Every step of the ladder on every task: the paper's change in accuracy on the task ours
-    stands in for, ours (mean over seeds, with the standard error of the difference), and whether
-    the two agree in direction. A change smaller than two standard errors counts as "no clear
-    change"; so does a paper change of less than 0.5 points."""
-    acc = accuracies(records, LADDER_EXPERIMENT)
-    steps = []
-    for task in sorted({t for t, _ in acc}):
-        lra = STANDS_IN_FOR[task]
-        for before, after in zip(LADDER_RUNGS, LADDER_RUNGS[1:]):
-            if (task, before) not in acc or (task, after) not in acc:
-                continue
-            m0, s0 = _mean_se(acc[(task, before)])
-            m1, s1 = _mean_se(acc[(task, after)])
-            ours = m1 - m0
-            se = math.sqrt(s0**2 + s1**2) if not (math.isnan(s0) or math.isnan(s1)) else 0.0
-            p0, p1 = PAPER_LADDER[before].get(lra), PAPER_LADDER[after].get(lra)
-            paper = None if p0 is None or p1 is None else p1 - p0
-            ours_sign = 0 if abs(ours) <= 2 * se else int(np.sign(ours))
-            paper_sign = None if paper is None else (0 if abs(paper) < 0.5 else int(np.sign(paper)))
-            if paper_sign is None:
-                verdict = "no paper value"
-            elif ours_sign == paper_sign:
-                verdict = "same direction" if paper_sign else "both flat"
-            elif ours_sign == 0:
-                verdict = "no clear change (paper: change)"
-            elif paper_sign == 0:
-                verdict = "change (paper: flat)"
-            else:
-                verdict = "opposite direction"
-            steps.append(
-                dict(
-                    task=task,
-                    lra=lra,
-                    before=before,
-                    after=after,
-                    paper=paper,
-                    ours=ours,
-                    ours_se=se,
-                    verdict=verdict,
-                )
-            )
-    return steps
-
-
-def ladder_findings(records: Sequence[RunRecord]) -> str:
-    """The ladder's steps, paper vs ours, as a Markdown list (computed, not written by hand)."""
-    steps = ladder_steps(records)
-    if not steps:
-        return "No ladder records yet."
-    lines = []
-    for s in steps:
-        paper = "–" if s["paper"] is None else f"{s['paper']:+.1f}"
-        lines.append(
-            f"- **{TASK_TITLES[s['task']]}**, {LADDER[s['before']].title} → "
-            f"{LADDER[s['after']].title}: ours {s['ours']:+.1f} ± {s['ours_se']:.1f} points, "
-            f"paper ({s['lra']}) {paper}: {s['verdict']}."
-        )
-    same = sum(s["verdict"] in ("same direction", "both flat") for s in steps)
-    lines.append(f"- {same} of {len(steps)} steps agree with the paper in direction.")
-    return "\n".join(lines)
-
-
-def task_findings(records: Sequence[RunRecord]) -> str:
-    """The LRU on each substitute next to the paper's LRU on the task it stands in for."""
-    acc = accuracies(records, TASKS_EXPERIMENT)
-    lines = []
-    for task in TASKS:
-        if (task, "lru") not in acc:
-            continue
-        mean, se = _mean_se(acc[(task, "lru")])
-        lra = STANDS_IN_FOR[task]
-        majority = [
-            r.metrics["test_majority_accuracy"]
-            for r in _ok(records)
-            if r.experiment == TASKS_EXPERIMENT
-            and r.config["data"]["task"] == task
-            and "test_majority_accuracy" in r.metrics
-        ]
-        baseline = f"always the commonest class: {majority[0]:.1f}%" if majority else "no baseline"
-        spread = f"± {se:.1f} s.e., " if not math.isnan(se) else ""
-        lines.append(
-            f"- **{TASK_TITLES[task]}**: {mean:.1f}% ({spread}"
-            f"{len(acc[(task, 'lru')])} seeds; {baseline}); the paper's LRU scores "
-            f"{PAPER_TABLE3['LRU'][lra]:.1f}% on {lra}. Substitute: "
-            f"{SUBSTITUTE_CHANGES[task]}."
-        )
-    return "\n".join(lines) if lines else "No task records yet."
-
-
-def speed_findings(records: Sequence[RunRecord]) -> str:
-    """Steps per second and speed-ups measured in one run, per length (Markdown)."""
-    rows = [r for r in records if r.experiment == SPEED_EXPERIMENT and r.status == "ok"]
-    if not rows:
-        return "No speed records yet."
-    by_len: dict[int, dict[str, float]] = {}
-    for r in rows:
-        by_len.setdefault(int(r.metrics["length"]), {})[r.extra["model"]] = r.metrics[
-            "train_steps_per_s"
-        ]
-    lines = [f"Device: {rows[0].device}."]
-    for n in sorted(by_len):
-        v = by_len[n]
-        parts = [f"{m} {v[m]:.2f}" for m in SPEED_MODELS if m in v]
-        fastest = max((m for m in v if m.startswith("lru")), key=v.get, default=None)
-        ratio = (
-            f"; the faster LRU ({fastest}) is {v[fastest] / v['tanh']:.1f}x the tanh RNN"
-            if (fastest and "tanh" in v)
-            else ""
-        )
-        lines.append(f"- length {n}: steps/s {', '.join(parts)}{ratio}.")
-    bandwidth = rows[0].extra.get("scan_bandwidth") or {}
-    for n, b in sorted(bandwidth.items(), key=lambda kv: int(kv[0])):
-        lines.append(
-            f"- scan alone at length {n}: parallel {b['parallel_gb_per_s']:.2f} GB/s "
-            f"({b['parallel_ms']:.1f} ms), loop {b['sequential_gb_per_s']:.2f} GB/s "
-            f"({b['sequential_ms']:.1f} ms) of least traffic."
-        )
-    return "\n".join(lines)
-
-
-def config_table(configs: Sequence[LRUConfig]) -> str:
-    """Settings of a list of jobs (Markdown): shared ones listed, the varying ones tabulated."""
-    rows = []
-    for c in configs:
-        d = config_dict(c)
-        data = d.pop("data")
-        d["task"] = data["task"]
-        d["pool"] = data["pool"]
-        for name in ("listops", "pathfinder"):
-            if data[name]:
-                d[name] = ", ".join(f"{k}={v}" for k, v in data[name].items() if k != "seed")
-        rows.append(d)
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    varying = [k for k in keys if len({str(r.get(k)) for r in rows}) > 1]
-    shared = [f"- `{k}` = `{rows[0].get(k)}`" for k in keys if k not in varying]
-    head = "| " + " | ".join(varying) + " |\n|" + "---|" * len(varying)
-    body = ["| " + " | ".join(str(r.get(k, "")) for k in varying) + " |" for r in rows]
-    return "\n".join([*shared, "", head, *body] if varying else shared)
-
-
-def plot_ladder(records: Sequence[RunRecord]):
-    """Test accuracy of every rung (mean over seeds, bars for the seeds' range) per ladder task,
-    with the paper's value on the task each stands in for."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    acc = accuracies(records, LADDER_EXPERIMENT)
-    tasks = sorted({t for t, _ in acc})
-    fig, axes = plt.subplots(1, max(1, len(tasks)), figsize=(5.2 * max(1, len(tasks)), 3.6))
-    axes = np.atleast_1d(axes)
-    x = np.arange(len(LADDER_RUNGS))
-    for ax, task in zip(axes, tasks):
-        values = [acc.get((task, r), []) for r in LADDER_RUNGS]
-        means = [np.mean(v) if v else np.nan for v in values]
-        lo = [m - min(v) if v else 0 for m, v in zip(means, values)]
-        hi = [max(v) - m if v else 0 for m, v in zip(means, values)]
-        ax.bar(x, means, yerr=[lo, hi], color=plots.color("lru"), alpha=0.75, label="ours")
-        lra = STANDS_IN_FOR[task]
-        paper = [PAPER_LADDER[r].get(lra, np.nan) for r in LADDER_RUNGS]
-        ax.plot(x, paper, "o--", color="black", label=f"paper ({lra})")
-        ax.set_xticks(x, [LADDER[r].name for r in LADDER_RUNGS], rotation=35, ha="right")
-        ax.set_xlabel("recurrence (one change per step)")
-        ax.set_ylabel("test accuracy (%)")
-        ax.set_title(TASK_TITLES[task])
-        ax.legend()
-    fig.tight_layout()
-    return fig
-
-
-def plot_eigenvalues(records: Sequence[RunRecord], task: str, rung: str = "lru"):
-    """The eigenvalues ``lambda`` of every block of the first seed, at initialisation (the ring)
-    and after training, in the complex plane with the unit circle."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    run = next(
-        (r for r in _ok(records) if r.config["data"]["task"] == task and r.config["rung"] == rung),
-        None,
-    )
-    fig, axes = plt.subplots(1, 2, figsize=(8.4, 4.2), sharex=True, sharey=True)
-    theta = np.linspace(0, 2 * np.pi, 400)
-    for ax, key, title in zip(
-        axes, ("eigenvalues_initial", "eigenvalues_final"), ("initialisation", "after training")
-    ):
-        ax.plot(np.cos(theta), np.sin(theta), color="grey", linewidth=0.8)
-        if run is not None:
-            for layer, values in enumerate(run.extra.get(key, [])):
-                z = np.asarray(values)
-                ax.scatter(z[:, 0], z[:, 1], s=6, label=f"block {layer + 1}")
-        ax.set_aspect("equal")
-        ax.set_xlabel("Re λ")
-        ax.set_ylabel("Im λ")
-        ax.set_title(f"{TASK_TITLES.get(task, task)}: {title}")
-    if run is not None and run.extra.get("eigenvalues_initial"):
-        axes[0].legend(markerscale=2)
-    fig.tight_layout()
-    return fig
-
-
-def plot_curves(records: Sequence[RunRecord], experiment: str = TASKS_EXPERIMENT):
-    """Validation accuracy against updates for every task (mean over seeds, band: their range)."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    for task in TASKS:
-        runs = [
-            r
-            for r in _ok(records)
-            if r.experiment == experiment
-            and r.config["data"]["task"] == task
-            and r.config["rung"] == "lru"
-        ]
-        if runs:
-            plots.band(
-                ax,
-                runs[0].curves["updates"],
-                [r.curves["valid_accuracy"] for r in runs],
-                TASK_TITLES[task],
-            )
-    ax.set_xlabel("updates")
-    ax.set_ylabel("validation accuracy (%)")
-    ax.set_title("The LRU on each task")
-    ax.legend()
-    fig.tight_layout()
-    return fig
-
-
-def plot_speed(records: Sequence[RunRecord]):
-    """Training steps per second against sequence length (left) and the speed-up over the tanh RNN
-    measured in the same run (right), log-log."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    rows = [r for r in records if r.experiment == SPEED_EXPERIMENT and r.status == "ok"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.8))
-    for model in SPEED_MODELS:
-        pts = sorted(
-            (
-                r.metrics["length"],
-                r.metrics["train_steps_per_s"],
-                r.metrics.get("train_speedup_vs_tanh"),
-            )
-            for r in rows
-            if r.extra["model"] == model
-        )
-        if not pts:
-            continue
-        n, rate, ratio = zip(*pts)
-        style = "-" if model == "tanh" else ("--" if "sequential" in model else "-")
-        color = plots.color("tanh") if model == "tanh" else plots.color("lru")
-        left.plot(n, rate, style, marker="o", color=color, label=model)
-        if model != "tanh" and None not in ratio:
-            right.plot(n, ratio, style, marker="o", color=color, label=model)
-    right.axhline(1.0, color="grey", linewidth=0.8)
-    for ax, label in ((left, "training steps per second"), (right, "speed-up over tanh RNN")):
-        plots.plain_log_axis(ax, "x")
-        plots.plain_log_axis(ax, "y")
-        ax.set_xlabel("sequence length")
-        ax.set_ylabel(label)
-        ax.legend()
-    device = rows[0].device if rows else ""
-    fig.suptitle(f"Table 4 analogue on {device}" if device else "Table 4 analogue")
-    fig.tight_layout()
-    return fig
-
-
-def plot_pathfinder_examples(spec: PathfinderSpec, n: int = 8, seed: int = 0):
-    """``n`` generated Pathfinder images, labels alternating (1: the markers are joined)."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.data.pathfinder import draw_image
-
-    rng = np.random.default_rng(seed)
-    fig, axes = plt.subplots(1, n, figsize=(1.6 * n, 1.9))
-    for k, ax in enumerate(np.atleast_1d(axes)):
-        label = (k + 1) % 2
-        ax.imshow(draw_image(spec, label, rng), cmap="gray", vmin=0, vmax=1)
-        ax.set_title(f"label {label}")
-        ax.axis("off")
-    fig.tight_layout()
-    return fig
-
-
-def plot_image_sequence(task: str = "psmnist", pool: int = 2, index: int = 0):
-    """One image of an image task and the sequence the network reads (its pixel values)."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    data = load_task(TaskSpec(task, pool=pool, n_train=index + 1, n_eval=1))
-    seq = data.sequences["train"][index, :, 0]
-    side = int(round(math.sqrt(len(seq))))
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9.0, 2.6), gridspec_kw={"width_ratios": [1, 4]})
-    raster = load_task(
-        TaskSpec("smnist" if task == "psmnist" else task, pool=pool, n_train=index + 1, n_eval=1)
-    ).sequences["train"][index, :, 0]
-    a.imshow(raster.reshape(side, side), cmap="gray")
-    a.set_title(f"label {data.labels['train'][index]}")
-    a.axis("off")
-    b.plot(seq, linewidth=0.8)
-    b.set_xlabel("time step")
-    b.set_ylabel("input (standardised)")
-    b.set_title(f"{TASK_TITLES[task]}: {len(seq)} steps")
-    fig.tight_layout()
-    return fig

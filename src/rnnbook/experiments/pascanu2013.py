@@ -19,6 +19,9 @@ The members of one job (the three methods times the seeds, at one length and ini
 train together in one stacked model: per-member clipping thresholds (``inf`` for SGD) and
 regulariser weights (0 for SGD and SGD-C). A member sees the data of its seed only, so SGD,
 SGD-C and SGD-CR with the same seed start from the same weights and see the same minibatches.
+
+What the chapter shows from the records (figures, findings, the one-unit wall) is in
+:mod:`rnnbook.experiments.pascanu2013_report`.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from rnnbook.device import default_device, describe
 from rnnbook.experiments import pascanu2013_table
 from rnnbook.experiments.common import Experiment, Job, execute
 from rnnbook.models.pascanu2013 import TaskRNN
-from rnnbook.profiles import check_profile, config_dict
+from rnnbook.profiles import check_profile
 from rnnbook.results import RunRecord, Table, TableRow, git_commit, load_records, mark_stale
 from rnnbook.train import TrainConfig, fit
 from rnnbook.train.regularizers import add_omega
@@ -654,7 +657,7 @@ def generalisation_table(records: Sequence[RunRecord], title: str = "") -> Table
     ):
         c = r.config
         horizon = PAPER_GENERALISATION.get(c["task"])
-        title = TASKS[c["task"]].title
+        task = TASKS[c["task"]].title
         splits = [("train lengths", r.metrics["test_error"], None)] + [
             (f"length {n}", r.metrics.get(f"L{n}_error"), n) for n in c["test_lengths"]
         ]
@@ -664,7 +667,7 @@ def generalisation_table(records: Sequence[RunRecord], title: str = "") -> Table
                 TableRow(
                     chapter=CHAPTER,
                     experiment=GENERALISATION,
-                    dataset=f"{title} (trained on {c['length']}-{c['max_length']})",
+                    dataset=f"{task} (trained on {c['length']}-{c['max_length']})",
                     model=f"SGD-CR, smart tanh, seed {r.seed}",
                     metric="error rate",
                     split=split,
@@ -719,306 +722,3 @@ EXPERIMENTS = [
         generalisation_table,
     ),
 ]
-
-
-# --- what the chapter shows ----------------------------------------------------------------------
-
-
-def config_table(profile: str, experiment: str = SUCCESS) -> str:
-    """Settings of every job of ``experiment`` in ``profile`` (Markdown): shared ones listed,
-    the rest tabulated."""
-    if experiment == TABLE1:
-        rows = [config_dict(c) for c in pascanu2013_table.configs(profile)]
-    elif experiment == SUCCESS:
-        rows = [config_dict(c) for c in success_configs(profile)]
-    else:
-        rows = [config_dict(c) for c in generalisation_configs(profile)]
-    varying = [k for k in rows[0] if len({str(r[k]) for r in rows}) > 1]
-    shared = [f"- `{k}` = `{v}`" for k, v in rows[0].items() if k not in varying]
-    if not varying:
-        return "\n".join(shared)
-    head = "| " + " | ".join(varying) + " |\n|" + "---|" * len(varying)
-    body = ["| " + " | ".join(str(r[k]) for k in varying) + " |" for r in rows]
-    return "\n".join([*shared, "", head, *body])
-
-
-def success_rates(records: Sequence[RunRecord]) -> dict[tuple[str, str, int], tuple[float, int]]:
-    """(init, method, length) -> (success rate, runs) from Figure 7 records."""
-    groups: dict[tuple[str, str, int], list[float]] = {}
-    for r in records:
-        if r.experiment == SUCCESS:
-            key = (r.config["init"], _method(r), r.config["length"])
-            groups.setdefault(key, []).append(r.metrics["test_success"])
-    return {k: (float(np.mean(v)), len(v)) for k, v in groups.items()}
-
-
-def plot_success(records: Sequence[RunRecord]):
-    """Figure 7 redrawn: success rate against length, one panel per initialisation."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    rates = success_rates(records)
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), sharex=True, sharey=True)
-    for ax, init in zip(axes, INITS):
-        for k, method in enumerate(METHODS):
-            pts = sorted((n, v[0]) for (i, m, n), v in rates.items() if i == init and m == method)
-            if pts:
-                x, y = zip(*pts)
-                offset = (k - 1) * 0.012  # keep overlapping lines apart
-                ax.plot(
-                    x,
-                    [v + offset for v in y],
-                    "o-",
-                    label=METHOD_TITLES[method],
-                    color=plots.color(method),
-                )
-        ax.set_title(f"{INIT_TITLES[init]} initialisation")
-        ax.set_xlabel("sequence length")
-        ax.set_ylim(-0.05, 1.05)
-    axes[0].set_ylabel("rate of success")
-    handles = {lab: h for ax in axes for h, lab in zip(*ax.get_legend_handles_labels())}
-    if handles:
-        axes[0].legend(handles.values(), handles.keys())
-    fig.tight_layout()
-    return fig
-
-
-def plot_grad_norms(records: Sequence[RunRecord], init: str = "basic_tanh", length=None):
-    """The gradient norm of every update (before clipping) of the seed-0 runs of one job: SGD
-    next to SGD-C and SGD-CR, whose steps are clipped at the threshold (dashed)."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    runs = [
-        r
-        for r in records
-        if r.experiment == SUCCESS and r.config["init"] == init and "grad_norm" in r.curves
-    ]
-    if length is None and runs:
-        length = max(r.config["length"] for r in runs)
-    runs = [r for r in runs if r.config["length"] == length and r.seed == min(r.seed for r in runs)]
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), sharey=True)
-    for ax, method in zip(axes, METHODS):
-        for r in runs:
-            if _method(r) != method:
-                continue
-            norms = np.asarray(r.curves["grad_norm"], dtype=float)
-            ax.plot(np.arange(1, len(norms) + 1), norms, lw=0.6, color=plots.color(method))
-            if method != "sgd":
-                ax.axhline(r.config["clip"], ls="--", color="k", lw=1, label="clipping threshold")
-                ax.legend(loc="upper right")
-        ax.set_yscale("log")
-        ax.set_xlabel("update")
-        ax.set_title(f"{METHOD_TITLES[method]}: {INIT_TITLES[init]}, length {length}")
-    axes[0].set_ylabel("gradient norm before clipping")
-    fig.tight_layout()
-    return fig
-
-
-def plot_generalisation(records: Sequence[RunRecord]):
-    """Test error against the test length of every generalisation model; the shaded band is
-    the range of lengths it was trained on."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    runs = [r for r in records if r.experiment == GENERALISATION]
-    fig, ax = plt.subplots(figsize=(5.6, 3.4))
-    for r in runs:
-        c = r.config
-        xs = list(c["test_lengths"])
-        ys = [100 * r.metrics[f"L{n}_error"] for n in xs]
-        ax.plot(xs, ys, "o-", label=f"{TASKS[c['task']].title}, seed {r.seed}")
-    if runs:
-        c = runs[0].config
-        ax.axvspan(c["length"], c["max_length"], color="0.85", label="training lengths")
-    ax.axhline(100 * SUCCESS_ERROR, ls="--", color="k", lw=1, label="1% (success)")
-    ax.set_xscale("log")
-    ax.set_xlabel("test sequence length")
-    ax.set_ylabel("test error (%)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
-# --- the steep wall: a one-unit RNN (Sec. 3.2, Figure 6) ----------------------------------------
-
-
-def one_unit_error(
-    w: Tensor, b: Tensor, steps: int, x0: float = 0.5, target: float = 0.7
-) -> Tensor:
-    """``E = (x_T - target)^2`` for the one-unit network ``x_t = w sigmoid(x_{t-1}) + b``,
-    ``x_0 = x0``, elementwise over tensors of weights and biases (the model of the paper's
-    Figure 6; the start, target and length are our choice)."""
-    x = torch.full_like(w, x0)
-    for _ in range(steps):
-        x = w * torch.sigmoid(x) + b
-    return (x - target) ** 2
-
-
-def one_unit_slice(
-    w: float = 8.0, b_range=(-6.0, -2.0), points: int = 40_001, steps=(10, 20, 50)
-) -> dict[int, dict[str, np.ndarray]]:
-    """The error and ``|dE/db|`` along a line of fixed ``w`` through the wall, per length."""
-    out = {}
-    for t in steps:
-        b = torch.linspace(*b_range, points, dtype=torch.float64, requires_grad=True)
-        e = one_unit_error(torch.full_like(b, w), b, t)
-        (g,) = torch.autograd.grad(e.sum(), b)
-        out[t] = {"b": b.detach().numpy(), "error": e.detach().numpy(), "grad": g.abs().numpy()}
-    return out
-
-
-def plot_error_surface(length: int = 20, w_range=(4.0, 12.0), b_range=(-8.0, 0.0)):
-    """Left: E over (w, b) for one length: a narrow valley flanked by a wall, where x_T jumps
-    from one attractor of the map to the other (the red line is the cut of the other panels).
-    Right: E and ``|dE/db|`` along w = 8 for several lengths: the wall's slope grows exponentially
-    with the length. An SGD step taken on the wall moves the parameters by the learning rate
-    times that slope; a clipped step by at most the learning rate times the threshold."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    w, b = torch.meshgrid(
-        torch.linspace(*w_range, 300, dtype=torch.float64),
-        torch.linspace(*b_range, 300, dtype=torch.float64),
-        indexing="ij",
-    )
-    e = one_unit_error(w, b, length).numpy()
-    fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.8))
-    axes[0].remove()
-    surface = fig.add_subplot(1, 3, 1, projection="3d")
-    surface.plot_surface(
-        w.numpy(), b.numpy(), e.clip(max=40), cmap="viridis", linewidth=0, rstride=2, cstride=2
-    )
-    surface.plot([8.0, 8.0], list(b_range), [0.0, 0.0], color="r", lw=1)
-    surface.set_xlabel("recurrent weight w")
-    surface.set_ylabel("bias b")
-    surface.set_zlabel("error (cut at 40)")
-    surface.set_title(f"error surface, T = {length}")
-    cut = one_unit_slice()
-    for k, (t, d) in enumerate(cut.items()):
-        style = dict(label=f"T = {t}", lw=1.6 - 0.4 * k)
-        axes[1].plot(d["b"], d["error"], **style)
-        axes[2].plot(d["b"], d["grad"], **style)
-    axes[2].axhline(1.0, color="k", ls="--", lw=1, label="a clipping threshold (1)")
-    for ax, label in ((axes[1], "error"), (axes[2], "|dE/db|")):
-        ax.set_yscale("log")
-        ax.set_xlabel("bias b (w = 8)")
-        ax.set_ylabel(label)
-        ax.legend()
-    axes[1].set_title("a cut through the wall")
-    axes[2].set_title("the gradient on that cut")
-    fig.tight_layout()
-    return fig
-
-
-# --- findings, computed from the records ---------------------------------------------------------
-
-
-def _longest(rates: dict, init: str, method: str, at_least: float) -> int | None:
-    ok = [n for (i, m, n), (rate, _) in rates.items() if i == init and m == method]
-    good = [n for n in ok if rates[(init, method, n)][0] >= at_least]
-    return max(good) if good else None
-
-
-def success_findings(records: Sequence[RunRecord]) -> str:
-    """Figure 7's claims checked on ``records`` (Markdown bullets)."""
-    rates = success_rates(records)
-    if not rates:
-        return "No Figure 7 records yet."
-    lines = []
-    lengths = sorted({n for _, _, n in rates})
-    for init in INITS:
-        parts = []
-        for method in METHODS:
-            row = [rates.get((init, method, n)) for n in lengths]
-            if all(v is None for v in row):
-                continue
-            shown = ", ".join(f"{n}: {v[0]:.0%}" for n, v in zip(lengths, row) if v is not None)
-            parts.append(f"{METHOD_TITLES[method]} ({shown})")
-        if parts:
-            lines.append(f"- **{INIT_TITLES[init]}** — success rate by length: " + "; ".join(parts))
-    paired = {}
-    for r in records:
-        if r.experiment == SUCCESS:
-            key = (r.config["init"], r.config["length"], r.seed)
-            paired.setdefault(key, {})[_method(r)] = r.metrics["test_success"] > 0
-    c_fail = [v for v in paired.values() if "sgd-c" in v and "sgd-cr" in v and not v["sgd-c"]]
-    rescued = sum(v["sgd-cr"] for v in c_fail)
-    lines.append(
-        f"- Paired by seed (same initial weights, same minibatches): of the {len(c_fail)} runs "
-        f"where SGD-C failed, SGD-CR succeeded in {rescued}."
-    )
-    wins = {m: sum(rates[k][0] * rates[k][1] for k in rates if k[1] == m) for m in METHODS}
-    runs = {m: sum(rates[k][1] for k in rates if k[1] == m) for m in METHODS}
-    lines.append(
-        "- Successful runs over the whole sweep: "
-        + ", ".join(f"{METHOD_TITLES[m]} {wins[m]:.0f} of {runs[m]}" for m in METHODS if runs[m])
-        + "."
-    )
-    solved = {}
-    for r in records:
-        if r.experiment == SUCCESS and r.metrics.get("solved_update") is not None:
-            solved.setdefault(_method(r), []).append(r.metrics["solved_update"])
-    if solved:
-        lines.append(
-            "- Median updates to reach no validation mistake, among the runs that did: "
-            + ", ".join(
-                f"{METHOD_TITLES[m]} {int(np.median(solved[m]))} ({len(solved[m])} runs)"
-                for m in METHODS
-                if m in solved
-            )
-            + "."
-        )
-    longest = max(lengths)
-    cr = [rates[(i, "sgd-cr", longest)][0] for i in INITS if (i, "sgd-cr", longest) in rates]
-    others = [
-        rates[(i, m, longest)][0]
-        for i in ("sigmoid", "basic_tanh")
-        for m in ("sgd", "sgd-c")
-        if (i, m, longest) in rates
-    ]
-    if cr and others:
-        verdict = (
-            "reproduces"
-            if min(cr) > max(others) or (max(cr) == 1.0 and max(others) == 0.0)
-            else "does not reproduce"
-        )
-        lines.append(
-            f"- At the longest length run here ({longest}), SGD-CR's success rate per "
-            f"initialisation is {', '.join(f'{v:.0%}' for v in cr)}, while SGD and SGD-C with the "
-            f"sigmoid and basic-tanh initialisations reach at most {max(others):.0%}: this "
-            f"{verdict} the paper's ordering (its lengths are 50-200)."
-        )
-    return "\n".join(lines)
-
-
-def generalisation_findings(records: Sequence[RunRecord]) -> str:
-    """For each generalisation model: solved or not, and the longest test length below 1%."""
-    lines = []
-    for r in records:
-        if r.experiment != GENERALISATION:
-            continue
-        c = r.config
-        good = [n for n in c["test_lengths"] if r.metrics[f"L{n}_error"] < SUCCESS_ERROR]
-        longest = max(good) if good else None
-        reach = (
-            f"errors below 1% up to length {longest}"
-            if longest
-            else "no tested length below 1% error"
-        )
-        horizon = PAPER_GENERALISATION.get(c["task"])
-        paper = f" (paper: up to {horizon})" if horizon else ""
-        lines.append(
-            f"- **{TASKS[c['task']].title}**, seed {r.seed}, trained on lengths "
-            f"{c['length']}-{c['max_length']} for {r.metrics['updates']} updates: test error "
-            f"{r.metrics['test_error']:.2%} at the training lengths; {reach}{paper}."
-        )
-    return "\n".join(lines) if lines else "No generalisation records yet."

@@ -511,9 +511,15 @@ def findings(records: Sequence[RunRecord]) -> str:
     return "\n".join(lines) if lines else "No complete set of Table 1 records yet."
 
 
+#: Marker and size per method in :func:`plot_curves`: SGD and SGD-C coincide whenever no
+#: gradient reaches the threshold, so the later marker is drawn smaller, inside the earlier.
+MARKERS = {"sgd": ("o", 7), "sgd-c": ("s", 5), "sgd-cr": ("^", 4)}
+
+
 def plot_curves(records: Sequence[RunRecord]):
     """Validation NLL (nats per frame or per character) per epoch, one panel per data set."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     from rnnbook.results import plots
 
@@ -523,18 +529,23 @@ def plot_curves(records: Sequence[RunRecord]):
         for r in records:
             if r.experiment == EXPERIMENT and r.config["dataset"] == ds:
                 method = r.extra.get("method", "")
+                marker, size = MARKERS.get(method, ("o", 5))
                 ax.plot(
                     r.curves["epoch"],
                     r.curves["valid_nll"],
-                    "o-",
+                    marker=marker,
+                    ms=size,
                     label=method.upper(),
                     color=plots.color(method),
                 )
         ax.set_title(DATASET_TITLES[ds])
         ax.set_xlabel("epoch")
-        ax.set_ylabel("validation NLL (nats)")
+        unit = "character" if ds == "ptb" else "frame"
+        ax.set_ylabel(f"validation NLL (nats per {unit})")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     handles = {lab: h for ax in axes for h, lab in zip(*ax.get_legend_handles_labels())}
-    if handles:
-        axes[0].legend(handles.values(), handles.keys())
+    labels = [m.upper() for m in METHODS if m.upper() in handles]
+    if labels:
+        axes[0].legend([handles[lab] for lab in labels], labels)
     fig.tight_layout()
     return fig

@@ -10,7 +10,7 @@ from rnnbook.results.records import (
     results_dir,
     save_record,
 )
-from rnnbook.results.tables import Table, TableRow, paper_vs_ours, summarize
+from rnnbook.results.tables import Table, TableRow, paper_vs_ours, settings_markdown, summarize
 
 __all__ = [
     "RunRecord",
@@ -24,5 +24,6 @@ __all__ = [
     "repo_root",
     "results_dir",
     "save_record",
+    "settings_markdown",
     "summarize",
 ]

@@ -190,3 +190,16 @@ class Table:
 
     def to_dicts(self) -> list[dict[str, Any]]:
         return [r.to_dict() for r in self.rows]
+
+
+def settings_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    """The settings of a list of jobs as Markdown: those every job shares as a list, the ones that
+    vary as a table with one row per job (a key missing from a job shows as an empty cell)."""
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    varying = [k for k in keys if len({str(r.get(k)) for r in rows}) > 1]
+    shared = [f"- `{k}` = `{rows[0].get(k)}`" for k in keys if k not in varying]
+    if not varying:
+        return "\n".join(shared)
+    head = "| " + " | ".join(varying) + " |\n|" + "---|" * len(varying)
+    body = ["| " + " | ".join(str(r.get(k, "")) for k in varying) + " |" for r in rows]
+    return "\n".join([*shared, "", head, *body])

@@ -1,0 +1,557 @@
+"""What the ``jozefowicz2015`` chapter shows: settings, findings, baselines and figures.
+
+Everything here reads records of :mod:`rnnbook.experiments.jozefowicz2015` (or its
+configurations) and trains nothing. The findings are sentences computed from the numbers, beside
+the paper's claims (Jozefowicz, Zaremba & Sutskever 2015, Sec. 4): which gate of the LSTM matters
+most and least, whether a forget-gate bias of 1 closes the gap to the GRU, how the cells rank on
+each task, on music and on PTB with dropout, and what the small architecture search found. The
+baselines say what a model without memory scores on the very tokens our cells are tested on, the
+yardstick that tells whether a cell has learnt more than local statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from rnnbook.cells.mut import TITLES
+from rnnbook.experiments import arch_search
+from rnnbook.experiments.jozefowicz2015 import (
+    ARCHS,
+    MUSIC_DATASETS,
+    MUSIC_TITLES,
+    PAPER_MUSIC,
+    PAPER_TABLE1,
+    PAPER_TABLE3,
+    TABLE1,
+    TASK_TITLES,
+    TASKS,
+    jobs,
+    search_candidates,
+    table1_configs,
+)
+from rnnbook.experiments.jozefowicz2015_lm import StreamData, task_tokens, vocab_size
+from rnnbook.profiles import config_dict
+from rnnbook.results import RunRecord, settings_markdown
+
+#: One colour per cell, distinct within the chapter's figures (LSTM family red to purple, GRU
+#: family blue to green); the LSTM, GRU and tanh keep the book's colours.
+CELL_COLORS = {
+    "tanh": "#7f7f7f",
+    "lstm": "#d62728",
+    "lstm-f": "#ff7f0e",
+    "lstm-i": "#8c564b",
+    "lstm-o": "#e377c2",
+    "lstm-b": "#9467bd",
+    "gru": "#1f77b4",
+    "mut1": "#17becf",
+    "mut2": "#2ca02c",
+    "mut3": "#bcbd22",
+}
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def config_table(profile: str, experiment: str = TABLE1) -> str:
+    """Settings of every job of an experiment (Markdown): shared ones listed, the rest tabulated."""
+    rows = [config_dict(j.config) for j in jobs(profile, experiment)]
+    return settings_markdown(rows)
+
+
+def table1_settings(profile: str) -> str:
+    """The settings of Table 1's jobs (Markdown): what every job shares, then per task its budget
+    and the hyperparameter settings that every cell of the task trains with."""
+    configs = table1_configs(profile)
+    per_task = ("epochs", "train_tokens", "eval_tokens", "max_digits", "hyperparameters")
+    first = config_dict(configs[0])
+    shared = [f"- `{k}` = `{v}`" for k, v in first.items() if k not in (*per_task, "task", "arch")]
+    archs = ", ".join(TITLES[a] for a in dict.fromkeys(c.arch for c in configs))
+    lines = [*shared, f"- cells: {archs}", ""]
+    lines += [
+        "| task | epochs | tokens per epoch | updates | tokens per evaluation "
+        "| settings (s, lr, clip) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for task in TASKS:
+        c = next(c for c in configs if c.task == task)
+        digits = f" ({c.max_digits} digits)" if task == "arithmetic" else ""
+        hps = "; ".join(f"({s:.2f}, {lr:.2f}, {clip:.1f})" for s, lr, clip in c.hyperparameters)
+        updates = c.epochs * c.train_tokens // (c.batch_size * c.unroll) if c.train_tokens else "-"
+        lines.append(
+            f"| {TASK_TITLES[task]}{digits} | {c.epochs} | {c.train_tokens or 'all'} | "
+            f"{updates} | {c.eval_tokens or 'all'} | {hps} |"
+        )
+    return "\n".join(lines)
+
+
+# --- baselines without memory -------------------------------------------------------------------
+
+
+def ngram_accuracy(data: StreamData, order: int) -> float:
+    """Accuracy on the scored test targets of the most frequent next token given the previous
+    ``order`` tokens, counted on one training epoch of the same stream (``order = 0``: the most
+    frequent token). A predictor with a memory of ``order`` tokens and nothing else."""
+    train = task_tokens(data, "train", epoch=0)[0]
+    test, scored = task_tokens(data, "test")
+    v = vocab_size(data.task)
+
+    def contexts(tokens: np.ndarray) -> np.ndarray:
+        ids = np.zeros(len(tokens) - order, dtype=np.int64)
+        for j in range(order):
+            ids = ids * v + tokens[j : len(tokens) - order + j]
+        return ids
+
+    counts = np.zeros((v**order, v))
+    np.add.at(counts, (contexts(train), train[order:]), 1)
+    guess = counts.argmax(1)
+    guess[counts.sum(1) == 0] = np.bincount(train, minlength=v).argmax()
+    hits = guess[contexts(test)] == test[order:]
+    return float(hits[scored[order:]].mean())
+
+
+@lru_cache(maxsize=8)
+def ptb_unigram_baseline(eval_tokens: int | None = None, split: str = "test") -> dict[str, float]:
+    """What a model without context scores on the first ``eval_tokens`` words of a PTB split (all
+    when ``None``; the Table 1 and dropout jobs evaluate on such a prefix): the accuracy of
+    always predicting the most frequent training word ("the") and the perplexity of the training
+    unigram distribution."""
+    from rnnbook.data.ptb import load_ptb
+
+    ptb = load_ptb("word")
+    counts = np.bincount(ptb.train, minlength=len(ptb.vocab)).astype(float)
+    probs = counts / counts.sum()
+    words = ptb.split(split)[:eval_tokens]
+    return {
+        "accuracy": float((words == counts.argmax()).mean()),
+        "perplexity": float(np.exp(-np.log(probs[words]).mean())),
+    }
+
+
+@lru_cache(maxsize=4)
+def no_memory_baselines(profile: str, max_order: int = 3) -> dict[str, tuple[float, str]]:
+    """Per Table 1 task, the accuracy that needs no memory beyond a few tokens, on the test
+    tokens of ``profile``'s jobs, and what it is: for the generated tasks the best n-gram
+    predictor of orders 1 to ``max_order``; for PTB always predicting the most frequent word."""
+    out = {}
+    for task in TASKS:
+        config = next(c for c in table1_configs(profile) if c.task == task)
+        if task == "ptb":
+            acc = ptb_unigram_baseline(config.eval_tokens)["accuracy"]
+            out[task] = (acc, 'always "the"')
+            continue
+        accs = {k: ngram_accuracy(config.data(), k) for k in range(1, max_order + 1)}
+        best = max(accs, key=accs.get)
+        out[task] = (accs[best], f"best {best}-gram")
+    return out
+
+
+def baseline_findings(profile: str) -> str:
+    """The no-memory baselines of :func:`no_memory_baselines` as a Markdown list."""
+    return "\n".join(
+        f"- **{TASK_TITLES[t]}**: {name} predictor {acc:.3f}"
+        for t, (acc, name) in no_memory_baselines(profile).items()
+    )
+
+
+# --- Table 1: ablations and rankings ------------------------------------------------------------
+
+
+def accuracies(records: Sequence[RunRecord], split: str = "test") -> dict[tuple[str, str], float]:
+    """Our accuracy per (task, cell)."""
+    return {
+        (r.config["task"], r.config["arch"]): r.metrics[f"{split}_accuracy"]
+        for r in records
+        if r.status == "ok" and f"{split}_accuracy" in r.metrics
+    }
+
+
+def _ranks(values: Sequence[float]) -> np.ndarray:
+    order = np.argsort(values)
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    return ranks
+
+
+def rank_correlation(ours: dict[str, float], paper: dict[str, float]) -> float:
+    """Spearman's rank correlation between our values and the paper's over the shared keys."""
+    keys = sorted(set(ours) & set(paper))
+    if len(keys) < 3:
+        return float("nan")
+    a, b = _ranks([ours[k] for k in keys]), _ranks([paper[k] for k in keys])
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def bias_closes_gap(lstm: float, lstm_b: float, gru: float) -> str:
+    """How much of the LSTM's gap to the GRU a forget-gate bias of 1 closes, in words.
+
+    The gap is GRU - LSTM; the bias closes the fraction (LSTM-b - LSTM) / gap of it. Where the
+    LSTM is not behind the GRU there is no gap to close.
+    """
+    gap = gru - lstm
+    if gap <= 0:
+        return "there is no gap to close (the LSTM is not behind the GRU)"
+    closed = (lstm_b - lstm) / gap
+    if closed >= 1:
+        verdict = "closes all of the gap"
+    elif closed >= 0.5:
+        verdict = "closes most of the gap"
+    elif closed > 0:
+        verdict = "closes less than half of the gap"
+    else:
+        verdict = "does not close the gap"
+    return f"the bias {verdict} ({closed:.0%} of it)"
+
+
+def _gate_changes(values: dict[tuple[str, str], float], task: str) -> dict[str, float]:
+    """Accuracy without each gate minus the LSTM's, per gate."""
+    lstm = values[(task, "lstm")]
+    return {g: values[(task, f"lstm-{g[0]}")] - lstm for g in ("forget", "input", "output")}
+
+
+def ablation_findings(records: Sequence[RunRecord]) -> str:
+    """The paper's three claims about the LSTM's parts, checked on ``records`` (Markdown).
+
+    Sec. 4: removing the forget gate hurts most (except for language modelling), removing the output
+    gate least, and a forget-gate bias of 1 closes most of the gap between the LSTM and the GRU.
+    Every sentence is computed from the numbers, ours and (for comparison) the paper's Table 1.
+    """
+    acc = accuracies(records)
+    paper = {(t, a): v for (t, a, _), v in PAPER_TABLE1.items()}
+    lines = []
+    for task in TASKS:
+        needed = ("lstm", "lstm-f", "lstm-i", "lstm-o", "lstm-b", "gru")
+        if not all((task, a) in acc for a in needed):
+            continue
+
+        ours, theirs = _gate_changes(acc, task), _gate_changes(paper, task)
+        lines.append(
+            f"- **{TASK_TITLES[task]}**: removing a gate changes the LSTM's accuracy by "
+            + ", ".join(f"{ours[g]:+.3f} ({g})" for g in ours)
+            + " (paper: "
+            + ", ".join(f"{theirs[g]:+.3f}" for g in theirs)
+            + f"); the {min(ours, key=ours.get)} gate matters most (paper: "
+            f"{min(theirs, key=theirs.get)}), the {max(ours, key=ours.get)} gate least (paper: "
+            f"{max(theirs, key=theirs.get)}). "
+            f"GRU - LSTM = {acc[(task, 'gru')] - acc[(task, 'lstm')]:+.3f} and LSTM-b - LSTM = "
+            f"{acc[(task, 'lstm-b')] - acc[(task, 'lstm')]:+.3f}: "
+            + bias_closes_gap(acc[(task, "lstm")], acc[(task, "lstm-b")], acc[(task, "gru")])
+            + " (paper: "
+            + bias_closes_gap(paper[(task, "lstm")], paper[(task, "lstm-b")], paper[(task, "gru")])
+            + ")."
+        )
+    return "\n".join(lines) if lines else "No complete set of records yet."
+
+
+def ranking_findings(records: Sequence[RunRecord], profile: str | None = None) -> str:
+    """Per task: our ranking of the cells beside the paper's, their rank correlation, how many of
+    our accuracies lie within 10% of the paper's and (given ``profile``) how many cells beat the
+    task's no-memory baseline (Markdown)."""
+    acc = accuracies(records)
+    baselines = no_memory_baselines(profile) if profile else {}
+    lines = []
+    for task in TASKS:
+        ours = {a: v for (t, a), v in acc.items() if t == task}
+        if len(ours) < 3:
+            continue
+        paper = {a: PAPER_TABLE1[(task, a, "test")] for a in ours}
+        order = " > ".join(TITLES[a] for a in sorted(ours, key=lambda a: -ours[a]))
+        porder = " > ".join(TITLES[a] for a in sorted(paper, key=lambda a: -paper[a]))
+        within = sum(abs(ours[a] / paper[a] - 1) <= 0.10 for a in ours)
+        line = (
+            f"- **{TASK_TITLES[task]}**: ours {order}; paper {porder}; Spearman rank correlation "
+            f"{rank_correlation(ours, paper):+.2f}; {within} of {len(ours)} within 10% of the "
+            "paper."
+        )
+        if task in baselines:
+            base, name = baselines[task]
+            above = [TITLES[a] for a in ours if ours[a] > base]
+            line += (
+                f" Above the {name} predictor ({base:.3f}): {len(above)} of {len(ours)} cells"
+                + (f" ({', '.join(above)})" if 0 < len(above) < len(ours) else "")
+                + f"; ours span {min(ours.values()):.3f} to {max(ours.values()):.3f}."
+            )
+        lines.append(line)
+    return "\n".join(lines) if lines else "No complete set of records yet."
+
+
+def _spread(xs: Sequence[float], ys: Sequence[float], gap: float, reach: float) -> list[float]:
+    """Label heights for points (x, y): at least ``gap`` apart where the points lie within
+    ``reach`` of each other horizontally (labels of neighbours would overlap otherwise)."""
+    placed: list[tuple[float, float]] = []
+    tight = gap * (1 - 1e-6)  # py + gap - py may round to just under gap
+
+    def clashes(x: float, y: float) -> list[float]:
+        return [py for px, py in placed if abs(px - x) < reach and abs(py - y) < tight]
+
+    for i in np.argsort(ys):
+        y = ys[i]
+        while near := clashes(xs[i], y):
+            y = max(near) + gap
+        placed.append((xs[i], y))
+    heights = [0.0] * len(ys)
+    for i, (_, y) in zip(np.argsort(ys), placed):
+        heights[i] = y
+    return heights
+
+
+def plot_table1(records: Sequence[RunRecord], profile: str | None = None):
+    """Ours against the paper's Table 1: one panel per task, one point per cell; with
+    ``profile``, the task's no-memory baseline as a dotted line."""
+    import matplotlib.pyplot as plt
+
+    from rnnbook.results import plots
+
+    plots.use_style()
+    acc = accuracies(records)
+    baselines = no_memory_baselines(profile) if profile else {}
+    fig, axes = plt.subplots(1, len(TASKS), figsize=(4.4 * len(TASKS), 3.8))
+    for ax, task in zip(axes, TASKS):
+        archs = [a for a in ARCHS if (task, a) in acc]
+        x = [PAPER_TABLE1[(task, a, "test")] for a in archs]
+        y = [acc[(task, a)] for a in archs]
+        ax.scatter(x, y, c=[CELL_COLORS[a] for a in archs], s=22, zorder=3)
+        lows = y + [baselines[task][0]] if task in baselines else y
+        span_y = max(max(lows) - min(lows), 1e-3)
+        span_x = max(max(x) - min(x), 1e-3)
+        heights = _spread(x, y, gap=0.07 * span_y, reach=0.18 * span_x)
+        for a, xi, yi, hi in zip(archs, x, y, heights):
+            ax.annotate(
+                TITLES[a],
+                (xi, yi),
+                xytext=(xi + 0.03 * span_x, hi),
+                fontsize=7,
+                va="center",
+                arrowprops=dict(arrowstyle="-", lw=0.4, color="0.6") if hi != yi else None,
+            )
+        if task in baselines:
+            base, name = baselines[task]
+            ax.axhline(base, color="0.3", linestyle=":", linewidth=1.2, label=f"{name} (no memory)")
+            ax.legend(loc="lower right")
+        ax.set_ylim(min(lows) - 0.08 * span_y, max(max(heights), max(lows)) + 0.1 * span_y)
+        ax.set_xlim(min(x) - 0.06 * span_x, max(x) + 0.25 * span_x)
+        ax.set_xlabel("paper: test accuracy")
+        ax.set_ylabel("ours: test accuracy")
+        ax.set_title(TASK_TITLES[task])
+    fig.tight_layout()
+    return fig
+
+
+# --- music and PTB with dropout -----------------------------------------------------------------
+
+
+def music_findings(records: Sequence[RunRecord]) -> str:
+    """Our test NLL per data set, best first, beside the paper's three cells, and whether the
+    paper's ordering MUT1 < LSTM-b < LSTM holds pair by pair (Markdown)."""
+    lines = []
+    for ds in MUSIC_DATASETS:
+        ours = {
+            r.config["arch"]: r.metrics["test_nll"]
+            for r in records
+            if r.config["dataset"] == ds and r.status == "ok" and "test_nll" in r.metrics
+        }
+        if not ours:
+            continue
+        paper = {a: v for (d, a, _), v in PAPER_MUSIC.items() if d == ds}
+        order = " < ".join(f"{TITLES[a]} {ours[a]:.2f}" for a in sorted(ours, key=ours.get))
+        porder = " < ".join(f"{TITLES[a]} {paper[a]:.2f}" for a in sorted(paper, key=paper.get))
+        pairs = [
+            (a, b)
+            for a, b in (("mut1", "lstm"), ("mut1", "lstm-b"), ("lstm-b", "lstm"))
+            if a in ours and b in ours
+        ]
+        held = [f"{TITLES[a]} < {TITLES[b]}" for a, b in pairs if ours[a] < ours[b]]
+        failed = [f"{TITLES[a]} < {TITLES[b]}" for a, b in pairs if ours[a] >= ours[b]]
+        verdict = (
+            (f" Of the paper's orderings, holds: {', '.join(held)}" if held else "")
+            + ("; " if held and failed else " Of the paper's orderings, " if failed else "")
+            + (f"does not hold: {', '.join(failed)}" if failed else "")
+        )
+        lines.append(f"- **{MUSIC_TITLES[ds]}**: ours {order}; paper {porder}.{verdict}.")
+    return "\n".join(lines) if lines else "No records yet."
+
+
+def dropout_findings(records: Sequence[RunRecord]) -> str:
+    """Table 3's ranking (lower perplexity first) beside ours; whether the paper's two claims hold
+    (with dropout an LSTM variant is best, removing the forget gate costs the most); and which
+    cells beat a model without context on the same test words (Markdown)."""
+    ok = [r for r in records if r.status == "ok" and "test_perplexity" in r.metrics]
+    ours = {r.config["arch"]: r.metrics["test_perplexity"] for r in ok}
+    if len(ours) < 2:
+        return "No complete set of records yet."
+    paper = {a: v for (_, a, _), v in PAPER_TABLE3.items() if a in ours}
+    order = " < ".join(f"{TITLES[a]} {ours[a]:.1f}" for a in sorted(ours, key=ours.get))
+    porder = " < ".join(f"{TITLES[a]} {paper[a]:.1f}" for a in sorted(paper, key=paper.get))
+    best = min(ours, key=ours.get)
+    kind = "an LSTM variant" if best.startswith("lstm") else "not an LSTM variant"
+    lines = [
+        f"- Ours: {order}.",
+        f"- Paper: {porder}.",
+        f"- Best cell: {TITLES[best]} ({kind}; paper: LSTM-b)."
+        + (
+            f" Spearman rank correlation with the paper {rank_correlation(ours, paper):+.2f}."
+            if len(paper) >= 3
+            else ""
+        ),
+    ]
+    if "lstm-f" in ours and "lstm" in ours:
+        worst = max(ours, key=ours.get)
+        lines.append(
+            f"- Without the forget gate the LSTM's perplexity goes from {ours['lstm']:.1f} to "
+            f"{ours['lstm-f']:.1f}; the worst cell is {TITLES[worst]} (paper: LSTM-f)."
+        )
+    eval_tokens = {r.config.get("eval_tokens") for r in ok}
+    if len(eval_tokens) == 1:
+        n = eval_tokens.pop()
+        base = ptb_unigram_baseline(n)
+        better = [TITLES[a] for a in sorted(ours, key=ours.get) if ours[a] < base["perplexity"]]
+        const = [
+            TITLES[r.config["arch"]]
+            for r in ok
+            if abs(r.metrics.get("test_accuracy", -1) - base["accuracy"]) < 5e-4
+        ]
+        where = f"the first {n} test words" if n else "the test words"
+        lines.append(
+            f"- A model without context, the unigram distribution of the training words, has "
+            f"perplexity {base['perplexity']:.1f} on {where}; "
+            + (f"better than it: {', '.join(better)}." if better else "no cell is better.")
+            + (
+                f' Test accuracy equal to always predicting "the" ({base["accuracy"]:.4f}): '
+                f"{', '.join(const)}."
+                if const
+                else ""
+            )
+        )
+    return "\n".join(lines)
+
+
+def plot_perplexity_curves(records: Sequence[RunRecord]):
+    """Validation perplexity against the training words seen, one line per cell, with the
+    validation perplexity of the training unigram distribution for scale."""
+    import matplotlib.pyplot as plt
+
+    from rnnbook.results import plots
+
+    plots.use_style()
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    eval_tokens, xlabel = None, "epoch"
+    for r in sorted(records, key=lambda r: ARCHS.index(r.config["arch"])):
+        curve = r.curves.get("valid_perplexity", [])
+        if not curve:
+            continue
+        arch, per_epoch = r.config["arch"], r.config.get("train_tokens")
+        eval_tokens = r.config.get("eval_tokens")
+        seen = [e * per_epoch for e in r.curves["epoch"]] if per_epoch else r.curves["epoch"]
+        style = "-" if arch.startswith("lstm") else "--"
+        ax.plot(
+            seen, curve, marker="o", linestyle=style, label=TITLES[arch], color=CELL_COLORS[arch]
+        )
+        xlabel = "training words seen" if per_epoch else xlabel
+    if records:
+        unigram = ptb_unigram_baseline(eval_tokens, "valid")["perplexity"]
+        ax.axhline(unigram, color="0.3", linestyle=":", label="unigram (no context)")
+        ax.set_xlabel(xlabel)
+    plots.plain_log_axis(ax)
+    ax.set_ylabel("validation perplexity")
+    ax.legend(ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+# --- the architecture search --------------------------------------------------------------------
+
+
+def search_accuracies(record: RunRecord, top: int = 6) -> str:
+    """The memorisation accuracy and the per-task accuracies behind the best ``top`` scores, and
+    those of the references (Markdown)."""
+    cands = search_candidates(record)
+    board = arch_search.leaderboard(cands, top=len(cands))
+    shown = [c for c in board if c.generation > 0][:top] + [c for c in board if c.generation == 0]
+    shown.sort(key=lambda c: -c.score)
+    tasks = list(board[0].accuracy)
+    lines = [
+        "| cell | parent | memorisation | " + " | ".join(tasks) + " | score |",
+        "|---" * (len(tasks) + 4) + "|",
+    ]
+    for c in shown:
+        accs = " | ".join(f"{c.accuracy[t]:.3f}" for t in tasks)
+        lines.append(
+            f"| {c.name} | {c.parent or '-'} | {c.memorization:.3f} | {accs} | {c.score:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def search_findings(record: RunRecord) -> str:
+    """What the search found, in numbers (Markdown): how many candidates passed the filter and
+    where its threshold lay, how many beat the GRU and by how much beside the GRU's own rerun,
+    and which task decided the scores."""
+    m, config = record.metrics, record.config
+    cands = search_candidates(record)
+    gru = next(c for c in cands if c.name == "gru")
+    children = [c for c in cands if c.generation > 0]
+    failed = [c for c in children if c.status == "failed filter"]
+    scored = [c for c in children if c.score is not None]
+    noise = abs(1 - m["gru_rerun_score"])
+    near = [c for c in scored if abs(c.score - 1) <= noise]
+    threshold = config["filter_fraction"] * gru.memorization
+    deciding = {t: 0 for t in gru.accuracy}
+    for c in scored:
+        ratios = {t: c.accuracy[t] / gru.accuracy[t] for t in gru.accuracy if gru.accuracy[t] > 0}
+        deciding[min(ratios, key=ratios.get)] += 1
+    learnt = [c for c in scored if c.score > 0] or [gru]
+    ranges = {
+        t: (min(c.accuracy[t] for c in learnt), max(c.accuracy[t] for c in learnt))
+        for t in gru.accuracy
+    }
+    lines = [
+        f"- {m['candidates']} candidates were drawn; {m['passed_filter']} passed the memorisation "
+        f"filter and were scored. The filter's threshold was {threshold:.3f} "
+        f"({config['filter_fraction']:.0%} of the GRU's {gru.memorization:.3f}); "
+        f"{sum(c.memorization == 0 for c in failed)} of the {len(failed)} that failed it scored "
+        "0 there (every setting diverged).",
+        f"- {m['beat_gru']} of them scored above the GRU (score > 1); the best scored "
+        f"{m['best_score']:.3f} ({m['best']}); the LSTM scored {m['lstm_score']:.3f}.",
+        f"- The GRU trained again with other seeds scores {m['gru_rerun_score']:.3f}: a score "
+        f"differs from 1 by about {noise:.3f} by chance alone at this budget; {len(near)} of the "
+        f"{len(scored)} scored candidates lie that close to 1.",
+        "- The task with the lowest ratio, which sets the score: "
+        + ", ".join(f"{t} for {n} candidates" for t, n in deciding.items())
+        + ". Accuracies of the candidates that learnt at all (score > 0): "
+        + "; ".join(f"{t} {lo:.3f} to {hi:.3f}" for t, (lo, hi) in ranges.items())
+        + ".",
+    ]
+    return "\n".join(lines)
+
+
+def plot_search(record: RunRecord):
+    """Every candidate's score against its generation (those that failed the filter have no
+    score and are drawn below the axis), with the references as horizontal lines."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from rnnbook.results import plots
+
+    plots.use_style()
+    cands = search_candidates(record)
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    scored = [(c.generation, c.score) for c in cands if c.generation and c.score is not None]
+    failed = [(c.generation, -0.08) for c in cands if c.generation and c.score is None]
+    if scored:
+        ax.scatter(*zip(*scored), color="#1f77b4", s=18, label="candidate, scored", zorder=3)
+    if failed:
+        ax.scatter(
+            *zip(*failed), color="#d62728", marker="x", s=18, label="failed the filter (no score)"
+        )
+    refs = {"gru": ("#1f77b4", "--"), "gru-rerun": ("#17becf", ":"), "lstm": ("#d62728", "--")}
+    for c in cands:
+        if c.generation == 0:
+            color, style = refs.get(c.name, ("0.5", "-."))
+            label = {"gru-rerun": "GRU, other seeds"}.get(c.name, c.name.upper())
+            ax.axhline(c.score, color=color, linestyle=style, label=f"{label} ({c.score:.2f})")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("generation")
+    ax.set_ylabel("score: min over tasks of accuracy / GRU's")
+    ax.legend(loc="lower left", fontsize=7)
+    fig.tight_layout()
+    return fig

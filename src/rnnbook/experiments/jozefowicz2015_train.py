@@ -1,0 +1,426 @@
+"""How each job of the ``jozefowicz2015`` chapter trains (Jozefowicz, Zaremba & Sutskever 2015).
+
+The chapter's module :mod:`rnnbook.experiments.jozefowicz2015` holds the configurations, the
+profiles, the jobs and the tables; this module holds what one job does with its configuration:
+
+- :func:`train_table1_job`: one (task, cell) pair of Table 1, its hyperparameter settings trained
+  side by side as stacked members, the best on validation accuracy recorded (Sec. 3.4);
+- :func:`train_music_job`: one (data set, cell) pair of the music experiment (Sec. 4);
+- :func:`train_ptb_dropout_job`: one cell on word-level PTB with dropout (Sec. 4, Table 3);
+- :func:`train_search_job`: the whole architecture search (Sec. 3), whose candidates are trained
+  by :func:`evaluate_graph`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from rnnbook.cells.graph import Graph, gru_graph, lstm_graph
+from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, sorted_batches
+from rnnbook.data.ptb import WORD_VOCABULARY as PTB_VOCAB
+from rnnbook.device import default_device, describe
+from rnnbook.experiments import arch_search
+from rnnbook.experiments.common import Job, default_workers
+from rnnbook.experiments.jozefowicz2015_lm import (
+    StreamData,
+    build_model,
+    evaluate_stream,
+    fit_streams,
+    sample_hyperparameters,
+    task_tokens,
+    vocab_size,
+)
+from rnnbook.models import count_parameters
+from rnnbook.results import RunRecord, git_commit
+from rnnbook.train import TrainConfig, fit
+from rnnbook.train.metrics import evaluate_bernoulli_nll, frame_nll
+
+if TYPE_CHECKING:
+    from rnnbook.experiments.jozefowicz2015 import (
+        DropoutConfig,
+        MusicConfig,
+        SearchConfig,
+        Table1Config,
+    )
+
+#: Notes per frame of the piano rolls (A0 to C8).
+NOTES = 88
+
+# --- Table 1 --------------------------------------------------------------------------------------
+
+
+def _member_table(result, metrics: dict[str, dict], hps: Sequence) -> list[dict]:
+    rows = []
+    for k, hp in enumerate(hps):
+        row = {"init_scale": hp[0], "lr": hp[1], "clip": hp[2], "status": result.status[k]}
+        row["best_epoch"] = result.best_epoch[k]
+        for split, values in metrics.items():
+            for name, v in values.items():
+                row[f"{split}_{name}"] = float(v[k])
+        rows.append(row)
+    return rows
+
+
+def _best_member(result, valid_error: torch.Tensor) -> int:
+    ok = [k for k, s in enumerate(result.status) if s == "ok" and math.isfinite(valid_error[k])]
+    if not ok:
+        return -1
+    return min(ok, key=lambda k: float(valid_error[k]))
+
+
+def train_table1_job(
+    job: Job,
+    *,
+    progress: bool | None = None,
+    time_budget_s: float | None = None,
+    device: torch.device | None = None,
+) -> list[RunRecord] | None:
+    """Train every hyperparameter setting of one (task, cell) job; record the best on validation."""
+    config: Table1Config = job.config
+    commit = git_commit()
+    device = device or default_device()
+    torch.manual_seed(config.seed)  # dropout-free, but keep any randomness reproducible
+    model = build_model(
+        config.arch,
+        vocab_size(config.task),
+        config.hidden,
+        layers=config.layers,
+        seeds=config.member_seeds(),
+        scales=[h[0] for h in config.hyperparameters],
+    ).to(device)
+    result, evals = fit_streams(
+        model,
+        config.data(),
+        config.train_config(),
+        batch_size=config.batch_size,
+        unroll=config.unroll,
+        seeds=config.member_seeds(),
+        device=device,
+        checkpoint=job.checkpoint_path(),
+        progress=progress,
+        time_budget_s=time_budget_s,
+        desc=job.key,
+    )
+    if not result.finished:
+        return None
+    model.eval()
+    metrics = {s: evaluate_stream(model, c) for s, c in evals.items()}
+    best = _best_member(result, metrics["valid"]["error"])
+    members = _member_table(result, metrics, config.hyperparameters)
+    record = job.record(
+        job.key,
+        metrics=(
+            {
+                f"{s}_{m}": members[best][f"{s}_{m}"]
+                for s in ("valid", "test")
+                for m in ("accuracy", "nll", "perplexity")
+            }
+            | {
+                "best_member": best,
+                "init_scale": config.hyperparameters[best][0],
+                "lr": config.hyperparameters[best][1],
+                "clip": config.hyperparameters[best][2],
+                "epochs": result.epochs,
+                "updates": result.updates,
+                "parameters": count_parameters(model),
+            }
+            if best >= 0
+            else {"epochs": result.epochs, "updates": result.updates}
+        ),
+        curves={
+            "epoch": result.curves["epoch"],
+            "wall_time_s": result.curves["wall_time_s"],
+            "valid_accuracy": [[1 - v for v in row] for row in result.curves["valid_error"]],
+            "train_loss": result.curves["train_loss"],
+        },
+        status="ok" if best >= 0 else "diverged",
+        message="" if best >= 0 else "; ".join(m for m in result.messages if m),
+        device=describe(device),
+        wall_time_s=result.wall_time_s,
+        commit=commit,
+        extra={"members": members, "settings_trained_together": len(config.hyperparameters)},
+    )
+    job.checkpoint_path().unlink(missing_ok=True)
+    return [record]
+
+
+# --- music (Table 2) ------------------------------------------------------------------------------
+
+
+def _music_splits(config: MusicConfig) -> dict[str, list[np.ndarray]]:
+    rolls = load_polyphonic(config.dataset)
+    out = {}
+    for name in ("train", "valid", "test"):
+        seqs = rolls.split(name)[: config.max_sequences]
+        if name == "train" and config.max_length is not None:
+            n = config.max_length
+            seqs = [s[k : k + n + 1] for s in seqs for k in range(0, len(s) - 1, n)]
+        out[name] = [s for s in seqs if len(s) >= 2]
+    return out
+
+
+def music_loss(model, batch) -> torch.Tensor:
+    """Each member's NLL summed over the frames of a piece and averaged over the pieces, (E,)."""
+    nll = frame_nll(model(batch.inputs), batch.targets)
+    return torch.where(batch.mask.bool(), nll, nll.new_zeros(())).sum(1).mean(1)
+
+
+def train_music_job(
+    job: Job,
+    *,
+    progress: bool | None = None,
+    time_budget_s: float | None = None,
+    device: torch.device | None = None,
+) -> list[RunRecord] | None:
+    """Train one (data set, cell) pair of the music experiment, its hyperparameter settings as
+    stacked members on pieces cut into segments, and record the best on validation NLL."""
+    config: MusicConfig = job.config
+    commit = git_commit()
+    device = device or default_device()
+    splits = _music_splits(config)
+    evals = {k: [b.to(device) for b in sorted_batches(v)] for k, v in splits.items()}
+    hps = config.hyperparameters
+    model = build_model(
+        config.arch,
+        None,
+        config.hidden,
+        input_size=NOTES,
+        output_size=NOTES,
+        seeds=config.member_seeds(),
+        scales=[h[0] for h in hps],
+    ).to(device)
+
+    def batches(epoch: int):
+        lengths = [len(s) for s in splits["train"]]
+        for idx in length_bucketed_order(
+            lengths, config.batch_size, seed=config.seed * 1009 + epoch
+        ):
+            yield pad_next_step([splits["train"][i] for i in idx]).to(device)
+
+    result = fit(
+        model,
+        batches,
+        music_loss,
+        lambda m: evaluate_bernoulli_nll(m, evals["valid"]),
+        TrainConfig(
+            optimizer="sgd",
+            lr=tuple(h[1] for h in hps),
+            clip_norm=tuple(h[2] for h in hps),
+            max_epochs=config.epochs,
+            patience=None,
+            monitor="nll",
+        ),
+        seeds=config.member_seeds(),
+        checkpoint=job.checkpoint_path(),
+        time_budget_s=time_budget_s,
+        progress=progress,
+        desc=job.key,
+    )
+    if not result.finished:
+        return None
+    final = {k: evaluate_bernoulli_nll(model, b) for k, b in evals.items()}
+    members = _member_table(result, {k: {"nll": v["nll"]} for k, v in final.items()}, hps)
+    best = _best_member(result, final["valid"]["nll"])
+    metrics = {"epochs": result.epochs, "updates": result.updates}
+    if best >= 0:
+        metrics |= {f"{s}_nll": members[best][f"{s}_nll"] for s in ("train", "valid", "test")}
+        metrics |= {"best_member": best, "lr": hps[best][1], "parameters": count_parameters(model)}
+    record = job.record(
+        job.key,
+        metrics=metrics,
+        curves={"epoch": result.curves["epoch"], "valid_nll": result.curves["valid_nll"]},
+        status="ok" if best >= 0 else "diverged",
+        device=describe(device),
+        wall_time_s=result.wall_time_s,
+        commit=commit,
+        extra={"members": members},
+    )
+    job.checkpoint_path().unlink(missing_ok=True)
+    return [record]
+
+
+# --- PTB with dropout (Table 3) -------------------------------------------------------------------
+
+
+def train_ptb_dropout_job(
+    job: Job,
+    *,
+    progress: bool | None = None,
+    time_budget_s: float | None = None,
+    device: torch.device | None = None,
+) -> list[RunRecord] | None:
+    """Train one cell on word-level PTB with dropout on the non-recurrent connections and
+    record its validation and test perplexity per epoch (the paper's Table 3)."""
+    config: DropoutConfig = job.config
+    commit = git_commit()
+    device = device or default_device()
+    torch.manual_seed(config.seed)  # the dropout masks
+    data = StreamData("ptb", config.train_tokens, config.eval_tokens, config.seed)
+    n_train = len(task_tokens(data, "train")[0])
+    updates = config.epochs * math.ceil((n_train // config.batch_size - 1) / config.unroll)
+    model = build_model(
+        config.arch,
+        PTB_VOCAB,
+        config.hidden,
+        layers=config.layers,
+        dropout=config.dropout,
+        seeds=(config.seed,),
+        scales=(config.init_bound * math.sqrt(config.hidden),),
+    ).to(device)
+    result, evals = fit_streams(
+        model,
+        data,
+        TrainConfig(
+            optimizer="sgd",
+            lr=config.lr,
+            clip_norm=config.clip,
+            max_epochs=config.epochs,
+            max_updates=updates,
+            schedule="cosine",
+            monitor="nll",
+        ),
+        batch_size=config.batch_size,
+        unroll=config.unroll,
+        seeds=(config.seed,),
+        device=device,
+        checkpoint=job.checkpoint_path(),
+        progress=progress,
+        time_budget_s=time_budget_s,
+        desc=job.key,
+    )
+    if not result.finished:
+        return None
+    model.eval()
+    final = {s: evaluate_stream(model, c) for s, c in evals.items()}
+    ok = result.status[0] == "ok"
+    record = job.record(
+        job.key,
+        metrics={
+            f"{s}_{m}": float(final[s][m][0]) for s in final for m in ("perplexity", "accuracy")
+        }
+        | {
+            "epochs": result.epochs,
+            "updates": result.updates,
+            "parameters": count_parameters(model),
+        },
+        curves={
+            "epoch": result.curves["epoch"],
+            "valid_perplexity": [math.exp(v[0]) for v in result.curves["valid_nll"]],
+        },
+        status=result.status[0],
+        message=result.messages[0] if not ok else "",
+        device=describe(device),
+        wall_time_s=result.wall_time_s,
+        commit=commit,
+    )
+    job.checkpoint_path().unlink(missing_ok=True)
+    return [record]
+
+
+# --- the architecture search ----------------------------------------------------------------------
+
+
+def evaluate_graph(config: SearchConfig, graph: Graph, stage: str, seed: int) -> dict[str, float]:
+    """Train ``graph`` (a fresh network per task) and return its best validation accuracy per task.
+
+    Stage ``"filter"`` runs the memorisation task only; stage ``"tasks"`` the scoring tasks. The
+    hyperparameter settings are the same for every candidate (drawn from ``config.seed``).
+    """
+    tasks = [config.memorization] if stage == "filter" else list(config.tasks)
+    hps = sample_hyperparameters(config.settings, seed=config.seed * 7 + 3)
+    out = {}
+    for k, spec in enumerate(tasks):
+        seeds = tuple(seed * 100 + k * 10 + j for j in range(len(hps)))
+        model = build_model(
+            graph, vocab_size(spec.task), config.hidden, seeds=seeds, scales=[h[0] for h in hps]
+        )
+        data = StreamData(
+            spec.task, spec.train_tokens, spec.eval_tokens, config.seed, config.max_digits
+        )
+        result, _ = fit_streams(
+            model,
+            data,
+            TrainConfig(
+                optimizer="sgd",
+                lr=tuple(h[1] for h in hps),
+                clip_norm=tuple(h[2] for h in hps),
+                max_epochs=spec.epochs,
+                patience=None,
+                monitor="error",
+            ),
+            batch_size=config.batch_size,
+            unroll=config.unroll,
+            seeds=seeds,
+            device=default_device(),
+            progress=False,
+        )
+        errors = [e for e, s in zip(result.best_metric, result.status) if s == "ok"]
+        out[spec.task] = 1.0 - min(errors) if errors else 0.0
+    return out
+
+
+def reference_graphs() -> dict[str, Graph]:
+    """Where the search starts (Sec. 3.2): the GRU and the LSTM, written as graphs; and the GRU
+    once more with other seeds (``gru-rerun``), whose score shows the run-to-run noise."""
+    return {"gru": gru_graph(), "lstm": lstm_graph(), "gru-rerun": gru_graph()}
+
+
+def train_search_job(
+    job: Job,
+    *,
+    progress: bool | None = None,
+    time_budget_s: float | None = None,
+    device: torch.device | None = None,
+    workers: int | None = None,
+) -> list[RunRecord] | None:
+    """Run the whole search (one job); record every candidate and the leaderboard."""
+    config: SearchConfig = job.config
+    commit = git_commit()
+    settings = arch_search.SearchSettings(
+        generations=config.generations,
+        children=config.children,
+        keep=config.keep,
+        mutation_rate=config.mutation_rate,
+        filter_fraction=config.filter_fraction,
+        seed=config.seed,
+    )
+    started = time.perf_counter()
+    candidates, finished = arch_search.run_search(
+        reference_graphs(),
+        partial(evaluate_graph, config),
+        settings,
+        workers=workers or default_workers(config.children),
+        state_path=job.checkpoint_path().with_suffix(".json"),
+        time_budget_s=time_budget_s,
+    )
+    if not finished:
+        return None
+    board = arch_search.leaderboard(candidates, top=len(candidates))
+    evaluated = [c for c in candidates if c.status == "evaluated" and c.generation > 0]
+    record = job.record(
+        job.key,
+        metrics={
+            "best_score": board[0].score,
+            "best": board[0].name,
+            "candidates": len(candidates) - len(reference_graphs()),
+            "passed_filter": len(evaluated),
+            "beat_gru": sum(c.score > 1.0 for c in evaluated),
+            "gru_score": 1.0,
+            "lstm_score": next(c.score for c in candidates if c.name == "lstm"),
+            "gru_rerun_score": next(c.score for c in candidates if c.name == "gru-rerun"),
+        },
+        device=describe(device or default_device()),
+        wall_time_s=time.perf_counter() - started,
+        commit=commit,
+        extra={"candidates": [asdict(c) for c in candidates]},
+    )
+    job.checkpoint_path().with_suffix(".json").unlink(missing_ok=True)
+    return [record]

@@ -1,0 +1,653 @@
+"""Tables, findings and figures of the Lipton et al. (2015) chapter, computed from its records.
+
+Every statement about our numbers that the notebooks print is made here, from the records that
+:mod:`rnnbook.experiments.lipton2015` writes; nothing in this module trains or changes a result,
+so editing it leaves every record current.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from rnnbook.data.copy import BITS
+from rnnbook.experiments.lipton2015 import (
+    BRNN,
+    BRNN_MODELS,
+    CHAPTER,
+    COPY,
+    COPY_MODELS,
+    EXPERIMENT_NAMES,
+    GRADIENT_MODELS,
+    GRADIENTS,
+    GRAVES2014_COPY,
+    TBPTT,
+    CopyConfig,
+    build_copy_model,
+    copy_configs,
+    jobs,
+    truncation_label,
+    variant_label,
+)
+from rnnbook.models import count_parameters
+from rnnbook.profiles import config_dict
+from rnnbook.results import RunRecord, Table, paper_vs_ours, settings_markdown
+
+COPY_COLORS = {"ntm-ff": "#9467bd", "ntm-lstm": "#2ca02c", "lstm": "#d62728"}
+COPY_TITLES = {
+    "ntm-ff": "NTM (feed-forward controller)",
+    "ntm-lstm": "NTM (LSTM controller)",
+    "lstm": "LSTM",
+}
+
+
+def _ok(records: Sequence[RunRecord], experiment: str | None = None) -> list[RunRecord]:
+    """The runs that finished (not diverged), of one experiment if named."""
+    return [r for r in records if r.status == "ok" and experiment in (None, r.experiment)]
+
+
+# ================================================================================================
+# 1. Vanishing and exploding gradients
+# ================================================================================================
+
+
+def gradient_table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """Per-step factor of the Jacobian norm (fitted over the second half of the lags), at
+    initialisation and after brief training.
+
+    For a linear RNN the factor would be the spectral radius ρ of U (the review's ``|w|^(t-tau)``);
+    tanh multiplies every step by derivatives of at most 1, so we expect about ρ or less. Along
+    the LSTM's memory cell the carousel alone would give the rate of the most open forget gate
+    (:func:`~rnnbook.experiments.lipton2015_measures.carousel_log10_rate`).
+    """
+    records = [r for r in records if r.experiment == GRADIENTS]
+    rows = []
+    for split in ("init", "trained"):
+        rows += paper_vs_ours(
+            records,
+            {},
+            metric="rate",
+            splits=(split,),
+            dataset_of=lambda r: "Jacobian norm, per-step factor",
+            model_of=lambda r: variant_label(r.config["model"], r.metrics["variant"]),
+            chapter=CHAPTER,
+            experiment=GRADIENTS,
+        )
+    rows.sort(key=lambda r: (r.profile, r.model.split("-")[0] != "tanh", r.model, r.split))
+    return Table(rows, title, digits=3)
+
+
+def gradient_findings(records: Sequence[RunRecord]) -> str:
+    """The review's claims on the measured Jacobians (Markdown), computed from ``records``.
+
+    Per variant: the per-step factor at initialisation and after training (means over seeds);
+    then whether the tanh RNN's factor follows ρ below and above 1, whether the forget-gate bias
+    sets the LSTM's factor, and whether training moves every factor towards 1."""
+    ok = _ok(records, GRADIENTS)
+    if not ok:
+        return "No gradient records yet."
+    groups: dict[tuple[str, float], list[RunRecord]] = {}
+    for r in ok:
+        groups.setdefault((r.config["model"], r.metrics["variant"]), []).append(r)
+
+    def mean(rs: list[RunRecord], key: str) -> float:
+        return float(np.mean([r.metrics[key] for r in rs]))
+
+    lines = []
+    for (model, value), rs in sorted(groups.items()):
+        init, trained = mean(rs, "init_rate"), mean(rs, "trained_rate")
+        lag = rs[0].curves["lag"][-1]
+        norm_end = float(np.mean([r.curves["log10_norm_mean_init"][-1] for r in rs]))
+        trend = "vanishing" if init < 0.99 else "growing" if init > 1.01 else "flat"
+        line = (
+            f"- **{variant_label(model, value)}** (n={len(rs)}): per-step factor {init:.3f} at "
+            f"initialisation ({trend}; norm at lag {lag} about 10^{norm_end:.0f}), "
+            f"{trained:.3f} after training"
+        )
+        if model == "tanh":
+            line += f"; a linear RNN with the same U would give ρ = {value:g}"
+        else:
+            line += (
+                f"; the carousel alone (forget gates only) would give "
+                f"{mean(rs, 'init_carousel_rate'):.3f}"
+            )
+        lines.append(line + ".")
+    tanh = {v: mean(rs, "init_rate") for (m, v), rs in groups.items() if m == "tanh"}
+    lstm = {v: mean(rs, "init_rate") for (m, v), rs in groups.items() if m == "lstm"}
+    if len(tanh) > 1:
+        radii = sorted(tanh)
+        monotone = all(tanh[a] <= tanh[b] for a, b in zip(radii, radii[1:]))
+        lines.append(
+            f"- At initialisation the tanh RNN's factor "
+            f"{'rises' if monotone else 'does not rise'} monotonically with the spectral radius "
+            f"({', '.join(f'{tanh[v]:.2f}' for v in radii)} "
+            f"for ρ = {', '.join(f'{v:g}' for v in radii)})."
+        )
+        below = [v for v in radii if v < 1]
+        above = [v for v in radii if v > 1]
+        if below:
+            # rounded up, so that the bound stated is never tighter than the measurement
+            gap = math.ceil(max(abs(tanh[v] - v) for v in below) * 100 - 1e-9) / 100
+            lines.append(
+                f"- Below ρ = 1 the factor is within {gap:.2f} of ρ: the review's "
+                f"|w|^(t−τ) with |w| = ρ."
+            )
+        if above:
+            grows = [v for v in above if tanh[v] > 1.01]
+            lines.append(
+                f"- Above ρ = 1 the factor stays at or below "
+                f"{max(tanh[v] for v in above):.2f} (ρ = {', '.join(f'{v:g}' for v in above)}): "
+                + (
+                    "tanh saturates and the norm does not grow like ρ^(t−τ)."
+                    if not grows
+                    else f"it grows for ρ = {', '.join(f'{v:g}' for v in grows)}."
+                )
+            )
+    if len(lstm) > 1:
+        biases = sorted(lstm)
+        monotone = all(lstm[a] <= lstm[b] for a, b in zip(biases, biases[1:]))
+        lines.append(
+            f"- Along the LSTM's memory cell the factor "
+            f"{'rises' if monotone else 'does not rise'} with the forget-gate bias "
+            f"({', '.join(f'{lstm[v]:.2f}' for v in biases)} "
+            f"for b_f = {', '.join(f'{v:g}' for v in biases)})."
+        )
+    if lstm and tanh:
+        best_lstm, best_tanh = max(lstm.values()), max(tanh.values())
+        lines.append(
+            f"- The slowest-decaying LSTM ({best_lstm:.3f} per step) keeps its gradient "
+            f"{'better' if best_lstm > best_tanh else 'no better'} than the slowest-decaying "
+            f"tanh RNN ({best_tanh:.3f})."
+        )
+    towards = [
+        (m, v)
+        for (m, v), rs in groups.items()
+        if abs(mean(rs, "trained_rate") - 1) < abs(mean(rs, "init_rate") - 1)
+    ]
+    lines.append(
+        f"- After training, {len(towards)} of {len(groups)} variants have a factor closer to 1 "
+        "than at initialisation."
+    )
+    return "\n".join(lines)
+
+
+def plot_gradients(records: Sequence[RunRecord], tag: str = "init"):
+    """Mean log10 spectral norm of the Jacobian against the lag t - tau (one line per variant,
+    mean over seeds; band: 10th-90th percentile over sequences of the first seed).
+
+    Dashed: the simple law of the review, ``rate^(t - tau)``, with rate the spectral radius ρ
+    (tanh) or the carousel's own rate (LSTM,
+    :func:`~rnnbook.experiments.lipton2015_measures.carousel_log10_rate`), drawn within the range
+    of the measured curves."""
+    import matplotlib.pyplot as plt
+
+    from rnnbook.results import plots
+
+    plots.use_style()
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6), sharey=True)
+    ok = _ok(records, GRADIENTS)
+    for ax, model in zip(axes, GRADIENT_MODELS):
+        runs = [r for r in ok if r.config["model"] == model]
+        values = sorted({r.metrics["variant"] for r in runs})
+        cmap = plt.get_cmap("viridis")
+        references = []
+        for k, v in enumerate(values):
+            rs = [r for r in runs if r.metrics["variant"] == v]
+            lag = rs[0].curves["lag"]
+            mean = np.mean([r.curves[f"log10_norm_mean_{tag}"] for r in rs], 0)
+            color = cmap(k / max(1, len(values) - 1))
+            label = f"ρ = {v:g}" if model == "tanh" else f"forget bias {v:g}"
+            ax.plot(lag, mean, color=color, label=label)
+            ax.fill_between(
+                lag,
+                rs[0].curves[f"log10_norm_p10_{tag}"],
+                rs[0].curves[f"log10_norm_p90_{tag}"],
+                color=color,
+                alpha=0.15,
+                linewidth=0,
+            )
+            rate = (
+                v if model == "tanh" else np.mean([r.metrics[f"{tag}_carousel_rate"] for r in rs])
+            )
+            references.append((np.asarray(lag) * np.log10(rate), color))
+        low, high = ax.get_ylim()
+        for y, color in references:
+            ax.plot(lag, y, color=color, linestyle="--", linewidth=1)
+        ax.set_ylim(low, high)
+        law = "ρ^(t−τ)" if model == "tanh" else "carousel alone"
+        ax.plot([], [], color="0.4", linestyle="--", linewidth=1, label=f"dashed: {law}")
+        ax.set_xlabel("lag t − τ (steps)")
+        what = "‖∂h_t/∂h_τ‖₂" if model == "tanh" else "‖∂s_t/∂s_τ‖₂ (memory cell)"
+        ax.set_title(f"{'tanh RNN' if model == 'tanh' else 'LSTM'}: {what}, {tag}")
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("log10 of the spectral norm")
+    fig.tight_layout()
+    return fig
+
+
+# ================================================================================================
+# 2. Truncated backpropagation through time
+# ================================================================================================
+
+
+def tbptt_table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """Test accuracy at the recall step for every lag and truncation window."""
+    records = [r for r in records if r.experiment == TBPTT]
+    rows = paper_vs_ours(
+        records,
+        {},
+        metric="accuracy",
+        splits=("test",),
+        dataset_of=lambda r: f"delayed recall, lag {r.config['lag']}",
+        model_of=lambda r: f"{r.config['cell'].upper()}, {truncation_label(r.metrics['window'])}",
+        chapter=CHAPTER,
+        experiment=TBPTT,
+    )
+
+    def window(row):
+        tail = row.model.rsplit("k=", 1)
+        return int(tail[1]) if len(tail) == 2 else 10**9
+
+    rows.sort(key=lambda r: (r.profile, int(r.dataset.rsplit(" ", 1)[1]), window(r)))
+    return Table(rows, title)
+
+
+def tbptt_findings(records: Sequence[RunRecord]) -> str:
+    """Does learning break down once the lag exceeds the truncation window? (Markdown)"""
+    ok = _ok(records, TBPTT)
+    if not ok:
+        return "No truncated-BPTT records yet."
+    groups: dict[tuple[int, int | None], list[float]] = {}
+    for r in ok:
+        groups.setdefault((r.config["lag"], r.metrics["window"]), []).append(
+            r.metrics["test_accuracy"]
+        )
+    chance = ok[0].metrics["chance"]
+    lines = [f"Chance is {chance:.3f}; 'learned' below means a test accuracy above 0.9."]
+    for lag in sorted({g[0] for g in groups}):
+        short = [k for (lg, k) in groups if lg == lag and k is not None and k <= lag]
+        long = [k for (lg, k) in groups if lg == lag and (k is None or k > lag)]
+
+        def describe_group(ks, lag=lag):
+            return ", ".join(
+                f"{truncation_label(k)}: {np.mean(groups[(lag, k)]):.2f}"
+                for k in sorted(ks, key=lambda k: 10**9 if k is None else k)
+            )
+
+        learned_short = [k for k in short if np.mean(groups[(lag, k)]) > 0.9]
+        learned_long = [k for k in long if np.mean(groups[(lag, k)]) > 0.9]
+        lines.append(
+            f"- **lag {lag}**: windows no longer than the lag ({describe_group(short) or 'none'}) "
+            f"— {len(learned_short)} of {len(short)} learned; windows longer than the lag "
+            f"({describe_group(long)}) — {len(learned_long)} of {len(long)} learned."
+        )
+    return "\n".join(lines)
+
+
+# ================================================================================================
+# 3. Bidirectional RNNs
+# ================================================================================================
+
+
+def brnn_table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """Test accuracy per step of the forward, backward and bidirectional RNNs."""
+    records = [r for r in records if r.experiment == BRNN]
+    rows = paper_vs_ours(
+        records,
+        {},
+        metric="accuracy",
+        splits=("test",),
+        dataset_of=lambda r: (
+            f"y_t = max(x_t-{r.config['offset']}, x_t+{r.config['offset']}), "
+            f"K={r.config['symbols']}"
+        ),
+        chapter=CHAPTER,
+        experiment=BRNN,
+    )
+    order = {m: k for k, m in enumerate(BRNN_MODELS)}
+    rows.sort(key=lambda r: (r.profile, order.get(r.model, 9)))
+    return Table(rows, title)
+
+
+def brnn_findings(records: Sequence[RunRecord]) -> str:
+    """Each model's accuracy against the best any one-sided model can do (Markdown)."""
+    ok = _ok(records, BRNN)
+    if not ok:
+        return "No BRNN records yet."
+    bound, majority = ok[0].metrics["one_sided_bound"], ok[0].metrics["majority"]
+    lines = [
+        f"A model that sees only one side of step t can be right at most {bound:.3f} of the "
+        f"time; always answering the most frequent label scores {majority:.3f}."
+    ]
+    for m in BRNN_MODELS:
+        accs = [r.metrics["test_accuracy"] for r in ok if r.config["model"] == m]
+        if accs:
+            mean = float(np.mean(accs))
+            rel = "above" if mean > bound + 0.01 else "at or below"
+            lines.append(
+                f"- **{m}**: test accuracy {mean:.3f} (n={len(accs)}), {rel} the one-sided bound."
+            )
+    return "\n".join(lines)
+
+
+def plot_training_curves(records: Sequence[RunRecord]):
+    """Validation accuracy against updates: one panel per lag of the truncated-BPTT experiment
+    (one line per window) and one for the BRNN experiment (one line per model); mean over seeds,
+    band their range."""
+    import matplotlib.pyplot as plt
+
+    from rnnbook.results import plots
+
+    plots.use_style()
+    ok = _ok(records)
+    panels: list[tuple[str, dict[str, list[RunRecord]]]] = []
+    for lag in sorted({r.config["lag"] for r in ok if r.experiment == TBPTT}):
+        lines: dict[str, list[RunRecord]] = {}
+        runs = [r for r in ok if r.experiment == TBPTT and r.config["lag"] == lag]
+        for r in sorted(runs, key=lambda r: r.metrics["window"] or 10**9):
+            lines.setdefault(truncation_label(r.metrics["window"]), []).append(r)
+        panels.append((f"Truncated BPTT, lag {lag}", lines))
+    brnn = {
+        m: [r for r in ok if r.experiment == BRNN and r.config["model"] == m] for m in BRNN_MODELS
+    }
+    if any(brnn.values()):
+        panels.append(("Labelling with future context", {k: v for k, v in brnn.items() if v}))
+    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(4.2 * max(1, len(panels)), 3.4))
+    axes = np.atleast_1d(axes)
+    cmap = plt.get_cmap("viridis")
+    for ax, (title, lines) in zip(axes, panels):
+        for k, (label, rs) in enumerate(lines.items()):
+            color = cmap(k / max(1, len(lines) - 1))
+            plots.band(
+                ax, rs[0].curves["updates"], [r.curves["valid_accuracy"] for r in rs], label, color
+            )
+        ax.set_xlabel("updates")
+        ax.set_ylabel("validation accuracy")
+        ax.set_title(title)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+# ================================================================================================
+# 4. The copy task
+# ================================================================================================
+
+
+def copy_parameter_table(profile: str = "full") -> str:
+    """Parameters of each copy-task model in ``profile`` beside Graves et al.'s Tables 1-3."""
+    paper = {
+        "ntm-ff": GRAVES2014_COPY["ntm-ff"]["parameters"],
+        "ntm-lstm": GRAVES2014_COPY["ntm-lstm"]["parameters"],
+        "lstm": GRAVES2014_COPY["lstm"]["parameters"],
+    }
+    lines = ["| model | ours | Graves et al. (Tables 1-3) |", "|---|---|---|"]
+    for c in copy_configs(profile):
+        ours = count_parameters(build_copy_model(c, seeds=(0,)))
+        size = (
+            f"{c.lstm_layers} × {c.lstm_hidden}"
+            if c.model == "lstm"
+            else f"{c.controller_size} units, memory {c.memory_rows} × {c.memory_width}"
+        )
+        lines.append(f"| {COPY_TITLES[c.model]}, {size} | {ours:,} | {paper[c.model]:,} |")
+    return "\n".join(lines)
+
+
+@torch.no_grad()
+def addressing_example() -> str:
+    """The four addressing steps of Graves et al. (2014, Fig. 2) on a small memory (Markdown).
+
+    Six rows; the key matches row 1 best; the previous weighting sits on row 4; the gate mixes
+    the two, the shift moves everything one row on, sharpening concentrates the result.
+    """
+    from rnnbook.cells.ntm import content_weights, interpolate, sharpen, shift_weights
+
+    def t(values) -> Tensor:
+        return torch.tensor(values, dtype=torch.float64)
+
+    memory = t([[1, 0, 0], [0, 1, 0], [0, 1, 1], [0, 0, 1], [1, 1, 0], [-1, 0, 0]])
+    w_prev = t([[0, 0, 0, 0, 1, 0]])
+    w_c = content_weights(t([[0.0, 1.0, 0.2]]), t([[5.0]]), memory)
+    w_g = interpolate(w_c, w_prev, t([[0.7]]))
+    w_s = shift_weights(w_g, t([[0.05, 0.1, 0.85]]))  # over the shifts -1, 0, +1
+    w = sharpen(w_s, t([[3.0]]))
+    steps = {
+        "previous weighting": w_prev,
+        "content, key (0, 1, 0.2), β = 5 (Eqs. 5-6)": w_c,
+        "interpolation, η = 0.7 (Eq. 7)": w_g,
+        "shift, s = (0.05, 0.1, 0.85) over (-1, 0, +1) (Eq. 8)": w_s,
+        "sharpening, γ = 3 (Eq. 9)": w,
+    }
+    lines = ["| step | " + " | ".join(f"row {i}" for i in range(6)) + " |", "|" + "---|" * 7]
+    for name, v in steps.items():
+        lines.append(f"| {name} | " + " | ".join(f"{x:.2f}" for x in v[0].tolist()) + " |")
+    return "\n".join(lines)
+
+
+def copy_table(records: Sequence[RunRecord], title: str = "", metric: str = "bit_errors") -> Table:
+    """Bit errors per sequence (or ``perfect``: the share copied without error) by test length,
+    each profile at its own test lengths."""
+    records = [r for r in records if r.experiment == COPY]
+    rows = []
+    for profile in sorted({r.profile for r in records}) or ["-"]:
+        mine = [r for r in records if r.profile == profile]
+        lengths = sorted(
+            {n for r in mine for n in r.config["test_lengths"]}
+            or set(CopyConfig("ntm-ff", (0,)).test_lengths)
+        )
+        rows += paper_vs_ours(
+            mine,
+            {},
+            metric=metric,
+            splits=tuple(f"L{n}" for n in lengths),
+            dataset_of=lambda r: (
+                f"copy, trained on {r.config['train_min']}-{r.config['train_max']}"
+            ),
+            chapter=CHAPTER,
+            experiment=COPY,
+        )
+    order = {m: k for k, m in enumerate(COPY_MODELS)}
+    rows.sort(key=lambda r: (r.profile, order.get(r.model, 9), int(r.split[1:])))
+    return Table(rows, title)
+
+
+def chance_bit_errors(length: int) -> float:
+    """Expected wrong bits of a copy of ``length`` vectors that ignores the input: every bit is
+    a fair coin, so half of the ``BITS * length`` bits are wrong whatever is guessed."""
+    return BITS * length / 2
+
+
+def copy_findings(records: Sequence[RunRecord]) -> str:
+    """The generalisation claim, stated from our numbers (Markdown).
+
+    Per model (means over seeds): bit errors per sequence and the share of sequences copied
+    without error at every test length; the longest length with under 1% wrong bits and the
+    longest at which at least half the sequences are copied perfectly. Then, beyond the training
+    lengths: where each model is no better than guessing (at least 90% of the chance errors of
+    :func:`chance_bit_errors`), and where an NTM beats the LSTM by more than a tenth of chance."""
+    ok = _ok(records, COPY)
+    if not ok:
+        return "No copy-task records yet."
+    train_max = ok[0].config["train_max"]
+    lengths = ok[0].config["test_lengths"]
+    errs: dict[str, dict[int, float]] = {}
+    lines = [
+        f"Trained on lengths {ok[0].config['train_min']}-{train_max}. A copy that ignores its "
+        f"input gets half the bits wrong: {BITS // 2} per vector, "
+        f"{chance_bit_errors(max(lengths)):.0f} at length {max(lengths)}."
+    ]
+    for m in COPY_MODELS:
+        rs = [r for r in ok if r.config["model"] == m]
+        if not rs:
+            continue
+        errs[m] = {n: float(np.mean([r.metrics[f"L{n}_bit_errors"] for r in rs])) for n in lengths}
+        perfect = {n: float(np.mean([r.metrics[f"L{n}_perfect"] for r in rs])) for n in lengths}
+        good = [n for n in lengths if errs[m][n] < 0.01 * BITS * n]
+        half = [n for n in lengths if perfect[n] >= 0.5]
+        valid = [r.metrics["valid_bit_errors"] for r in rs if "valid_bit_errors" in r.metrics]
+        updates = rs[0].metrics.get("updates")
+        lines.append(
+            f"- **{COPY_TITLES[m]}** (n={len(rs)} seeds"
+            + (f", {updates:,} updates" if updates else "")
+            + "): "
+            + (
+                f"validation bit errors on the training lengths {np.mean(valid):.2f} per sequence; "
+                if valid
+                else ""
+            )
+            + "test bit errors per sequence "
+            + ", ".join(f"{errs[m][n]:.1f} at {n}" for n in lengths)
+            + "; share copied perfectly "
+            + ", ".join(f"{perfect[n]:.2f} at {n}" for n in lengths)
+            + ". Longest test length with under 1% wrong bits: "
+            + (
+                f"{max(good)} ({max(good) / train_max:.1f}× the longest training length)"
+                if good
+                else "none"
+            )
+            + "; longest with at least half the sequences copied perfectly: "
+            + (f"{max(half)} ({max(half) / train_max:.1f}×)." if half else "none.")
+        )
+    beyond = [n for n in lengths if n > train_max]
+    for m, e in errs.items():
+        at_chance = [n for n in beyond if e[n] >= 0.9 * chance_bit_errors(n)]
+        if at_chance:
+            lines.append(
+                f"- The {COPY_TITLES[m]} is no better than guessing (at least 90% of the chance "
+                f"errors) at {len(at_chance)} of {len(beyond)} lengths beyond training "
+                f"({', '.join(map(str, at_chance))})."
+            )
+    for m in (m for m in errs if m != "lstm" and "lstm" in errs):
+        wins = [n for n in beyond if errs["lstm"][n] - errs[m][n] > 0.1 * chance_bit_errors(n)]
+        lines.append(
+            f"- Beyond the training lengths the {COPY_TITLES[m]} makes fewer bit errors than the "
+            f"LSTM, by more than a tenth of chance, at {len(wins)} of {len(beyond)} test lengths "
+            f"({', '.join(str(n) for n in wins) or 'none'})."
+        )
+    return "\n".join(lines)
+
+
+def plot_copy(records: Sequence[RunRecord]):
+    """Copy task against sequence length: bit errors per sequence (left; log scale, plus one, with
+    the chance level dashed), the share of sequences copied without error (middle), and the
+    validation bit errors during training (right); mean over seeds and their range."""
+    import matplotlib.pyplot as plt
+    from matplotlib import ticker
+
+    from rnnbook.results import plots
+
+    plots.use_style()
+    fig, (ax, ax_p, ax2) = plt.subplots(1, 3, figsize=(14, 3.8))
+    ok = _ok(records, COPY)
+    for m in COPY_MODELS:
+        rs = [r for r in ok if r.config["model"] == m]
+        if not rs:
+            continue
+        lengths = rs[0].config["test_lengths"]
+        errs = [[r.metrics[f"L{n}_bit_errors"] + 1 for n in lengths] for r in rs]
+        plots.band(ax, lengths, errs, COPY_TITLES[m], COPY_COLORS[m])
+        perfect = [[r.metrics[f"L{n}_perfect"] for n in lengths] for r in rs]
+        plots.band(ax_p, lengths, perfect, COPY_TITLES[m], COPY_COLORS[m])
+        plots.band(
+            ax2,
+            rs[0].curves["updates"],
+            [r.curves["valid_bit_errors"] for r in rs],
+            COPY_TITLES[m],
+            COPY_COLORS[m],
+        )
+    if ok:
+        lengths = sorted({n for r in ok for n in r.config["test_lengths"]})
+        ax.plot(
+            lengths,
+            [chance_bit_errors(n) + 1 for n in lengths],
+            color="0.4",
+            linestyle="--",
+            linewidth=1,
+            label="chance (half the bits)",
+        )
+        for a in (ax, ax_p):
+            a.axvspan(
+                ok[0].config["train_min"],
+                ok[0].config["train_max"],
+                color="0.88",
+                zorder=0,
+                label="training lengths",
+            )
+    plots.plain_log_axis(ax)
+    ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 3.0)))
+    ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    ax.set_xlabel("sequence length")
+    ax.set_ylabel("bit errors per sequence + 1")
+    ax.set_title("Errors against length")
+    ax.legend(fontsize=7)
+    ax_p.set_ylim(-0.03, 1.03)
+    ax_p.set_xlabel("sequence length")
+    ax_p.set_ylabel("share copied without error")
+    ax_p.set_title("Perfect copies against length")
+    ax2.set_xlabel("updates")
+    ax2.set_ylabel("validation bit errors per sequence")
+    ax2.set_title("Validation on the training lengths")
+    ax2.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_head_trace(records: Sequence[RunRecord]):
+    """Each NTM's write and read focus (row of largest weight) at each step of copying one
+    length-20 sequence, first seed; marker size is that row's weight (Graves et al. 2014, Fig. 6,
+    reduced to the focus). One panel per NTM model recorded."""
+    import matplotlib.pyplot as plt
+
+    from rnnbook.results import plots
+
+    plots.use_style()
+    ok = [r for r in _ok(records, COPY) if "head_trace_length20" in r.extra]
+    models = [m for m in COPY_MODELS if any(r.config["model"] == m for r in ok)]
+    fig, axes = plt.subplots(1, max(1, len(models)), figsize=(5 * max(1, len(models)), 3.4))
+    axes = np.atleast_1d(axes)
+    for ax, m in zip(axes, models):
+        tr = next(r for r in ok if r.config["model"] == m).extra["head_trace_length20"]
+        steps = np.arange(len(tr["write_row"]))
+        ax.scatter(steps, tr["write_row"], s=4 + 30 * np.asarray(tr["write_weight"]), label="write")
+        ax.scatter(
+            steps,
+            tr["read_row"],
+            s=4 + 30 * np.asarray(tr["read_weight"]),
+            marker="x",
+            label="read",
+        )
+        ax.axvline(20, color="0.5", linestyle=":", label="delimiter")
+        ax.set_title(f"{COPY_TITLES[m]}: heads while copying 20 vectors")
+        ax.legend(fontsize=7)
+    for ax in axes:
+        ax.set_xlabel("time step")
+        ax.set_ylabel("memory row in focus")
+    fig.tight_layout()
+    return fig
+
+
+# ================================================================================================
+# The chapter's table
+# ================================================================================================
+
+
+TABLES = {GRADIENTS: gradient_table, TBPTT: tbptt_table, BRNN: brnn_table, COPY: copy_table}
+
+
+def table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """All of the chapter's rows, experiment by experiment."""
+    rows = []
+    for name in EXPERIMENT_NAMES:
+        rows += TABLES[name]([r for r in records if r.experiment == name]).rows
+    return Table(rows, title)
+
+
+def config_table(profile: str, experiment: str) -> str:
+    """Settings of every job of one experiment (Markdown): shared ones listed, others tabulated."""
+    rows = [config_dict(j.config) for j in jobs(profile, [experiment])]
+    return settings_markdown(rows)

@@ -1,0 +1,175 @@
+"""The chapter's findings and tables are computed from records: each is checked here on records
+made by hand, where the right sentence is known."""
+
+from __future__ import annotations
+
+import pytest
+
+from rnnbook.experiments import lipton2015_report as R
+from rnnbook.results import RunRecord
+
+
+def _record(experiment, run_id, config, metrics, curves=None, extra=None, profile="cpu"):
+    return RunRecord(
+        chapter="lipton2015",
+        experiment=experiment,
+        profile=profile,
+        run_id=run_id,
+        config=config,
+        config_hash="x",
+        seed=0,
+        metrics=metrics,
+        curves=curves or {},
+        extra=extra or {},
+    )
+
+
+# --- the copy task -------------------------------------------------------------------------------
+
+LENGTHS = [10, 20, 40, 80]
+
+
+def _copy(model, errs, perfect=None, lengths=LENGTHS, profile="cpu", seed=0):
+    config = {"train_min": 1, "train_max": 10, "test_lengths": lengths, "model": model}
+    perfect = perfect or [float(e == 0) for e in errs]
+    metrics = {f"L{n}_bit_errors": e for n, e in zip(lengths, errs)}
+    metrics |= {f"L{n}_perfect": p for n, p in zip(lengths, perfect)}
+    return _record("copy", f"{model}-s{seed}", config, metrics, profile=profile)
+
+
+def test_chance_is_half_the_bits():
+    assert R.chance_bit_errors(1) == 4 and R.chance_bit_errors(100) == 400
+
+
+def test_copy_findings_state_generalisation_from_the_numbers():
+    text = R.copy_findings([_copy("ntm-ff", [0, 0, 1, 30]), _copy("lstm", [0, 20, 90, 300])])
+    assert "**NTM (feed-forward controller)**" in text
+    assert "Longest test length with under 1% wrong bits: 40 (4.0×" in text
+    assert "**LSTM**" in text and "under 1% wrong bits: 10 (1.0×" in text
+    assert "half the sequences copied perfectly: 20 (2.0×)" in text
+    # the NTM beats the LSTM by more than a tenth of chance (8, 16, 32 bits) at every length
+    assert "than the LSTM, by more than a tenth of chance, at 3 of 3 test lengths" in text
+    assert "(20, 40, 80)" in text
+    # 300 of 320 chance errors at 80 is at least 90% of chance; 90 of 160 at 40 is not
+    assert "The LSTM is no better than guessing" in text and "at 1 of 3 lengths beyond" in text
+
+
+def test_copy_findings_do_not_count_a_difference_between_two_guessers():
+    """Both models at chance (398 and 399 of 400 bits): no win for the NTM."""
+    lengths = [100]
+    text = R.copy_findings(
+        [
+            _copy("ntm-lstm", [398.0], [0.0], lengths=lengths),
+            _copy("lstm", [399.0], [0.0], lengths=lengths),
+        ]
+    )
+    assert "at 0 of 1 test lengths (none)" in text
+    assert "NTM (LSTM controller) is no better than guessing" in text
+
+
+def test_copy_findings_count_perfect_copies():
+    """Mean bit errors can be high while most sequences are copied perfectly: the findings say
+    both."""
+    text = R.copy_findings([_copy("ntm-ff", [0, 0, 10, 100], [1.0, 0.9, 0.8, 0.6])])
+    assert "share copied perfectly 1.00 at 10, 0.90 at 20, 0.80 at 40, 0.60 at 80" in text
+    assert "half the sequences copied perfectly: 80 (8.0×)" in text
+
+
+def test_copy_table_lists_each_profile_at_its_own_lengths():
+    """Two profiles with different test lengths: no empty rows for lengths of the other."""
+    records = [
+        _copy("lstm", [0, 5], lengths=[4, 8], profile="smoke"),
+        _copy("lstm", [0, 1, 2, 3]),
+    ]
+    rows = R.copy_table(records).rows
+    assert {(r.profile, r.split) for r in rows} == {("smoke", "L4"), ("smoke", "L8")} | {
+        ("cpu", f"L{n}") for n in LENGTHS
+    }
+    assert all(r.ours_mean is not None for r in rows)
+
+
+# --- truncated BPTT and the bidirectional RNN -----------------------------------------------------
+
+
+def test_brnn_findings_compare_with_the_one_sided_bound():
+    def rec(model, acc):
+        return _record(
+            "brnn",
+            f"{model}-s0",
+            {"model": model},
+            {"test_accuracy": acc, "one_sided_bound": 0.625, "majority": 0.4375},
+        )
+
+    text = R.brnn_findings([rec("forward", 0.62), rec("bidirectional", 0.99)])
+    assert "**forward**: test accuracy 0.620 (n=1), at or below" in text
+    assert "**bidirectional**: test accuracy 0.990 (n=1), above" in text
+
+
+def test_tbptt_findings_split_windows_at_the_lag():
+    def rec(k, acc):
+        return _record(
+            "tbptt",
+            f"lag10-{k}-s0",
+            {"lag": 10, "cell": "lstm"},
+            {"test_accuracy": acc, "window": k, "chance": 0.125},
+        )
+
+    text = R.tbptt_findings([rec(5, 0.13), rec(15, 0.99), rec(None, 0.98)])
+    assert "TBPTT k=5: 0.13" in text and "0 of 1 learned" in text
+    assert "TBPTT k=15: 0.99, full BPTT: 0.98) — 2 of 2 learned" in text
+
+
+# --- gradients -----------------------------------------------------------------------------------
+
+
+def _grad(model, value, init, trained, seed=0, carousel=0.5):
+    metrics = {"variant": value, "init_rate": init, "trained_rate": trained}
+    if model == "lstm":
+        metrics["init_carousel_rate"] = carousel
+    return _record(
+        "gradients",
+        f"{model}-{value}-s{seed}",
+        {"model": model},
+        metrics,
+        curves={"lag": [1, 2, 3], "log10_norm_mean_init": [0.0, -1.0, -2.0]},
+    )
+
+
+def test_gradient_findings_compare_means_over_seeds():
+    """The LSTM's seeds give 1.10 and 0.98: its factor is their mean, 1.040, not the larger."""
+    records = [
+        _grad("tanh", 0.5, 0.49, 0.6),
+        _grad("tanh", 1.5, 1.0, 0.99),
+        _grad("lstm", 3.0, 1.10, 1.0, seed=0),
+        _grad("lstm", 3.0, 0.98, 1.0, seed=1),
+    ]
+    text = R.gradient_findings(records)
+    assert "**lstm-bf3** (n=2): per-step factor 1.040 at initialisation (growing" in text
+    assert "The slowest-decaying LSTM (1.040 per step) keeps its gradient better" in text
+    assert "1.100" not in text
+
+
+def test_gradient_findings_compare_the_tanh_factor_with_rho():
+    records = [
+        _grad("tanh", 0.5, 0.49, 0.6),
+        _grad("tanh", 0.9, 0.86, 0.92),
+        _grad("tanh", 1.5, 1.0, 0.99),
+    ]
+    text = R.gradient_findings(records)
+    assert "rises monotonically with the spectral radius (0.49, 0.86, 1.00" in text
+    assert "Below ρ = 1 the factor is within 0.04 of ρ" in text
+    text = R.gradient_findings([*records[:1], _grad("tanh", 0.9, 0.856, 0.92), *records[2:]])
+    assert "within 0.05 of ρ" in text  # 0.044 is stated as 0.05, never as 0.04
+    assert "Above ρ = 1 the factor stays at or below 1.00 (ρ = 1.5): tanh saturates" in text
+    assert "2 of 3 variants have a factor closer to 1" in text
+
+
+@pytest.mark.parametrize("name", ["gradients", "tbptt", "brnn", "copy"])
+def test_empty_records_say_so(name):
+    finding = {
+        "gradients": R.gradient_findings,
+        "tbptt": R.tbptt_findings,
+        "brnn": R.brnn_findings,
+        "copy": R.copy_findings,
+    }[name]
+    assert finding([]).startswith("No ")
