@@ -13,28 +13,30 @@ ratio. It also times one update against the number of stacked members (``--membe
 CPU the time grows with the members (the arithmetic dominates), on a GPU it stays nearly flat
 (the per-step overhead dominates). That is why the chapter stacks seeds and methods, but keeps
 different lengths in separate jobs on a CPU: padding short sequences to the longest would cost
-the arithmetic of the padding. The JSON holds the device name and every number printed.
+the arithmetic of the padding. The JSON holds the device name and every number printed, with the
+largest difference between a stacked member's trained weights and the same member trained alone
+(the two must train the same model).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import torch
+from common import device_info, write_json
 
 from rnnbook.device import default_device, describe
 from rnnbook.experiments import pascanu2013 as p13
 from rnnbook.train import fit
 
 
-def time_job(config: p13.TaskRunConfig, device: torch.device) -> float:
-    """Wall seconds of ``config.max_updates`` training updates of all the job's members."""
+def time_job(config: p13.TaskRunConfig, device: torch.device) -> tuple[float, torch.nn.Module]:
+    """Wall seconds of ``config.max_updates`` training updates of all the job's members, and the
+    trained model."""
     members = config.members()
     model = p13.build_model(config, members).to(device)
     data = p13.TaskData(replace(config, n_valid=1), members, device)
@@ -53,7 +55,16 @@ def time_job(config: p13.TaskRunConfig, device: torch.device) -> float:
     )
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, model
+
+
+@torch.no_grad()
+def member_difference(stacked: torch.nn.Module, e: int, alone: torch.nn.Module) -> float:
+    """Largest difference between member ``e`` of ``stacked`` and the one-member ``alone``."""
+    return max(
+        float((p[e] - q[0]).abs().max())
+        for p, q in zip(stacked.parameters(), alone.parameters(), strict=True)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,8 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     members = base.members()
     time_job(replace(base, max_updates=2, eval_every=2), device)  # imports, first kernels
-    stacked = time_job(base, device)
-    alone = sum(time_job(replace(base, methods=(m,), seeds=(s,)), device) for m, s in members)
+    stacked, stacked_model = time_job(base, device)
+    alone, difference = 0.0, 0.0  # the same training, so the same weights up to rounding
+    for e, (m, s) in enumerate(members):
+        seconds, model = time_job(replace(base, methods=(m,), seeds=(s,)), device)
+        alone += seconds
+        difference = max(difference, member_difference(stacked_model, e, model))
     rate_stacked, rate_alone = len(members) / stacked, len(members) / alone
     print(
         f"device: {describe(device)}; temporal order, length {args.length}, {args.updates} updates"
@@ -96,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| stacked (one job) | {len(members)} | {stacked:.2f} | {rate_stacked:.3f} |")
     print(f"| one at a time | {len(members)} | {alone:.2f} | {rate_alone:.3f} |")
     print(f"batched / one at a time: {rate_stacked / rate_alone:.2f}x")
+    print(f"largest weight difference, stacked member vs alone: {difference:.1e}")
 
     per_update = {}
     for e in args.members:
@@ -103,13 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         methods = p13.METHODS if e >= len(p13.METHODS) else p13.METHODS[-1:]
         config = replace(base, methods=methods, seeds=seeds)
         n = len(config.members())
-        per_update[n] = time_job(config, device) / args.updates
+        per_update[n] = time_job(config, device)[0] / args.updates
         print(f"{n:4d} stacked members: {1000 * per_update[n]:8.2f} ms per update")
     result = {
-        "device": describe(device),
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "threads": torch.get_num_threads(),
+        **device_info(device),
         "task": "temporal_order",
         "length": args.length,
         "init": args.init,
@@ -120,11 +133,11 @@ def main(argv: list[str] | None = None) -> int:
         "runs_per_s_stacked": rate_stacked,
         "runs_per_s_one_at_a_time": rate_alone,
         "speedup": rate_stacked / rate_alone,
+        "max_weight_difference": difference,
         "seconds_per_update_by_members": per_update,
     }
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        write_json(args.out, result)
         print(f"wrote {args.out}")
     return 0
 
