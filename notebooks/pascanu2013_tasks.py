@@ -83,6 +83,15 @@ display(
 display(Markdown(f"```python\n{inspect.getsource(clip_member_grads)}```"))
 
 # %% [markdown]
+# Stacking is what makes the sweep affordable: every seed, length and method of these tiny
+# networks trains in one model, one batched matrix product per step. The tests check that a
+# stacked member ends with the same weights as the same run done alone; the benchmark
+# `benchmarks/batched_training.py` times both ways (recorded runs, see {ref}`performance`):
+
+# %%
+display(Markdown(report.benchmark_table(report.benchmark_results())))
+
+# %% [markdown]
 # ## The regulariser Omega (Eq. 9)
 #
 # $$\Omega = \sum_k \left(\frac{\lVert \tfrac{\partial E}{\partial x_{k+1}}

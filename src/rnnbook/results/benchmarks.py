@@ -72,6 +72,11 @@ def _fmt(x: float | None, spec: str) -> str:
     return "–" if x is None else format(x, spec)
 
 
+def _ms(x: float | None) -> str:
+    """Milliseconds: three significant digits, whole numbers from 100 on (1,532, not 1.53e+03)."""
+    return "–" if x is None else f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+
+
 def scan_table(run: dict[str, Any]) -> str:
     """The diagonal scan run as Markdown: per size and implementation, milliseconds, % of the
     copy bandwidth and speed-up over the loop, forward and forward+backward."""
@@ -84,8 +89,8 @@ def scan_table(run: dict[str, Any]) -> str:
             lines.append(f"| {row['size']} | {row['impl']} | skipped: {row['skipped']} | | | |")
             continue
         lines.append(
-            f"| {row['size']} | {row['impl']} | {_fmt(row['fwd_ms'], '.3g')} | "
-            f"{_fmt(row['fwd_bwd_ms'], '.3g')} | {_fmt(row['fwd_bwd_pct_of_copy'], '.1f')} | "
+            f"| {row['size']} | {row['impl']} | {_ms(row['fwd_ms'])} | "
+            f"{_ms(row['fwd_bwd_ms'])} | {_fmt(row['fwd_bwd_pct_of_copy'], '.1f')} | "
             f"{_fmt(row['fwd_bwd_speedup_vs_loop'], '.1f')} |"
         )
     return "\n".join(lines)
@@ -99,7 +104,8 @@ def cells_table(run: dict[str, Any]) -> str:
             lines.append(f"| {row['kind']} | {row['impl']} | skipped: {row['skipped']} | |")
             continue
         lines.append(
-            f"| {row['kind']} | {row['impl']} | {row['ms']:.3g} | {row['ratio_to_reference']:.2f} |"
+            f"| {row['kind']} | {row['impl']} | {_ms(row['ms'])} | "
+            f"{row['ratio_to_reference']:.2f} |"
         )
     return "\n".join(lines)
 
@@ -112,7 +118,7 @@ def batched_table(run: dict[str, Any]) -> str:
     lines = ["| members stacked | ms per update | × one member |", "|---|---|---|"]
     for m in sorted(per):
         ratio = per[m] / one if one else None
-        lines.append(f"| {m} | {per[m] * 1e3:.3g} | {_fmt(ratio, '.2f')} |")
+        lines.append(f"| {m} | {_ms(per[m] * 1e3)} | {_fmt(ratio, '.2f')} |")
     return "\n".join(lines)
 
 
