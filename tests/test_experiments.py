@@ -8,7 +8,7 @@ import math
 import pytest
 
 from rnnbook.experiments import UnknownExperimentError, chung2014, get_experiments
-from rnnbook.experiments.common import Job, execute, log_uniform
+from rnnbook.experiments.common import Job, execute, log_uniform, recorded_runs
 from rnnbook.profiles import UnknownProfileError
 
 
@@ -90,6 +90,26 @@ def test_rerun_environment_variable(results_root, monkeypatch):
     monkeypatch.setenv("RERUN", "1")
     execute(toy_jobs(1.0), train)
     assert len(calls) == 2
+
+
+def test_staleness_is_judged_within_each_experiment_and_profile(results_root):
+    """Two experiments of a chapter may name a run alike ("a-s0") with different configs: each
+    record is judged against its own experiment's job, never the other's."""
+
+    def jobs_of(profile, values=None):
+        values = values or {"exp": 1.0, "other": 2.0}
+        return [Job("toy", e, profile, "a", ToyConfig(v), {"a-s0": 0}) for e, v in values.items()]
+
+    def train(job):
+        return [job.record(rid, metrics={}) for rid in job.runs]
+
+    execute(jobs_of("cpu"), train)
+    fresh = recorded_runs("toy", None, None, jobs_of)
+    assert [(r.experiment, r.stale) for r in fresh] == [("exp", False), ("other", False)]
+    changed = recorded_runs("toy", None, "cpu", lambda p: jobs_of(p, {"exp": 1.0, "other": 3.0}))
+    assert [(r.experiment, r.stale) for r in changed] == [("exp", False), ("other", True)]
+    gone = recorded_runs("toy", "exp", None, lambda p: jobs_of(p, {"other": 2.0}))
+    assert [(r.experiment, r.stale) for r in gone] == [("exp", True)]  # no longer defined
 
 
 def test_a_paused_job_records_nothing(results_root):

@@ -23,15 +23,13 @@ import torch
 
 from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, sorted_batches
 from rnnbook.device import default_device, describe
-from rnnbook.experiments.common import Experiment, Job, execute, log_uniform
+from rnnbook.experiments.common import Experiment, Job, execute, log_uniform, recorded_runs
 from rnnbook.models import RecurrentNetwork, count_parameters
 from rnnbook.profiles import check_profile, config_dict
 from rnnbook.results import (
     RunRecord,
     Table,
     git_commit,
-    load_records,
-    mark_stale,
     paper_vs_ours,
     settings_markdown,
 )
@@ -411,12 +409,7 @@ def run(
 
 def recorded(profile: str | None = None) -> list[RunRecord]:
     """Every recorded run of this experiment (one profile or all), each marked stale or not."""
-    records = load_records(CHAPTER, EXPERIMENT, profile)
-    out = []
-    for p in sorted({r.profile for r in records}):
-        hashes = {rid: job.run_hash(rid) for job in jobs(p) for rid in job.runs}
-        out += mark_stale([r for r in records if r.profile == p], hashes)
-    return out
+    return recorded_runs(CHAPTER, EXPERIMENT, profile, jobs)
 
 
 def table(records: Sequence[RunRecord], title: str = "") -> Table:
@@ -528,12 +521,8 @@ def run_budget(
 
 
 def recorded_budget(profile: str | None = None) -> list[RunRecord]:
-    records = load_records(CHAPTER, BUDGET, profile)
-    out = []
-    for p in sorted({r.profile for r in records}):
-        hashes = {rid: job.run_hash(rid) for job in budget_jobs(p) for rid in job.runs}
-        out += mark_stale([r for r in records if r.profile == p], hashes)
-    return out
+    """Every recorded budget variant (one profile or all), each marked stale or not."""
+    return recorded_runs(CHAPTER, BUDGET, profile, budget_jobs)
 
 
 def budget_table(records: Sequence[RunRecord], title: str = "") -> Table:

@@ -13,7 +13,7 @@ import contextlib
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,14 @@ import numpy as np
 import torch
 
 from rnnbook.profiles import check_profile, config_dict, config_hash
-from rnnbook.results import RunRecord, load_record, results_dir, save_record
+from rnnbook.results import (
+    RunRecord,
+    load_record,
+    load_records,
+    mark_stale,
+    results_dir,
+    save_record,
+)
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,24 @@ def cached_records(job: Job, root: Path | None = None) -> list[RunRecord] | None
             return None
         records.append(record)
     return records
+
+
+def recorded_runs(
+    chapter: str,
+    experiment: str | None,
+    profile: str | None,
+    jobs_of: Callable[[str], Iterable[Job]],
+) -> list[RunRecord]:
+    """Every recorded run of ``chapter`` (one experiment or all, one profile or all), each marked
+    stale unless ``jobs_of(profile)`` still defines its run, in its experiment, with its hash."""
+    records = load_records(chapter, experiment, profile)
+    out = []
+    for p in sorted({r.profile for r in records}):
+        defined = list(jobs_of(p))
+        for e in sorted({r.experiment for r in records if r.profile == p}):
+            hashes = {rid: j.run_hash(rid) for j in defined if j.experiment == e for rid in j.runs}
+            out += mark_stale([r for r in records if r.profile == p and r.experiment == e], hashes)
+    return out
 
 
 def default_workers(pending: int) -> int:

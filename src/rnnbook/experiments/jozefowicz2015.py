@@ -29,7 +29,7 @@ from functools import partial
 
 from rnnbook.cells.mut import ARCHITECTURES
 from rnnbook.experiments import arch_search
-from rnnbook.experiments.common import Experiment, Job, execute
+from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs
 from rnnbook.experiments.jozefowicz2015_lm import TASKS, StreamData, sample_hyperparameters
 from rnnbook.experiments.jozefowicz2015_train import (
     train_music_job,
@@ -42,8 +42,6 @@ from rnnbook.results import (
     RunRecord,
     Table,
     TableRow,
-    load_records,
-    mark_stale,
     paper_vs_ours,
 )
 from rnnbook.train import TrainConfig
@@ -525,12 +523,7 @@ def _runner(experiment: str):
 
 def _recorder(experiment: str):
     def recorded(profile: str | None = None) -> list[RunRecord]:
-        records = load_records(CHAPTER, experiment, profile)
-        out = []
-        for p in sorted({r.profile for r in records}):
-            hashes = {rid: job.run_hash(rid) for job in jobs(p, experiment) for rid in job.runs}
-            out += mark_stale([r for r in records if r.profile == p], hashes)
-        return out
+        return recorded_runs(CHAPTER, experiment, profile, lambda p: jobs(p, experiment))
 
     recorded.__doc__ = f"Every recorded run of ``{experiment}``, each marked stale or not."
     return recorded

@@ -42,7 +42,7 @@ from rnnbook.data.synthetic_lipton import (
     one_sided_accuracy_bound,
 )
 from rnnbook.device import default_device, describe
-from rnnbook.experiments.common import Experiment, Job, execute
+from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs
 from rnnbook.experiments.lipton2015_measures import (
     accuracy,
     add_forget_bias,
@@ -59,7 +59,7 @@ from rnnbook.experiments.lipton2015_measures import (
 from rnnbook.models import RecurrentNetwork, count_parameters
 from rnnbook.models.bidirectional import BidirectionalNetwork, StackedRecurrentNetwork
 from rnnbook.profiles import check_profile
-from rnnbook.results import RunRecord, Table, git_commit, load_records, mark_stale
+from rnnbook.results import RunRecord, Table, git_commit
 from rnnbook.train import TrainConfig, fit
 
 CHAPTER = "lipton2015"
@@ -930,17 +930,8 @@ def run(
 
 def recorded(profile: str | None = None, experiment: str | None = None) -> list[RunRecord]:
     """Every recorded run (one profile or all; one experiment or all), each marked stale or not."""
-    records = load_records(CHAPTER, experiment, profile)
-    out = []
-    for p in sorted({r.profile for r in records}):
-        for name in sorted({r.experiment for r in records if r.profile == p}):
-            if name not in EXPERIMENT_NAMES:
-                continue
-            hashes = {rid: job.run_hash(rid) for job in jobs(p, [name]) for rid in job.runs}
-            out += mark_stale(
-                [r for r in records if r.profile == p and r.experiment == name], hashes
-            )
-    return out
+    records = recorded_runs(CHAPTER, experiment, profile, jobs)
+    return [r for r in records if r.experiment in EXPERIMENT_NAMES]
 
 
 def experiment_table(name: str | None, records: Sequence[RunRecord], title: str = "") -> Table:

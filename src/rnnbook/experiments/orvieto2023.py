@@ -36,7 +36,7 @@ from rnnbook.cells.lru import LADDER
 from rnnbook.data.listops import ListOpsSpec
 from rnnbook.data.pathfinder import PathfinderSpec
 from rnnbook.device import default_device, describe
-from rnnbook.experiments.common import Experiment, Job, cached_records, execute
+from rnnbook.experiments.common import Experiment, Job, cached_records, execute, recorded_runs
 from rnnbook.experiments.orvieto2023_data import (
     TASKS,
     TaskData,
@@ -55,8 +55,6 @@ from rnnbook.results import (
     Table,
     TableRow,
     git_commit,
-    load_records,
-    mark_stale,
     paper_vs_ours,
 )
 from rnnbook.train import TrainConfig, fit
@@ -648,14 +646,7 @@ def run_speed(profile: str = "cpu", **kwargs) -> list[RunRecord]:
 
 def recorded(profile: str | None = None, experiment: str | None = None) -> list[RunRecord]:
     """Every recorded run of the chapter (one profile or all), each marked stale or not."""
-    records = load_records(CHAPTER, experiment, profile)
-    out = []
-    for p in sorted({r.profile for r in records}):
-        current = {}
-        for job in jobs(p):
-            current.update({rid: job.run_hash(rid) for rid in job.runs})
-        out += mark_stale([r for r in records if r.profile == p], current)
-    return out
+    return recorded_runs(CHAPTER, experiment, profile, lambda p: jobs(p, experiment))
 
 
 # --- tables ---------------------------------------------------------------------------------------

@@ -40,10 +40,10 @@ from rnnbook.cells.init import READOUT_STD, nonlinearity_of, pascanu_init
 from rnnbook.data.synthetic import TASKS, draw_length, generate, steps, task_spec
 from rnnbook.device import default_device, describe
 from rnnbook.experiments import pascanu2013_table
-from rnnbook.experiments.common import Experiment, Job, execute
+from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs
 from rnnbook.models.pascanu2013 import TaskRNN
 from rnnbook.profiles import check_profile
-from rnnbook.results import RunRecord, Table, TableRow, git_commit, load_records, mark_stale
+from rnnbook.results import RunRecord, Table, TableRow, git_commit
 from rnnbook.train import TrainConfig, fit
 from rnnbook.train.regularizers import add_omega
 from rnnbook.train.task_losses import task_loss, task_mistakes
@@ -583,12 +583,7 @@ def run(
 
 
 def _recorded(experiment: str, profile: str | None = None) -> list[RunRecord]:
-    records = load_records(CHAPTER, experiment, profile)
-    out = []
-    for p in sorted({r.profile for r in records}):
-        hashes = {rid: job.run_hash(rid) for job in jobs(p, experiment) for rid in job.runs}
-        out += mark_stale([r for r in records if r.profile == p], hashes)
-    return out
+    return recorded_runs(CHAPTER, experiment, profile, lambda p: jobs(p, experiment))
 
 
 recorded_success = partial(_recorded, SUCCESS)

@@ -33,10 +33,10 @@ from rnnbook.cells.init import pascanu_init
 from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, sorted_batches
 from rnnbook.data.ptb import load_ptb
 from rnnbook.device import default_device, describe
-from rnnbook.experiments.common import Experiment, Job, execute
+from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs
 from rnnbook.models.pascanu2013 import TaskRNN
 from rnnbook.profiles import check_profile
-from rnnbook.results import RunRecord, Table, git_commit, load_records, mark_stale, paper_vs_ours
+from rnnbook.results import RunRecord, Table, git_commit, paper_vs_ours
 from rnnbook.train import TrainConfig, fit
 from rnnbook.train.metrics import evaluate_bernoulli_nll, frame_nll, masked_mean
 from rnnbook.train.regularizers import add_omega
@@ -426,12 +426,7 @@ def run(
 
 
 def recorded(profile: str | None = None) -> list[RunRecord]:
-    records = load_records(CHAPTER, EXPERIMENT, profile)
-    out = []
-    for p in sorted({r.profile for r in records}):
-        hashes = {rid: job.run_hash(rid) for job in jobs(p) for rid in job.runs}
-        out += mark_stale([r for r in records if r.profile == p], hashes)
-    return out
+    return recorded_runs(CHAPTER, EXPERIMENT, profile, jobs)
 
 
 def table(records: Sequence[RunRecord], title: str = "") -> Table:
