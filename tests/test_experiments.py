@@ -8,7 +8,7 @@ import math
 import pytest
 
 from rnnbook.experiments import UnknownExperimentError, chung2014, get_experiments
-from rnnbook.experiments.common import Job, execute, log_uniform, recorded_runs
+from rnnbook.experiments.common import Job, execute, log_uniform, recorded_runs, select_jobs
 from rnnbook.profiles import UnknownProfileError
 
 
@@ -190,3 +190,11 @@ def test_parameter_counts_match_the_formulas():
         "gru": 3 * (88 * 46 + 46 * 46 + 46) + 46 * 88 + 88,
         "lstm": 4 * (88 * 36 + 36 * 36 + 36) + 3 * 36 + 36 * 88 + 88,
     }
+
+
+def test_select_jobs_keeps_the_named_ones_and_names_the_choices():
+    two = toy_jobs(1.0) + [Job("toy", "exp", "cpu", "b", ToyConfig(1.0), {"b-s0": 0})]
+    assert select_jobs(two, None) == two
+    assert [j.key for j in select_jobs(two, ["b", "zzz"])] == ["b"]
+    with pytest.raises(ValueError, match=r"no job matches \['c'\]: the jobs are a, b"):
+        select_jobs(two, ["c"])

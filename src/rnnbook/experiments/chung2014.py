@@ -23,7 +23,14 @@ import torch
 
 from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, sorted_batches
 from rnnbook.device import default_device, describe
-from rnnbook.experiments.common import Experiment, Job, execute, log_uniform, recorded_runs
+from rnnbook.experiments.common import (
+    Experiment,
+    Job,
+    execute,
+    log_uniform,
+    recorded_runs,
+    select_jobs,
+)
 from rnnbook.models import RecurrentNetwork, count_parameters
 from rnnbook.profiles import check_profile, config_dict
 from rnnbook.results import (
@@ -398,10 +405,7 @@ def run(
 
     ``only`` keeps the jobs whose key (``"jsb-gru"``) is listed.
     """
-    selected = [j for j in jobs(profile, datasets, models) if not only or j.key in only]
-    if only and not selected:
-        keys = ", ".join(j.key for j in jobs(profile))
-        raise ValueError(f"no job matches {list(only)}: the jobs are {keys}")
+    selected = select_jobs(jobs(profile, datasets, models), only)
     return execute(
         selected, partial(train_job, progress=progress, time_budget_s=time_budget_s), rerun=rerun
     )
@@ -511,10 +515,7 @@ def run_budget(
     time_budget_s: float | None = None,
 ) -> list[RunRecord]:
     """Load or train the budget variants of ``profile``; ``only`` keeps some (``batch-8``)."""
-    selected = [j for j in budget_jobs(profile) if not only or j.key in only]
-    if only and not selected:
-        keys = ", ".join(j.key for j in budget_jobs(profile))
-        raise ValueError(f"no job matches {list(only)}: the jobs are {keys}")
+    selected = select_jobs(budget_jobs(profile), only)
     return execute(
         selected, partial(train_job, progress=progress, time_budget_s=time_budget_s), rerun=rerun
     )

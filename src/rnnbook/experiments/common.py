@@ -122,6 +122,18 @@ def cached_records(job: Job, root: Path | None = None) -> list[RunRecord] | None
     return records
 
 
+def select_jobs(jobs: Sequence[Job], only: Sequence[str] | None) -> list[Job]:
+    """The jobs whose key is in ``only`` (all of them without ``only``); an error naming the keys
+    there are when none matches."""
+    if not only:
+        return list(jobs)
+    kept = [j for j in jobs if j.key in only]
+    if not kept:
+        keys = ", ".join(j.key for j in jobs)
+        raise ValueError(f"no job matches {list(only)}: the jobs are {keys}")
+    return kept
+
+
 def recorded_runs(
     chapter: str,
     experiment: str | None,

@@ -29,7 +29,7 @@ from functools import partial
 
 from rnnbook.cells.mut import ARCHITECTURES
 from rnnbook.experiments import arch_search
-from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs
+from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs, select_jobs
 from rnnbook.experiments.jozefowicz2015_lm import TASKS, StreamData, sample_hyperparameters
 from rnnbook.experiments.jozefowicz2015_train import (
     train_music_job,
@@ -506,13 +506,8 @@ def _runner(experiment: str):
         progress: bool | None = None,
         time_budget_s: float | None = None,
     ) -> list[RunRecord]:
-        all_jobs = jobs(profile, experiment)
-        selected = [j for j in all_jobs if not only or j.key in only]
-        if only and not selected:
-            keys = ", ".join(j.key for j in all_jobs)
-            raise ValueError(f"no job matches {list(only)}: the jobs are {keys}")
         return execute(
-            selected,
+            select_jobs(jobs(profile, experiment), only),
             partial(_TRAIN[experiment], progress=progress, time_budget_s=time_budget_s),
             rerun=rerun,
         )

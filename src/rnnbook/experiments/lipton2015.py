@@ -42,7 +42,7 @@ from rnnbook.data.synthetic_lipton import (
     one_sided_accuracy_bound,
 )
 from rnnbook.device import default_device, describe
-from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs
+from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs, select_jobs
 from rnnbook.experiments.lipton2015_measures import (
     accuracy,
     add_forget_bias,
@@ -919,12 +919,10 @@ def run(
 
     ``only`` keeps the jobs whose key is listed (``ntm-ff``, ``lag20``, ``bidirectional``, ...).
     """
-    selected = [j for j in jobs(profile, experiments) if not only or j.key in only]
-    if only and not selected:
-        keys = ", ".join(j.key for j in jobs(profile, experiments))
-        raise ValueError(f"no job matches {list(only)}: the jobs are {keys}")
     return execute(
-        selected, partial(train_job, progress=progress, time_budget_s=time_budget_s), rerun=rerun
+        select_jobs(jobs(profile, experiments), only),
+        partial(train_job, progress=progress, time_budget_s=time_budget_s),
+        rerun=rerun,
     )
 
 

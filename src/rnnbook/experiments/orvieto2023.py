@@ -36,7 +36,14 @@ from rnnbook.cells.lru import LADDER
 from rnnbook.data.listops import ListOpsSpec
 from rnnbook.data.pathfinder import PathfinderSpec
 from rnnbook.device import default_device, describe
-from rnnbook.experiments.common import Experiment, Job, cached_records, execute, recorded_runs
+from rnnbook.experiments.common import (
+    Experiment,
+    Job,
+    cached_records,
+    execute,
+    recorded_runs,
+    select_jobs,
+)
 from rnnbook.experiments.orvieto2023_data import (
     TASKS,
     TaskData,
@@ -587,16 +594,6 @@ def jobs(profile: str, experiment: str | None = None) -> list[Job]:
     return out
 
 
-def _select(selected: list[Job], only: Sequence[str] | None, profile: str, experiment) -> list[Job]:
-    if not only:
-        return selected
-    kept = [j for j in selected if j.key in only]
-    if not kept:
-        keys = ", ".join(j.key for j in jobs(profile, experiment))
-        raise ValueError(f"no job matches {list(only)}: the jobs are {keys}")
-    return kept
-
-
 def run(
     profile: str = "cpu",
     *,
@@ -613,9 +610,7 @@ def run(
     is the same; the speed probe runs alone, after the training jobs.
     """
     check_profile(profile)
-    training = [j for j in jobs(profile, experiment) if j.experiment != SPEED_EXPERIMENT]
-    speed = [j for j in jobs(profile, experiment) if j.experiment == SPEED_EXPERIMENT]
-    kept = _select(training + speed, only, profile, experiment)
+    kept = select_jobs(jobs(profile, experiment), only)
     records = []
     for group in (TASKS_EXPERIMENT, LADDER_EXPERIMENT):  # tasks first: the ladder reuses its LRU
         records += execute(

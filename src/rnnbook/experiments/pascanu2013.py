@@ -40,7 +40,7 @@ from rnnbook.cells.init import READOUT_STD, nonlinearity_of, pascanu_init
 from rnnbook.data.synthetic import TASKS, draw_length, generate, steps, task_spec
 from rnnbook.device import default_device, describe
 from rnnbook.experiments import pascanu2013_table
-from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs
+from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs, select_jobs
 from rnnbook.models.pascanu2013 import TaskRNN
 from rnnbook.profiles import check_profile
 from rnnbook.results import RunRecord, Table, TableRow, git_commit
@@ -546,10 +546,7 @@ def _run(
     progress: bool | None = None,
     time_budget_s: float | None = None,
 ) -> list[RunRecord]:
-    selected = [j for j in jobs(profile, experiment) if not only or j.key in only]
-    if only and not selected:
-        keys = ", ".join(j.key for j in jobs(profile, experiment))
-        raise ValueError(f"no job matches {list(only)}: the jobs are {keys}")
+    selected = select_jobs(jobs(profile, experiment), only)
     return execute(
         selected, partial(train_job, progress=progress, time_budget_s=time_budget_s), rerun=rerun
     )

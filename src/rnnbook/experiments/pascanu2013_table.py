@@ -33,7 +33,7 @@ from rnnbook.cells.init import pascanu_init
 from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, sorted_batches
 from rnnbook.data.ptb import load_ptb
 from rnnbook.device import default_device, describe
-from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs
+from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs, select_jobs
 from rnnbook.models.pascanu2013 import TaskRNN
 from rnnbook.profiles import check_profile
 from rnnbook.results import RunRecord, Table, git_commit, paper_vs_ours
@@ -416,10 +416,7 @@ def run(
     time_budget_s: float | None = None,
 ) -> list[RunRecord]:
     """Load or train every job of Table 1 in ``profile`` (``only``: data set names)."""
-    selected = [j for j in jobs(profile, datasets) if not only or j.key in only]
-    if only and not selected:
-        keys = ", ".join(j.key for j in jobs(profile))
-        raise ValueError(f"no job matches {list(only)}: the jobs are {keys}")
+    selected = select_jobs(jobs(profile, datasets), only)
     return execute(
         selected, partial(train_job, progress=progress, time_budget_s=time_budget_s), rerun=rerun
     )
