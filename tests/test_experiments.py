@@ -6,6 +6,7 @@ import dataclasses
 import math
 
 import pytest
+import torch
 
 from rnnbook.experiments import UnknownExperimentError, chung2014, get_experiments
 from rnnbook.experiments.common import Job, execute, log_uniform, recorded_runs, select_jobs
@@ -198,3 +199,14 @@ def test_select_jobs_keeps_the_named_ones_and_names_the_choices():
     assert [j.key for j in select_jobs(two, ["b", "zzz"])] == ["b"]
     with pytest.raises(ValueError, match=r"no job matches \['c'\]: the jobs are a, b"):
         select_jobs(two, ["c"])
+
+
+def test_training_in_process_uses_one_thread_on_the_cpu_only():
+    from rnnbook.experiments.common import single_threaded_on_cpu
+
+    before = torch.get_num_threads()
+    with single_threaded_on_cpu("cpu"):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with single_threaded_on_cpu("cuda"):  # a GPU run leaves the CPU threads alone
+        assert torch.get_num_threads() == before

@@ -40,7 +40,14 @@ from rnnbook.cells.init import READOUT_STD, nonlinearity_of, pascanu_init
 from rnnbook.data.synthetic import TASKS, draw_length, generate, steps, task_spec
 from rnnbook.device import default_device, describe
 from rnnbook.experiments import pascanu2013_table
-from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs, select_jobs
+from rnnbook.experiments.common import (
+    Experiment,
+    Job,
+    execute,
+    recorded_runs,
+    select_jobs,
+    single_threaded_on_cpu,
+)
 from rnnbook.models.pascanu2013 import TaskRNN
 from rnnbook.profiles import check_profile
 from rnnbook.results import RunRecord, Table, TableRow, git_commit
@@ -297,7 +304,7 @@ def train_task_job(
 ) -> list[RunRecord] | None:
     """Train one job's members together; one record per member, or ``None`` if paused."""
     device = device or default_device()
-    with pascanu2013_table.one_thread(device):
+    with single_threaded_on_cpu(device):
         return _train_task_job(job, progress, time_budget_s, device)
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -33,7 +32,14 @@ from rnnbook.cells.init import pascanu_init
 from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, sorted_batches
 from rnnbook.data.ptb import load_ptb
 from rnnbook.device import default_device, describe
-from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs, select_jobs
+from rnnbook.experiments.common import (
+    Experiment,
+    Job,
+    execute,
+    recorded_runs,
+    select_jobs,
+    single_threaded_on_cpu,
+)
 from rnnbook.models.pascanu2013 import TaskRNN
 from rnnbook.profiles import check_profile
 from rnnbook.results import RunRecord, Table, git_commit, paper_vs_ours
@@ -322,22 +328,6 @@ def loss_fn_for(config: Table1Config):
     return loss_fn
 
 
-@contextmanager
-def one_thread(device: torch.device) -> Iterator[None]:
-    """Train on one CPU thread, restoring the setting afterwards: these small recurrent models
-    are bound by per-step overhead, and two threads on a busy machine wait on each other (a step
-    of the 50-unit task networks then takes 30 times longer)."""
-    if torch.device(device).type != "cpu":
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def train_job(
     job: Job,
     *,
@@ -347,7 +337,7 @@ def train_job(
 ) -> list[RunRecord] | None:
     """Train the three methods on one data set together; one record per member."""
     device = device or default_device()
-    with one_thread(device):
+    with single_threaded_on_cpu(device):
         return _train_job(job, progress, time_budget_s, device)
 
 
