@@ -10,6 +10,7 @@ equations, one unit at a time.
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 import torch
@@ -389,3 +390,22 @@ def test_wrong_seed_count():
     """One seed per member: a mismatch is a ValueError that says both numbers."""
     with pytest.raises(ValueError, match="2 seeds given for 3 members"):
         SimpleCell(I, H, members=3, seeds=(1, 2))
+
+
+@pytest.mark.parametrize("shape", [(5, 2, 4), (2, 5, 2, 3), (5, 3), (1, 3, 5, 2, 3)], ids=str)
+def test_every_cell_refuses_a_sequence_of_the_wrong_shape_naming_it(shape):
+    """Input size 3, 3 members: only (T, B, 3) and (3, T, B, 3) are sequences."""
+    from rnnbook.cells import MUTCell
+    from rnnbook.cells.graph import GraphCell, gru_graph
+    from rnnbook.cells.ntm import NTMCell
+
+    cells = [
+        GRUCell(3, 4, members=3),
+        MUTCell(3, 3, variant="mut1", members=3),
+        GraphCell(gru_graph(), 3, 3, members=3),
+        NTMCell(3, 4, memory_rows=5, memory_width=2, members=3),
+    ]
+    x = torch.zeros(shape)
+    for cell in cells:
+        with pytest.raises(ValueError, match=rf"\(3, T, B, 3\), got {re.escape(str(shape))}"):
+            cell.project(x)

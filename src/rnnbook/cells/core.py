@@ -53,6 +53,19 @@ def gaussian_init(std: float, bias: float = 0.0) -> Initializer:
 # --- base class ---------------------------------------------------------------------------------
 
 
+def check_sequence_input(x: Tensor, input_size: int, members: int) -> None:
+    """Refuse a sequence that is neither (T, B, I), shared by all members, nor (E, T, B, I)."""
+    if (
+        x.dim() not in (3, 4)
+        or x.shape[-1] != input_size
+        or (x.dim() == 4 and x.shape[0] != members)
+    ):
+        raise ValueError(
+            f"expected input of shape (T, B, {input_size}) or "
+            f"({members}, T, B, {input_size}), got {tuple(x.shape)}"
+        )
+
+
 class RecurrentCell(nn.Module):
     """Common machinery: stacked parameters, seeded initialisation, the input projection.
 
@@ -106,23 +119,13 @@ class RecurrentCell(nn.Module):
         ``x`` is (T, B, I), shared by all members, or (E, T, B, I); the result is (T, E, B, G*H),
         contiguous in time so that :func:`torch.unbind` gives cheap per-step slices.
         """
-        if x.dim() in (3, 4) and (
-            x.shape[-1] != self.input_size or (x.dim() == 4 and x.shape[0] != self.members)
-        ):
-            raise ValueError(
-                f"expected input of shape (T, B, {self.input_size}) or "
-                f"({self.members}, T, B, {self.input_size}), got {tuple(x.shape)}"
-            )
+        check_sequence_input(x, self.input_size, self.members)
         if x.dim() == 3:
             t, b, i = x.shape
             xw = torch.matmul(x.reshape(1, t * b, i), self.weight_ih) + self.bias
-        elif x.dim() == 4:
+        else:
             e, t, b, i = x.shape
             xw = torch.baddbmm(self.bias, x.reshape(e, t * b, i), self.weight_ih)
-        else:
-            raise ValueError(
-                f"expected input of shape (T, B, I) or (E, T, B, I), got {tuple(x.shape)}"
-            )
         return xw.view(self.members, t, b, -1).transpose(0, 1).contiguous()
 
     def initial_state(self, batch: int) -> State:

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnbook.cells.core import Initializer, RecurrentCell, State
+from rnnbook.cells.core import Initializer, RecurrentCell, State, check_sequence_input
 
 INPUTS: tuple[str, ...] = ("x", "h", "c")
 LINEAR_BIASES: tuple[float, ...] = (0.0, 1.0, 0.9, 1.1)
@@ -445,15 +445,7 @@ class GraphCell(RecurrentCell):
 
     def project(self, x: Tensor) -> Tensor:
         """The affine maps of ``x`` at every step, then ``x`` itself: (T, E, B, (n_x + 1) H)."""
-        if (
-            x.dim() not in (3, 4)
-            or x.shape[-1] != self.input_size
-            or (x.dim() == 4 and x.shape[0] != self.members)
-        ):
-            raise ValueError(
-                f"expected input of shape (T, B, {self.input_size}) or "
-                f"({self.members}, T, B, {self.input_size}), got {tuple(x.shape)}"
-            )
+        check_sequence_input(x, self.input_size, self.members)
         xe = x.unsqueeze(0).expand(self.members, *x.shape) if x.dim() == 3 else x
         e, t, b, i = xe.shape
         xw = torch.baddbmm(self.bias, xe.reshape(e, t * b, i), self.weight_ih).view(e, t, b, -1)

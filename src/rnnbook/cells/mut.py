@@ -45,6 +45,7 @@ from rnnbook.cells.core import (
     RecurrentCell,
     SimpleCell,
     State,
+    check_sequence_input,
 )
 
 #: Per variant: the blocks (of z, r, h) with an input weight, the blocks with a weight-free input
@@ -101,15 +102,7 @@ class MUTCell(RecurrentCell):
 
     def project(self, x: Tensor) -> Tensor:
         """The input part of the three pre-activations, (T, E, B, 3H), in the order z, r, h."""
-        if (
-            x.dim() not in (3, 4)
-            or x.shape[-1] != self.input_size
-            or (x.dim() == 4 and x.shape[0] != self.members)
-        ):
-            raise ValueError(
-                f"expected input of shape (T, B, {self.input_size}) or "
-                f"({self.members}, T, B, {self.input_size}), got {tuple(x.shape)}"
-            )
+        check_sequence_input(x, self.input_size, self.members)
         xe = x.unsqueeze(0).expand(self.members, *x.shape) if x.dim() == 3 else x
         e, t, b, i = xe.shape
         xw = torch.bmm(xe.reshape(e, t * b, i), self.weight_ih).view(e, t, b, -1)

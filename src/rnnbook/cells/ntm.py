@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnbook.cells.core import LSTMCell, State
+from rnnbook.cells.core import LSTMCell, State, check_sequence_input
 
 #: Added to the product of norms in the cosine similarity (as the reference implementation of
 #: Collier & Beel 2018), so that an all-zero key or row gives similarity 0, not NaN.
@@ -207,11 +207,7 @@ class NTMCell(nn.Module):
     def project(self, x: Tensor) -> Tensor:
         """The controller's input projection of the whole sequence (the read vectors are added
         step by step): (T, B, I) or (E, T, B, I) -> (T, E, B, G*H)."""
-        if x.shape[-1] != self.input_size or x.dim() not in (3, 4):
-            raise ValueError(
-                f"expected input of shape (T, B, {self.input_size}) or "
-                f"({self.members}, T, B, {self.input_size}), got {tuple(x.shape)}"
-            )
+        check_sequence_input(x, self.input_size, self.members)
         weight, bias = self._controller_weights()
         w_x = weight[:, : self.input_size]
         if x.dim() == 3:
