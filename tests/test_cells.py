@@ -409,3 +409,12 @@ def test_every_cell_refuses_a_sequence_of_the_wrong_shape_naming_it(shape):
     for cell in cells:
         with pytest.raises(ValueError, match=rf"\(3, T, B, 3\), got {re.escape(str(shape))}"):
             cell.project(x)
+
+
+def test_member_seeds_default_to_the_member_index_and_must_match_in_number():
+    from rnnbook.cells.core import member_seeds
+
+    assert member_seeds(None, 3) == [0, 1, 2]
+    assert member_seeds((7, 9), 2) == [7, 9]
+    with pytest.raises(ValueError, match="1 seeds given for 2 members"):
+        member_seeds([4], 2)

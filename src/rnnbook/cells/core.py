@@ -17,7 +17,7 @@ and a generator; each chapter says which one its paper used.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -51,6 +51,15 @@ def gaussian_init(std: float, bias: float = 0.0) -> Initializer:
 
 
 # --- base class ---------------------------------------------------------------------------------
+
+
+def member_seeds(seeds: Iterable[int] | None, members: int) -> list[int]:
+    """The seed of each stacked member (default ``0 .. members - 1``); an error when the number of
+    seeds given is not ``members``."""
+    out = list(seeds) if seeds is not None else list(range(members))
+    if len(out) != members:
+        raise ValueError(f"{len(out)} seeds given for {members} members")
+    return out
 
 
 def check_sequence_input(x: Tensor, input_size: int, members: int) -> None:
@@ -90,7 +99,7 @@ class RecurrentCell(nn.Module):
         self.weight_hh = nn.Parameter(torch.empty(members, hidden_size, gh))
         self.bias = nn.Parameter(torch.empty(members, 1, gh))
         self._init = init or uniform_init(1.0 / math.sqrt(hidden_size))
-        self._seeds = tuple(seeds) if seeds is not None else tuple(range(members))
+        self._seeds = tuple(member_seeds(seeds, members))
 
     def _post_init(self) -> None:
         """Called by subclasses once all parameters exist."""
@@ -102,9 +111,7 @@ class RecurrentCell(nn.Module):
 
         Member ``e`` of a stacked cell therefore equals a one-member cell built with ``seeds[e]``.
         """
-        if len(seeds) != self.members:
-            raise ValueError(f"{len(seeds)} seeds given for {self.members} members")
-        for e, seed in enumerate(seeds):
+        for e, seed in enumerate(member_seeds(seeds, self.members)):
             g = torch.Generator().manual_seed(int(seed))
             for name, p in self.named_parameters(recurse=False):
                 p[e].copy_(self._init(name, tuple(p.shape[1:]), g))

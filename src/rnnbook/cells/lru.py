@@ -34,6 +34,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from rnnbook.cells.core import member_seeds
+
 # --- pure initialisers (Orvieto et al. 2023, Lemma 3.2 and Appendix A) --------------------------
 
 
@@ -230,9 +232,7 @@ class LRUCell(nn.Module):
     @torch.no_grad()
     def reset_parameters(self, seeds: Sequence[int]) -> None:
         """Initialise member ``e`` from a generator seeded with ``seeds[e]`` (and ``salt``)."""
-        seeds = list(seeds)
-        if len(seeds) != self.members:
-            raise ValueError(f"{len(seeds)} seeds given for {self.members} members")
+        seeds = member_seeds(seeds, self.members)
         for e, g in enumerate(_member_generators(seeds, self.salt)):
             nu, theta = ring_uniform(self.state_size, self.r_min, self.r_max, self.max_phase, g)
             if self.param == "stable_exp":
@@ -346,9 +346,7 @@ class DenseCell(nn.Module):
 
     @torch.no_grad()
     def reset_parameters(self, seeds: Sequence[int]) -> None:
-        seeds = list(seeds)
-        if len(seeds) != self.members:
-            raise ValueError(f"{len(seeds)} seeds given for {self.members} members")
+        seeds = member_seeds(seeds, self.members)
         for e, g in enumerate(_member_generators(seeds, self.salt)):
             self.A[e].copy_(glorot_init((self.state_size, self.state_size), g))
             self.B[e].copy_(glorot_init((self.input_size, self.state_size), g))

@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnbook.cells.core import LSTMCell, State, check_sequence_input
+from rnnbook.cells.core import LSTMCell, State, check_sequence_input, member_seeds
 
 #: Added to the product of norms in the cosine similarity (as the reference implementation of
 #: Collier & Beel 2018), so that an all-zero key or row gives similarity 0, not NaN.
@@ -164,9 +164,7 @@ class NTMCell(nn.Module):
         self.rows, self.width = memory_rows, memory_width
         self.read_heads, self.write_heads, self.shift_range = read_heads, write_heads, shift_range
         self.clip, self.memory_init = clip, memory_init
-        self._seeds = tuple(seeds) if seeds is not None else tuple(range(members))
-        if len(self._seeds) != members:
-            raise ValueError(f"{len(self._seeds)} seeds given for {members} members")
+        self._seeds = tuple(member_seeds(seeds, members))
         ctrl_in = input_size + read_heads * memory_width
         if controller == "lstm":
             self.controller = LSTMCell(

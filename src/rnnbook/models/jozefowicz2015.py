@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnbook.cells import RecurrentCell, State
+from rnnbook.cells.core import member_seeds
 from rnnbook.models.recurrent import EnsembleLinear, unroll
 
 _LAYER_SEED_STRIDE = 1_000_003
@@ -58,9 +59,7 @@ class StackedNetwork(nn.Module):
             raise ValueError(f"layers must be at least 1, got {layers}")
         if not 0 <= dropout < 1:
             raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
-        seeds = tuple(seeds) if seeds is not None else tuple(range(members))
-        if len(seeds) != members:
-            raise ValueError(f"{len(seeds)} seeds given for {members} members")
+        seeds = tuple(member_seeds(seeds, members))
         self.members, self.hidden_size, self.dropout = members, hidden_size, dropout
         self.vocab_size = vocab_size
         if vocab_size is not None:

@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnbook.cells.core import member_seeds
 from rnnbook.cells.lru import DenseCell, LRUCell, get_rung
 from rnnbook.models.recurrent import EnsembleLinear
 from rnnbook.models.scan import scan
@@ -194,9 +195,7 @@ class DeepRecurrentClassifier(nn.Module):
         super().__init__()
         if (input_size is None) == (vocab is None):
             raise ValueError("give exactly one of input_size (real inputs) and vocab (token ids)")
-        seeds = list(seeds) if seeds is not None else list(range(members))
-        if len(seeds) != members:
-            raise ValueError(f"{len(seeds)} seeds given for {members} members")
+        seeds = member_seeds(seeds, members)
         self.members, self.lr_factor, self.rung = members, lr_factor, rung
         if vocab is not None:
             self.encoder: nn.Module = EnsembleEmbedding(vocab, width, members, _derived(seeds, 3))
