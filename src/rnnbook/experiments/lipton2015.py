@@ -225,24 +225,16 @@ def _recall_batches(epoch: int, config, length: int, lag: int, device, salt: int
         yield delayed_recall_batch(config.batch_size, length, lag, config.symbols, rng).to(device)
 
 
-def _train_gradients(
-    job: Job, *, progress=None, time_budget_s=None, device=None
-) -> list[RunRecord] | None:
-    config: GradientConfig = job.config
-    started, commit = time.perf_counter(), git_commit()
-    device = device or default_device()
-    model = build_gradient_model(config)
-    init = _measure(model, config, config.model)
-    model = model.to(device)
-    valid = _recall_sets(config, config.length, config.lag, _seed_of(config.data_seed, 1), device)
-    init_acc = accuracy(model, valid)
-    members = _gradient_members(config)
-    result = fit(
+def _fit_recall(model, loss_fn, valid, members, job: Job, started, time_budget_s, progress, device):
+    """Train ``model``'s members on delayed recall (the gradients and TBPTT experiments alike):
+    Adam, clipping, ``config.updates`` updates, the validation error on ``valid`` monitored."""
+    config = job.config
+    return fit(
         model,
         partial(
             _recall_batches, config=config, length=config.length, lag=config.lag, device=device
         ),
-        _recall_loss,
+        loss_fn,
         lambda m: {"error": 1 - accuracy(m, valid)},
         TrainConfig(
             optimizer="adam",
@@ -255,7 +247,24 @@ def _train_gradients(
         checkpoint=job.checkpoint_path(),
         time_budget_s=_sub_budget(time_budget_s, started),
         progress=progress,
-        desc=f"{job.key} gradients",
+        desc=f"{job.key} {job.experiment}",
+    )
+
+
+def _train_gradients(
+    job: Job, *, progress=None, time_budget_s=None, device=None
+) -> list[RunRecord] | None:
+    config: GradientConfig = job.config
+    started, commit = time.perf_counter(), git_commit()
+    device = device or default_device()
+    model = build_gradient_model(config)
+    init = _measure(model, config, config.model)
+    model = model.to(device)
+    valid = _recall_sets(config, config.length, config.lag, _seed_of(config.data_seed, 1), device)
+    init_acc = accuracy(model, valid)
+    members = _gradient_members(config)
+    result = _fit_recall(
+        model, _recall_loss, valid, members, job, started, time_budget_s, progress, device
     )
     if not result.finished:
         return None
@@ -382,26 +391,8 @@ def _train_tbptt(
     model = build_tbptt_model(config).to(device)
     valid = _recall_sets(config, config.length, config.lag, _seed_of(config.data_seed, 1), device)
     test = _recall_sets(config, config.length, config.lag, _seed_of(config.data_seed, 2), device)
-    result = fit(
-        model,
-        partial(
-            _recall_batches, config=config, length=config.length, lag=config.lag, device=device
-        ),
-        partial(_tbptt_loss, windows=windows),
-        lambda m: {"error": 1 - accuracy(m, valid)},
-        TrainConfig(
-            optimizer="adam",
-            lr=config.lr,
-            clip_norm=config.clip_norm,
-            max_epochs=max(1, config.updates // config.updates_per_epoch),
-            monitor="error",
-        ),
-        seeds=[s for _, s in members],
-        checkpoint=job.checkpoint_path(),
-        time_budget_s=_sub_budget(time_budget_s, started),
-        progress=progress,
-        desc=f"{job.key} tbptt",
-    )
+    loss = partial(_tbptt_loss, windows=windows)
+    result = _fit_recall(model, loss, valid, members, job, started, time_budget_s, progress, device)
     if not result.finished:
         return None
     test_acc, valid_acc = accuracy(model, test), accuracy(model, valid)
