@@ -26,3 +26,22 @@ def shared_data() -> Path:
     if not (path / "polyphonic").is_dir():
         pytest.skip(f"set RNNBOOK_DATA to a directory containing polyphonic/ (not found in {path})")
     return path
+
+
+@pytest.fixture
+def results_root(tmp_path, monkeypatch):
+    """Records and checkpoints under ``tmp_path``, jobs trained in this process on the CPU."""
+    monkeypatch.setenv("RNNBOOK_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("RNNBOOK_WORKERS", "1")
+    monkeypatch.setenv("RNNBOOK_DEVICE", "cpu")
+    monkeypatch.delenv("RERUN", raising=False)
+    return tmp_path / "results"
+
+
+@pytest.fixture
+def one_thread():
+    """One CPU thread for the test, as training jobs use in this process."""
+    from rnnbook.experiments.common import single_threaded_on_cpu
+
+    with single_threaded_on_cpu("cpu"):
+        yield

@@ -13,14 +13,6 @@ from rnnbook.experiments.common import Job, execute, log_uniform, recorded_runs,
 from rnnbook.profiles import UnknownProfileError
 
 
-@pytest.fixture
-def results_root(tmp_path, monkeypatch):
-    monkeypatch.setenv("RNNBOOK_RESULTS", str(tmp_path / "results"))
-    monkeypatch.setenv("RNNBOOK_WORKERS", "1")
-    monkeypatch.delenv("RERUN", raising=False)
-    return tmp_path / "results"
-
-
 def test_unknown_experiment_names_the_bad_value_and_the_choices():
     with pytest.raises(UnknownExperimentError, match="'chung2015'.*chung2014"):
         get_experiments("chung2015")

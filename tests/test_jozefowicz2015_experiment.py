@@ -21,16 +21,6 @@ from rnnbook.experiments import jozefowicz2015_train as train_jobs
 from rnnbook.models.jozefowicz2015 import StackedNetwork
 from rnnbook.results import RunRecord
 
-
-@pytest.fixture
-def results_root(tmp_path, monkeypatch):
-    monkeypatch.setenv("RNNBOOK_RESULTS", str(tmp_path / "results"))
-    monkeypatch.setenv("RNNBOOK_WORKERS", "1")
-    monkeypatch.setenv("RNNBOOK_DEVICE", "cpu")
-    monkeypatch.delenv("RERUN", raising=False)
-    return tmp_path / "results"
-
-
 # --- the paper's numbers --------------------------------------------------------------------------
 
 

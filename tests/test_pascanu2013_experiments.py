@@ -17,23 +17,8 @@ from rnnbook.experiments import pascanu2013_report as report
 from rnnbook.experiments import pascanu2013_table as t1
 from rnnbook.results import RunRecord
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one thread (two threads on a busy machine wait on each other)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture
-def results_root(tmp_path, monkeypatch):
-    monkeypatch.setenv("RNNBOOK_RESULTS", str(tmp_path / "results"))
-    monkeypatch.setenv("RNNBOOK_WORKERS", "1")
-    monkeypatch.setenv("RNNBOOK_DEVICE", "cpu")
-    monkeypatch.delenv("RERUN", raising=False)
-    return tmp_path / "results"
+# tiny models: one thread (two threads on a busy machine wait on each other)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_registry_and_bad_names():

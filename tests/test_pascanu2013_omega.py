@@ -16,13 +16,8 @@ from rnnbook.train.task_losses import task_loss
 E, T, B, H = 2, 6, 3, 4
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one thread (two threads on a busy machine wait on each other)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# tiny models: one thread (two threads on a busy machine wait on each other)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def model(nonlinearity="tanh", members=E, seeds=(0, 1)):

@@ -13,14 +13,8 @@ from rnnbook.experiments import pascanu2013 as p13
 from rnnbook.train import TrainConfig, clip_member_grads, fit
 from rnnbook.train.optim import member_grad_norms
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one thread (two threads on a busy machine wait on each other)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# tiny models: one thread (two threads on a busy machine wait on each other)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def grads(*member_grads):
