@@ -89,7 +89,7 @@ display(Markdown(f"```python\n{inspect.getsource(clip_member_grads)}```"))
 # `benchmarks/batched_training.py` times both ways (recorded runs, see {ref}`performance`):
 
 # %%
-display(Markdown(report.benchmark_table(report.benchmark_results())))
+display(Markdown(report.benchmark_table()))
 
 # %% [markdown]
 # ## The regulariser Omega (Eq. 9)

@@ -16,7 +16,6 @@ and :mod:`rnnbook.experiments.pascanu2013_table`). Nothing here trains or change
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,7 +42,7 @@ from rnnbook.experiments.pascanu2013 import (
 )
 from rnnbook.profiles import config_dict
 from rnnbook.results import RunRecord, settings_markdown
-from rnnbook.results.records import repo_root
+from rnnbook.results.benchmarks import load_benchmarks
 
 #: The test error of the best guess that ignores the inputs, per task: a constant class for the
 #: class tasks (1 - 1/classes; 1/2 for random permutation, whose answer is 0 or 1), and for the
@@ -59,8 +58,6 @@ CHANCE_ERROR: dict[str, float] = {
     "addition": 2 * (2 * 0.3**2),
     "multiplication": 1 - (0.4 - 0.4 * math.log(0.4)),
 }
-#: Where ``benchmarks/batched_training.py`` writes its results (one JSON file per device).
-BENCHMARK_DIR = Path("benchmarks") / "results"
 
 
 # --- the settings of the jobs --------------------------------------------------------------------
@@ -497,20 +494,15 @@ def plot_error_surface(
 # --- the batched-training benchmark --------------------------------------------------------------
 
 
-def benchmark_results(directory: Path | None = None) -> list[dict]:
-    """Every JSON file written by ``benchmarks/batched_training.py`` (sorted by file name)."""
-    directory = directory or repo_root() / BENCHMARK_DIR
-    if not directory.exists():
-        return []
-    return [json.loads(p.read_text()) for p in sorted(directory.glob("batched_training*.json"))]
-
-
-def benchmark_table(results: Sequence[dict]) -> str:
-    """The benchmark's runs per second, stacked and one at a time, per device (Markdown)."""
+def benchmark_table(directory: Path | None = None) -> str:
+    """The recorded runs of ``benchmarks/batched_training.py``
+    (:func:`rnnbook.results.benchmarks.load_benchmarks`): runs per second, stacked and one at a
+    time, per device (Markdown)."""
+    results = load_benchmarks(directory)["batched_training"]
     if not results:
         return (
             "No benchmark results yet: `python benchmarks/batched_training.py` writes them to "
-            f"`{BENCHMARK_DIR.as_posix()}/`."
+            "`benchmarks/results/`."
         )
     head = (
         "| device | length | updates | members | runs/s, stacked | runs/s, one at a time | "
