@@ -1,8 +1,8 @@
 """Run profiles and configuration hashing, shared by every experiment.
 
 A profile sets the scale of an experiment: ``smoke`` runs in seconds (CI), ``cpu`` in minutes per
-chapter on a laptop (the default of the book build), ``full`` at the paper's scale (a GPU, or a
-CPU left running in the background).
+chapter on a laptop (the default of the book build), ``long`` in hours on a two-core CPU (the
+paper's task sizes where they fit), ``full`` at the paper's scale (a GPU or a cluster).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import hashlib
 import json
 from typing import Any
 
-#: The three scales of every experiment.
-PROFILES: tuple[str, ...] = ("smoke", "cpu", "full")
+#: The scales of every experiment, weakest first.
+PROFILES: tuple[str, ...] = ("smoke", "cpu", "long", "full")
 DEFAULT_PROFILE = "cpu"
 
 
@@ -26,7 +26,8 @@ def check_profile(profile: str) -> str:
     if profile not in PROFILES:
         raise UnknownProfileError(
             f"unknown profile {profile!r}: choose one of {', '.join(PROFILES)} "
-            "(smoke = seconds, cpu = minutes on a laptop, full = the paper's scale)"
+            "(smoke = seconds, cpu = minutes on a laptop, long = hours on a CPU, "
+            "full = the paper's scale)"
         )
     return profile
 

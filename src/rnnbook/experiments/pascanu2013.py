@@ -403,6 +403,17 @@ SUCCESS_PROFILES: dict[str, dict] = {
         n_test=10_000,
         trace_norms=2000,
     ),
+    # the paper's lengths 50 and 100 on one CPU core per job: 50,000 updates or until solved
+    "long": dict(
+        lengths=(50, 100),
+        inits=INITS,
+        seeds=(0, 1, 2, 3, 4),
+        max_updates=50_000,
+        eval_every=1000,
+        n_valid=1000,
+        n_test=10_000,
+        trace_norms=0,
+    ),
     "full": dict(
         lengths=(50, 100, 150, 200),
         inits=INITS,
@@ -480,6 +491,19 @@ GENERALISATION_PROFILES: dict[str, dict] = {
         n_valid=500,
         n_test=2000,
         test_lengths=(50, 100, 200, 500, 1000),
+    ),
+    # the paper's training lengths 50-200 and settings, 50,000 updates or until solved
+    "long": dict(
+        tasks=("temporal_order", "addition", "multiplication", "memorisation"),
+        length=50,
+        max_length=200,
+        seeds=(0, 1, 2),
+        settings="appendix",
+        max_updates=50_000,
+        eval_every=1000,
+        n_valid=1000,
+        n_test=2000,
+        test_lengths=(50, 100, 200, 500, 1000, 5000),
     ),
     "full": dict(
         tasks=(
