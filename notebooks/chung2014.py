@@ -83,7 +83,7 @@ display(Markdown(chung2014.config_table(profile)))
 # are trained now.
 
 # %%
-records = chung2014.run(profile, rerun=rerun)
+records = chung2014.TABLE2.run(profile, rerun=rerun)
 chung2014.table(records, title=f"Table 2, average NLL per frame (nats), profile {profile}")
 
 # %% [markdown]
@@ -117,7 +117,7 @@ display(Markdown(chung2014.findings(records)))
 # that produced them; a record whose configuration no longer matches the code is marked stale.
 
 # %%
-full = chung2014.recorded("full")
+full = chung2014.TABLE2.recorded("full")
 if full:
     display(chung2014.table(full, title="Table 2, average NLL per frame (nats), profile full"))
     display(Markdown(chung2014.findings(full)))
@@ -151,7 +151,7 @@ display(Markdown(chung2014.averaging_table(best)))
 # and plot the validation NLL against updates and against epochs (no early stopping):
 
 # %%
-budget = chung2014.run_budget(profile, rerun=rerun)
+budget = chung2014.BUDGET_VARIANTS_EXPERIMENT.run(profile, rerun=rerun)
 chung2014.budget_table(budget, title=f"Nottingham GRU, profile {profile}: what training changes")
 
 # %%

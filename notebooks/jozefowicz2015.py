@@ -103,7 +103,7 @@ display(Markdown(report.table1_settings(profile)))
 # ## Train (or load) and tabulate
 
 # %%
-records = jz.run_table1(profile, rerun=rerun)
+records = jz.TABLE1_EXPERIMENT.run(profile, rerun=rerun)
 jz.table1(records, title=f"Table 1, test next-step accuracy, profile {profile}")
 
 # %% [markdown]
@@ -142,7 +142,7 @@ display(Markdown(report.ranking_findings(records)))
 # for a GPU. Its records are shown when they exist.
 
 # %%
-full = jz.recorded_table1("full")
+full = jz.TABLE1_EXPERIMENT.recorded("full")
 if full:
     display(jz.table1(full, title="Table 1, test next-step accuracy, profile full"))
     display(Markdown(report.ablation_findings(full)))

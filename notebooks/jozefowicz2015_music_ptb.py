@@ -45,7 +45,7 @@ profile = check_profile(profile)
 display(Markdown(report.config_table(profile, "music")))
 
 # %%
-music = jz.run_music(profile, rerun=rerun)
+music = jz.MUSIC_EXPERIMENT.run(profile, rerun=rerun)
 jz.music_table(music, title=f"Music, test NLL per frame (nats), profile {profile}")
 
 # %%
@@ -65,7 +65,7 @@ display(Markdown(report.music_findings(music)))
 display(Markdown(report.config_table(profile, "ptb_dropout")))
 
 # %%
-ptb = jz.run_ptb_dropout(profile, rerun=rerun)
+ptb = jz.PTB_DROPOUT_EXPERIMENT.run(profile, rerun=rerun)
 jz.ptb_dropout_table(ptb, title=f"PTB with dropout, test perplexity, profile {profile}")
 
 # %%

@@ -84,7 +84,7 @@ display(Markdown(report.config_table(profile, "search")))
 # ## Run (or load) the search
 
 # %%
-(record,) = jz.run_search(profile, rerun=rerun)
+(record,) = jz.SEARCH_EXPERIMENT.run(profile, rerun=rerun)
 jz.search_table([record], title=f"The best cells found, profile {profile}")
 
 # %% [markdown]

@@ -72,7 +72,7 @@ display(Markdown(f"With K = {config.symbols}: one-sided bound **{bound:.3f}**.")
 display(Markdown(report.config_table(profile, "brnn")))
 
 # %%
-records = lipton2015.run(profile, experiments=["brnn"], rerun=rerun)
+records = lipton2015.BRNN_EXPERIMENT.run(profile, rerun=rerun)
 report.brnn_table(records, title=f"Test accuracy per labelled step, profile {profile}")
 
 # %%

@@ -86,7 +86,7 @@ display(Markdown(report.config_table(profile, "copy")))
 display(Markdown(report.copy_parameter_table("full")))
 
 # %%
-records = lipton2015.run(profile, experiments=["copy"], rerun=rerun)
+records = lipton2015.COPY_EXPERIMENT.run(profile, rerun=rerun)
 report.copy_table(records, title=f"Copy task: bit errors per sequence, profile {profile}")
 
 # %%
@@ -136,7 +136,7 @@ display(Markdown(report.copy_findings(records)))
 # units, RMSProp with momentum. Its records are shown when they exist.
 
 # %%
-full = lipton2015.recorded("full", "copy")
+full = lipton2015.COPY_EXPERIMENT.recorded("full")
 if full:
     display(report.copy_table(full, title="Copy task: bit errors per sequence, profile full"))
     display(Markdown(report.copy_findings(full)))

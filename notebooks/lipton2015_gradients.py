@@ -82,7 +82,7 @@ display(Markdown(f"```python\n{inspect.getsource(measures.jacobian_norms)}```"))
 display(Markdown(report.config_table(profile, "gradients")))
 
 # %%
-records = lipton2015.run(profile, experiments=["gradients"], rerun=rerun)
+records = lipton2015.GRADIENTS_EXPERIMENT.run(profile, rerun=rerun)
 report.gradient_table(records, title=f"Per-step factor of the Jacobian norm, profile {profile}")
 
 # %% [markdown]

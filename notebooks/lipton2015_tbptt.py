@@ -60,7 +60,7 @@ display(Markdown(f"```python\n{inspect.getsource(measures.truncated_unroll)}```"
 display(Markdown(report.config_table(profile, "tbptt")))
 
 # %%
-records = lipton2015.run(profile, experiments=["tbptt"], rerun=rerun)
+records = lipton2015.TBPTT_EXPERIMENT.run(profile, rerun=rerun)
 report.tbptt_table(records, title=f"Test accuracy at the recall step, profile {profile}")
 
 # %% [markdown]

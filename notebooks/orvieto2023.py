@@ -135,7 +135,7 @@ display(Markdown(report.config_table(orvieto2023.task_configs(profile))))
 # changes).
 
 # %%
-records = orvieto2023.run_tasks(profile, rerun=rerun)
+records = orvieto2023.TASKS_RUN.run(profile, rerun=rerun)
 orvieto2023.tasks_table(records, title=f"Table 3, test accuracy (%), profile {profile}")
 
 # %%
@@ -168,7 +168,7 @@ display(Markdown(report.listops_findings(records)))
 # full-size substitutes. Its records are shown when they exist.
 
 # %%
-full = orvieto2023.recorded("full", "tasks")
+full = orvieto2023.TASKS_RUN.recorded("full")
 if full:
     display(orvieto2023.tasks_table(full, title="Table 3, test accuracy (%), profile full"))
     display(Markdown(report.task_findings(full)))

@@ -70,7 +70,7 @@ display(Markdown(report.config_table(orvieto2023.ladder_configs(profile))))
 # ## Train (or load) and tabulate
 
 # %%
-records = orvieto2023.run_ladder(profile, rerun=rerun)
+records = orvieto2023.LADDER_RUN.run(profile, rerun=rerun)
 orvieto2023.ladder_table(records, title=f"Tables 1-3, test accuracy (%), profile {profile}")
 
 # %%
@@ -97,7 +97,7 @@ display(Markdown(report.dense_findings(records, orvieto2023.ladder_configs(profi
 # ## Runs at the paper's scale
 
 # %%
-full = orvieto2023.recorded("full", "ladder")
+full = orvieto2023.LADDER_RUN.recorded("full")
 if full:
     display(orvieto2023.ladder_table(full, title="Tables 1-3, test accuracy (%), profile full"))
     display(Markdown(report.ladder_findings(full)))

@@ -49,7 +49,7 @@ config = orvieto2023.speed_config(profile)
 display(Markdown("\n".join(f"- `{k}` = `{v}`" for k, v in asdict(config).items())))
 
 # %%
-records = orvieto2023.run_speed(profile, rerun=rerun)
+records = orvieto2023.SPEED_RUN.run(profile, rerun=rerun)
 orvieto2023.speed_table(records, title=f"Table 4, training steps per second, profile {profile}")
 
 # %%
@@ -80,7 +80,7 @@ display(
 # ## At the paper's scale
 
 # %%
-full = orvieto2023.recorded("full", "speed")
+full = orvieto2023.SPEED_RUN.recorded("full")
 if full:
     display(orvieto2023.speed_table(full, title="Table 4, profile full"))
     display(Markdown(report.speed_findings(full)))

@@ -75,7 +75,7 @@ display(Markdown(report.config_table(profile, pascanu2013.TABLE1)))
 # version; arXiv v2 differs in two SGD-CR test cells (Nottingham 3.46, MuseData 6.99).
 
 # %%
-records = pascanu2013_table.run(profile, rerun=rerun)
+records = pascanu2013_table.TABLE1_EXPERIMENT.run(profile, rerun=rerun)
 pascanu2013_table.table(records, title=f"Table 1, profile {profile}")
 
 # %%
@@ -97,7 +97,7 @@ plots.save(fig, "pascanu2013", f"table1-curves-{profile}")
 # records are shown when they exist.
 
 # %%
-full = pascanu2013_table.recorded("full")
+full = pascanu2013_table.TABLE1_EXPERIMENT.recorded("full")
 if full:
     display(pascanu2013_table.table(full, title="Table 1, profile full"))
     display(Markdown(pascanu2013_table.findings(full)))

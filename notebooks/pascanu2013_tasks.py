@@ -149,7 +149,7 @@ display(
 display(Markdown(report.config_table(profile, pascanu2013.SUCCESS)))
 
 # %%
-success = pascanu2013.run_success(profile, rerun=rerun)
+success = pascanu2013.SUCCESS_EXPERIMENT.run(profile, rerun=rerun)
 pascanu2013.success_table(
     success, title=f"Figure 7 as rows: success rate over seeds, profile {profile}"
 )
@@ -185,7 +185,7 @@ plots.save(fig, "pascanu2013", f"grad-norms-{profile}")
 display(Markdown(report.config_table(profile, pascanu2013.GENERALISATION)))
 
 # %%
-general = pascanu2013.run_generalisation(profile, rerun=rerun)
+general = pascanu2013.GENERALISATION_EXPERIMENT.run(profile, rerun=rerun)
 pascanu2013.generalisation_table(general, title=f"Test error by length, profile {profile}")
 
 # %%
@@ -203,7 +203,7 @@ display(Markdown(report.generalisation_findings(general)))
 # the code is marked stale.
 
 # %%
-full = pascanu2013.recorded_success("full")
+full = pascanu2013.SUCCESS_EXPERIMENT.recorded("full")
 if full:
     display(pascanu2013.success_table(full, title="Figure 7 as rows, profile full"))
     display(Markdown(report.success_findings(full)))

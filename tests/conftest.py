@@ -41,7 +41,7 @@ def results_root(tmp_path, monkeypatch):
 @pytest.fixture
 def one_thread():
     """One CPU thread for the test, as training jobs use in this process."""
-    from rnnbook.experiments.common import single_threaded_on_cpu
+    from rnnbook.experiments.jobs import single_threaded_on_cpu
 
     with single_threaded_on_cpu("cpu"):
         yield

@@ -9,8 +9,11 @@ import pytest
 import torch
 
 from rnnbook.experiments import UnknownExperimentError, chung2014, get_experiments
-from rnnbook.experiments.common import Job, execute, log_uniform, recorded_runs, select_jobs
+from rnnbook.experiments.jobs import Job, RunContext, log_uniform, select_jobs
+from rnnbook.experiments.runner import Experiment, execute
 from rnnbook.profiles import UnknownProfileError
+
+CONTEXT = RunContext(device=torch.device("cpu"), commit="test")
 
 
 def test_unknown_experiment_names_the_bad_value_and_the_choices():
@@ -59,54 +62,66 @@ def toy_jobs(value: float) -> list[Job]:
 def test_execute_trains_once_reuses_then_retrains_stale_and_on_rerun(results_root):
     calls = []
 
-    def train(job):
+    def train(job, context):
         calls.append(job.config.value)
         return [job.record(rid, metrics={"x": job.config.value}) for rid in job.runs]
 
-    first = execute(toy_jobs(1.0), train)
-    again = execute(toy_jobs(1.0), train)
+    first = execute(toy_jobs(1.0), train, CONTEXT)
+    again = execute(toy_jobs(1.0), train, CONTEXT)
     assert calls == [1.0] and [r.metrics for r in again] == [r.metrics for r in first]
-    execute(toy_jobs(2.0), train)  # the code's config changed: the records are stale
+    execute(toy_jobs(2.0), train, CONTEXT)  # the code's config changed: the records are stale
     assert calls == [1.0, 2.0]
-    execute(toy_jobs(2.0), train, rerun=True)
+    execute(toy_jobs(2.0), train, CONTEXT, rerun=True)
     assert calls == [1.0, 2.0, 2.0]
 
 
-def test_rerun_environment_variable(results_root, monkeypatch):
+def test_rerun_environment_variable_and_words(results_root, monkeypatch):
     calls = []
 
-    def train(job):
+    def train(job, context):
         calls.append(1)
         return [job.record(rid, metrics={}) for rid in job.runs]
 
-    execute(toy_jobs(1.0), train)
+    execute(toy_jobs(1.0), train, CONTEXT)
+    execute(toy_jobs(1.0), train, CONTEXT, rerun="no")  # a papermill parameter is a string
+    assert len(calls) == 1
     monkeypatch.setenv("RERUN", "1")
-    execute(toy_jobs(1.0), train)
+    execute(toy_jobs(1.0), train, CONTEXT)
     assert len(calls) == 2
+    with pytest.raises(ValueError, match="'maybe'"):
+        execute(toy_jobs(1.0), train, CONTEXT, rerun="maybe")
+
+
+def _toy_train(job, context):
+    return [job.record(rid, metrics={}) for rid in job.runs]
+
+
+def _toy(name, values):
+    def jobs(profile):
+        if name not in values:
+            return []
+        return [Job("toy", name, profile, "a", ToyConfig(values[name]), {"a-s0": 0})]
+
+    return Experiment("toy", name, name, jobs=jobs, train=_toy_train, table=list)
 
 
 def test_staleness_is_judged_within_each_experiment_and_profile(results_root):
     """Two experiments of a chapter may name a run alike ("a-s0") with different configs: each
     record is judged against its own experiment's job, never the other's."""
-
-    def jobs_of(profile, values=None):
-        values = values or {"exp": 1.0, "other": 2.0}
-        return [Job("toy", e, profile, "a", ToyConfig(v), {"a-s0": 0}) for e, v in values.items()]
-
-    def train(job):
-        return [job.record(rid, metrics={}) for rid in job.runs]
-
-    execute(jobs_of("cpu"), train)
-    fresh = recorded_runs("toy", None, None, jobs_of)
+    values = {"exp": 1.0, "other": 2.0}
+    for name in values:
+        _toy(name, values).run("cpu")
+    fresh = [r for n in values for r in _toy(n, values).recorded()]
     assert [(r.experiment, r.stale) for r in fresh] == [("exp", False), ("other", False)]
-    changed = recorded_runs("toy", None, "cpu", lambda p: jobs_of(p, {"exp": 1.0, "other": 3.0}))
-    assert [(r.experiment, r.stale) for r in changed] == [("exp", False), ("other", True)]
-    gone = recorded_runs("toy", "exp", None, lambda p: jobs_of(p, {"other": 2.0}))
+    changed = {"exp": 1.0, "other": 3.0}
+    assert [r.stale for n in values for r in _toy(n, changed).recorded("cpu")] == [False, True]
+    gone = _toy("exp", {"other": 2.0}).recorded()
     assert [(r.experiment, r.stale) for r in gone] == [("exp", True)]  # no longer defined
 
 
-def test_a_paused_job_records_nothing(results_root):
-    assert execute(toy_jobs(1.0), lambda job: None) == []
+def test_a_paused_job_records_nothing_and_is_named(results_root):
+    out = execute(toy_jobs(1.0), lambda job, context: None, CONTEXT)
+    assert out == [] and out.paused == ["a"]
     assert not list(results_root.rglob("*.json"))
 
 
@@ -118,7 +133,7 @@ def smoke_env(results_root, shared_data, monkeypatch):
 
 
 def test_chung_smoke_job_trains_records_and_reloads(smoke_env):
-    records = chung2014.run("smoke", datasets=["jsb"], models=["gru"], progress=False)
+    records = chung2014.TABLE2.run("smoke", only=["jsb-gru"], progress=False)
     (r,) = records
     assert r.run_id == "jsb-gru-s0" and r.status == "ok" and r.profile == "smoke"
     assert all(math.isfinite(r.metrics[f"{s}_nll"]) for s in ("train", "valid", "test"))
@@ -126,20 +141,16 @@ def test_chung_smoke_job_trains_records_and_reloads(smoke_env):
     assert len(r.curves["valid_nll"]) == r.metrics["epochs"] == 2
     assert r.torch_version and r.device.startswith("CPU") and r.commit
     assert not list(smoke_env.rglob("_checkpoints/*"))  # cleaned up once recorded
-    assert chung2014.run("smoke", datasets=["jsb"], models=["gru"]) == records  # loaded
+    assert chung2014.TABLE2.run("smoke", only=["jsb-gru"]) == records  # loaded
+    assert r.code_hash == chung2014.TABLE2.code_hash() and r.extra["members_trained_together"] == 1
 
 
 def test_chung_smoke_is_deterministic_and_workers_do_not_change_numbers(smoke_env):
-    kwargs = dict(datasets=["jsb"], models=["tanh", "lstm"], progress=False)
-    one = chung2014.run("smoke", rerun=True, **kwargs)
-    two = [r.metrics for r in chung2014.run("smoke", rerun=True, **kwargs)]
+    kwargs = dict(only=["jsb-tanh", "jsb-lstm"], progress=False)
+    one = chung2014.TABLE2.run("smoke", rerun=True, **kwargs)
+    two = [r.metrics for r in chung2014.TABLE2.run("smoke", rerun=True, **kwargs)]
     assert [r.metrics for r in one] == two
-    parallel = execute(
-        chung2014.jobs("smoke", ["jsb"], ["tanh", "lstm"]),
-        chung2014.train_job,
-        rerun=True,
-        workers=2,
-    )
+    parallel = chung2014.TABLE2.run("smoke", rerun=True, workers=2, **kwargs)
     assert [r.metrics for r in parallel] == two
 
 
@@ -148,7 +159,7 @@ def test_chung_lr_search_picks_the_best_validation_candidate(smoke_env):
         chung2014.configs("smoke", ["jsb"], ["gru"])[0], lrs=(1e-4, 1e-2), search_epochs=2
     )
     job = Job(chung2014.CHAPTER, "search-test", "smoke", "jsb-gru", config, {"jsb-gru-s0": 0})
-    (record,) = chung2014.train_job(job, progress=False)
+    (record,) = chung2014.train_job(job, CONTEXT)
     search = record.extra["lr_search"]
     assert [s["lr"] for s in search] == [1e-4, 1e-2]
     best = min(search, key=lambda s: s["valid_nll"])
@@ -188,13 +199,13 @@ def test_parameter_counts_match_the_formulas():
 def test_select_jobs_keeps_the_named_ones_and_names_the_choices():
     two = toy_jobs(1.0) + [Job("toy", "exp", "cpu", "b", ToyConfig(1.0), {"b-s0": 0})]
     assert select_jobs(two, None) == two
-    assert [j.key for j in select_jobs(two, ["b", "zzz"])] == ["b"]
-    with pytest.raises(ValueError, match=r"no job matches \['c'\]: the jobs are a, b"):
-        select_jobs(two, ["c"])
+    assert [j.key for j in select_jobs(two, ["b"])] == ["b"]
+    with pytest.raises(ValueError, match=r"no job named c: the jobs are a, b"):
+        select_jobs(two, ["b", "c"])
 
 
 def test_training_in_process_uses_one_thread_on_the_cpu_only():
-    from rnnbook.experiments.common import single_threaded_on_cpu
+    from rnnbook.experiments.jobs import single_threaded_on_cpu
 
     before = torch.get_num_threads()
     with single_threaded_on_cpu("cpu"):
@@ -202,3 +213,8 @@ def test_training_in_process_uses_one_thread_on_the_cpu_only():
     assert torch.get_num_threads() == before
     with single_threaded_on_cpu("cuda"):  # a GPU run leaves the CPU threads alone
         assert torch.get_num_threads() == before
+
+
+def test_chung_budget_variants_record_under_their_own_run_ids(smoke_env):
+    (r,) = chung2014.BUDGET_VARIANTS_EXPERIMENT.run("smoke", only=["batch-8"], progress=False)
+    assert r.run_id == "nottingham-gru-batch-8-s0" and r.config["batch_size"] == 8

@@ -203,7 +203,7 @@ def test_a_graph_is_evaluated_by_training_it():
 
 def test_table1_smoke_jobs_train_record_and_reload(results_root):
     only = ["arithmetic-lstm", "xml-mut2", "ptb-lstm-f"]
-    records = jz.run_table1("smoke", only=only, progress=False)
+    records = jz.TABLE1_EXPERIMENT.run("smoke", only=only, progress=False)
     assert [r.run_id for r in records] == only
     for r in records:
         assert r.status == "ok" and 0.0 <= r.metrics["test_accuracy"] <= 1.0
@@ -211,7 +211,7 @@ def test_table1_smoke_jobs_train_record_and_reload(results_root):
         assert len(members) == 2 and r.metrics["best_member"] in (0, 1)
         best = min(members, key=lambda m: m["valid_error"])
         assert r.metrics["valid_accuracy"] == pytest.approx(best["valid_accuracy"])
-    assert jz.run_table1("smoke", only=only) == records  # loaded, not retrained
+    assert jz.TABLE1_EXPERIMENT.run("smoke", only=only) == records  # loaded, not retrained
     rows = jz.table1(records).to_dicts()
     ours = [d for d in rows if d["ours_mean"] is not None]
     assert {(d["dataset"], d["model"]) for d in ours} == {
@@ -223,7 +223,7 @@ def test_table1_smoke_jobs_train_record_and_reload(results_root):
 
 
 def test_cli_prints_the_table1_rows(results_root):
-    jz.run_table1("smoke", only=["xml-gru"], progress=False)
+    jz.TABLE1_EXPERIMENT.run("smoke", only=["xml-gru"], progress=False)
     out = subprocess.run(
         [sys.executable, "-m", "rnnbook", "results", "jozefowicz2015", "--json"],
         capture_output=True,
@@ -238,11 +238,11 @@ def test_cli_prints_the_table1_rows(results_root):
 
 def test_other_smoke_experiments_run(results_root, shared_data, monkeypatch):
     monkeypatch.setenv("RNNBOOK_DATA", str(shared_data))
-    music = jz.run_music("smoke", only=["nottingham-mut1"], progress=False)
+    music = jz.MUSIC_EXPERIMENT.run("smoke", only=["nottingham-mut1"], progress=False)
     assert music[0].metrics["test_nll"] < 88 * math.log(2)
-    ptb = jz.run_ptb_dropout("smoke", only=["ptb-gru"], progress=False)
+    ptb = jz.PTB_DROPOUT_EXPERIMENT.run("smoke", only=["ptb-gru"], progress=False)
     assert 1 < ptb[0].metrics["test_perplexity"] < 10_000
-    (search,) = jz.run_search("smoke", progress=False)
+    (search,) = jz.SEARCH_EXPERIMENT.run("smoke", progress=False)
     cands = jz.search_candidates(search)
     assert [c.name for c in cands[:3]] == ["gru", "lstm", "gru-rerun"] and len(cands) == 3 + 2
     assert search.metrics["gru_rerun_score"] > 0

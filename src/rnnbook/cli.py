@@ -4,19 +4,28 @@
     python -m rnnbook run chung2014 --profile full [--only jsb-gru] [--time-budget 540]
     python -m rnnbook results chung2014 --json
 
-A bad name, a missing data directory or a corrupt data file ends with one line ``error: ...``
-and exit status 2 (``RNNBOOK_DEBUG=1`` shows the traceback instead).
+Exit status: 0 when everything asked for is recorded; 3 when a job paused at its time budget
+(run the same command again to resume it); 2 on any error, in one line ``error: ...`` (a bad name
+or value, missing or corrupt data, a failed job, listed by name after the others are recorded).
+``RNNBOOK_DEBUG=1`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from rnnbook.profiles import DEFAULT_PROFILE, PROFILES, check_profile
+
+#: Exit status of a run that paused at its time budget: run it again to resume.
+EXIT_PAUSED = 3
+#: Exit status of every error.
+EXIT_ERROR = 2
 
 ROW_FIELDS = (
     "chapter",
@@ -33,6 +42,7 @@ ROW_FIELDS = (
     "device",
     "commit",
     "stale",
+    "code_changed",
 )
 
 
@@ -45,20 +55,33 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from rnnbook.experiments import get_experiments
+    from rnnbook.experiments import chapter_of, get_experiments
+    from rnnbook.experiments.runner import check_only, in_run_order
 
     check_profile(args.profile)
-    experiments = get_experiments(args.experiment)
+    experiments = in_run_order(get_experiments(args.experiment))
+    only = args.only
+    if only:  # checked against every job of the chapter before anything trains
+        check_only(chapter_of(args.experiment), args.profile, only)
+        check_only(experiments, args.profile, only)
+    paused = []
     for e in experiments:
+        keys = [j.key for j in e.jobs_of(args.profile)]
+        if only and not set(only) & set(keys):
+            continue
         records = e.run(
             args.profile,
             rerun=args.rerun or None,
-            only=args.only,
+            only=[k for k in only if k in keys] if only else None,
             progress=False if args.no_progress else None,
             time_budget_s=args.time_budget,
         )
+        paused += records.paused
         print(f"{e.id} [{args.profile}]: {len(records)} runs recorded")
         print(e.table(records).to_markdown())
+    if paused:
+        print(f"paused: {', '.join(paused)}; run the same command again to resume", file=sys.stderr)
+        return EXIT_PAUSED
     return 0
 
 
@@ -70,7 +93,12 @@ def _results(args: argparse.Namespace) -> int:
     experiments = get_experiments(args.chapter) if args.chapter else all_experiments()
     rows = []
     for e in experiments:
-        table = e.table(e.recorded(args.profile))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            records = e.recorded(args.profile)
+        for w in caught:
+            print(f"warning: {w.message}", file=sys.stderr)
+        table = e.table(records)
         if args.json:
             rows += [{k: d[k] for k in ROW_FIELDS} | {"diff": d["diff"]} for d in table.to_dicts()]
         else:
@@ -79,6 +107,16 @@ def _results(args: argparse.Namespace) -> int:
         json.dump(rows, sys.stdout, indent=1)
         print()
     return 0
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive, finite number of seconds")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,11 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run (or load) an experiment or a whole chapter")
     run.add_argument("experiment", help="a chapter (chung2014) or chapter.experiment")
     run.add_argument("--profile", default=DEFAULT_PROFILE, help=f"one of {', '.join(PROFILES)}")
-    run.add_argument("--rerun", action="store_true", help="retrain even what is recorded")
+    run.add_argument(
+        "--rerun",
+        action="store_true",
+        help="retrain even what is recorded, from scratch (old checkpoints are removed)",
+    )
     run.add_argument("--only", nargs="+", metavar="JOB", help="only these jobs (e.g. jsb-gru)")
     run.add_argument(
         "--time-budget",
-        type=float,
+        type=_seconds,
         metavar="SECONDS",
         help="pause after the epoch that passes this time; run again to resume",
     )
@@ -114,8 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, OSError) as err:  # unknown names, missing or corrupt data
+    except Exception as err:  # noqa: BLE001 - one line for every error, the traceback on request
         if os.environ.get("RNNBOOK_DEBUG"):
             raise
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        text = " ".join(str(err).split()) or type(err).__name__
+        print(f"error: {text}", file=sys.stderr)
+        return EXIT_ERROR

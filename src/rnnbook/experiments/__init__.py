@@ -1,4 +1,5 @@
-"""One module per paper: profiles, configs and the functions that run its experiments.
+"""One module per paper, each ending with its experiments declared as
+:class:`~rnnbook.experiments.runner.Experiment` values.
 
 The registry below is what the command line (``python -m rnnbook list``) and the notebooks use.
 """
@@ -6,7 +7,7 @@ The registry below is what the command line (``python -m rnnbook list``) and the
 from __future__ import annotations
 
 from rnnbook.experiments import chung2014, jozefowicz2015, lipton2015, orvieto2023, pascanu2013
-from rnnbook.experiments.common import Experiment
+from rnnbook.experiments.runner import Experiment
 
 CHAPTERS = {
     "chung2014": chung2014,
@@ -25,6 +26,11 @@ def all_experiments() -> list[Experiment]:
     return [e for module in CHAPTERS.values() for e in module.EXPERIMENTS]
 
 
+def chapter_of(name: str) -> list[Experiment]:
+    """Every experiment of the chapter that ``name`` (a chapter or ``chapter.experiment``) is in."""
+    return [e for e in all_experiments() if e.chapter == name.split(".")[0]]
+
+
 def get_experiments(name: str) -> list[Experiment]:
     """The experiments named ``name``: a chapter (all its experiments) or ``chapter.experiment``."""
     matches = [e for e in all_experiments() if name in (e.chapter, e.id)]
@@ -37,4 +43,11 @@ def get_experiments(name: str) -> list[Experiment]:
     return matches
 
 
-__all__ = ["CHAPTERS", "Experiment", "UnknownExperimentError", "all_experiments", "get_experiments"]
+__all__ = [
+    "CHAPTERS",
+    "Experiment",
+    "UnknownExperimentError",
+    "all_experiments",
+    "chapter_of",
+    "get_experiments",
+]

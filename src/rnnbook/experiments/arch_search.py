@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from rnnbook.cells.graph import Graph, GraphError, Node, canonical_form, graph_hash, mutate
+from rnnbook.files import atomic_write_text
 
 #: evaluate(graph, stage, seed) -> {"memorization": acc} for stage "filter", or {task: acc} for
 #: stage "tasks".
@@ -148,10 +149,7 @@ def run_search(
 
     def save() -> None:
         if state_path is not None:
-            state_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = state_path.with_name(state_path.name + ".tmp")
-            tmp.write_text(json.dumps([asdict(c) for c in candidates]))
-            tmp.replace(state_path)
+            atomic_write_text(state_path, json.dumps([asdict(c) for c in candidates]))
 
     if not candidates:
         refs = [

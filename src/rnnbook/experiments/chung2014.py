@@ -19,27 +19,13 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
-import torch
 
 from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, sorted_batches
-from rnnbook.device import default_device, describe
-from rnnbook.experiments.common import (
-    Experiment,
-    Job,
-    execute,
-    log_uniform,
-    recorded_runs,
-    select_jobs,
-)
+from rnnbook.experiments.jobs import Job, RunContext, log_uniform, save_state
+from rnnbook.experiments.runner import Experiment
 from rnnbook.models import RecurrentNetwork, count_parameters
 from rnnbook.profiles import check_profile, config_dict
-from rnnbook.results import (
-    RunRecord,
-    Table,
-    git_commit,
-    paper_vs_ours,
-    settings_markdown,
-)
+from rnnbook.results import RunRecord, Table, paper_vs_ours, settings_markdown
 from rnnbook.train import TrainConfig, fit
 from rnnbook.train.metrics import bernoulli_loss, evaluate_bernoulli_nll
 
@@ -160,6 +146,8 @@ def configs(
 ) -> list[Table2Config]:
     """The jobs of Table 2 in ``profile``, optionally restricted to some data sets and models."""
     check_profile(profile)
+    if profile not in PROFILES:
+        return []
     spec = dict(PROFILES[profile])
     epochs = spec.pop("epochs")
     out = []
@@ -242,11 +230,11 @@ def _fit(
     splits,
     eval_batches,
     checkpoint,
-    device,
-    progress,
-    time_budget_s,
-    desc,
+    context: RunContext,
+    time_budget_s: float | None,
+    desc: str,
 ):
+    device = context.device
     model = build_model(model_config, len(seeds), seeds).to(device)
     updates_per_epoch = math.ceil(len(splits["train"]) / model_config.batch_size)
     result = fit(
@@ -258,18 +246,18 @@ def _fit(
         seeds=seeds,
         checkpoint=checkpoint,
         time_budget_s=time_budget_s,
-        progress=progress,
+        progress=context.progress,
         desc=desc,
     )
     return model, result
 
 
 def _search_lr(
-    job: Job, splits, eval_batches, device, progress, time_budget_s
+    job: Job, splits, eval_batches, context: RunContext
 ) -> tuple[float, list[dict]] | None:
     """Stage 1: every learning-rate candidate with the first seed; ``None`` if paused."""
     config: Table2Config = job.config
-    done = job.checkpoint_path().with_suffix(".search.json")
+    done = job.state_path(".search.json")
     if done.exists():
         saved = json.loads(done.read_text())
         return saved["lr"], saved["search"]
@@ -281,10 +269,9 @@ def _search_lr(
         config.search_epochs,
         splits,
         eval_batches,
-        job.checkpoint_path().with_suffix(".search.pt"),
-        device,
-        progress,
-        time_budget_s,
+        job.state_path(".search.pt"),
+        context,
+        context.time_budget_s,
         f"{job.key} lr search",
     )
     if not result.finished:
@@ -302,18 +289,11 @@ def _search_lr(
     if not ok:
         raise RuntimeError(f"{job.key}: every learning-rate candidate diverged: {search}")
     lr = min(ok, key=lambda s: s["valid_nll"])["lr"]
-    done.parent.mkdir(parents=True, exist_ok=True)
-    done.write_text(json.dumps({"lr": lr, "search": search}))
+    save_state(job, ".search.json", json.dumps({"lr": lr, "search": search}))
     return lr, search
 
 
-def train_job(
-    job: Job,
-    *,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-    device: torch.device | None = None,
-) -> list[RunRecord] | None:
+def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:
     """Train one (data set, model) job and return one record per seed; ``None`` if paused.
 
     The learning rate is chosen as in Sec. 4.2 of the paper, on validation NLL (``_search_lr``)
@@ -321,14 +301,13 @@ def train_job(
     """
     config: Table2Config = job.config
     started = time.perf_counter()
-    commit = git_commit()  # the code that trains, read before training starts
-    device = device or default_device()
     splits = _load_splits(config)
-    eval_batches = {k: [b.to(device) for b in sorted_batches(v)] for k, v in splits.items()}
+    eval_batches = {k: [b.to(context.device) for b in sorted_batches(v)] for k, v in splits.items()}
     search: list[dict] = []
     lr = config.lrs[0]
+    time_budget_s = context.time_budget_s
     if len(config.lrs) > 1:
-        found = _search_lr(job, splits, eval_batches, device, progress, time_budget_s)
+        found = _search_lr(job, splits, eval_batches, context)
         if found is None:
             return None
         lr, search = found
@@ -342,78 +321,35 @@ def train_job(
         splits,
         eval_batches,
         job.checkpoint_path(),
-        device,
-        progress,
+        context,
         time_budget_s,
         job.key,
     )
     if not result.finished:
         return None
     final = {k: evaluate_bernoulli_nll(model, b) for k, b in eval_batches.items()}
-    device_name = describe(device)
-    run_of_seed = {seed: rid for rid, seed in job.runs.items()}
-    records = []
-    for i, seed in enumerate(config.seeds):
-        metrics = {
+    metrics = []
+    for i in range(len(config.seeds)):
+        member = {
             f"{split}_{name}": final[split][name][i].item()
             for split in ("train", "valid", "test")
             for name in ("nll", "nll_seq_avg")
         }
-        metrics.update(
+        member.update(
             lr=lr,
             best_epoch=result.best_epoch[i],
             epochs=result.epochs,
             updates=result.updates,
             parameters=count_parameters(model),
         )
-        curves = {
-            "epoch": result.curves["epoch"],
-            "updates": result.curves["updates"],
-            "wall_time_s": result.curves["wall_time_s"],
-            "train_loss": [v[i] for v in result.curves["train_loss"]],
-            "valid_nll": [v[i] for v in result.curves["valid_nll"]],
-        }
-        records.append(
-            job.record(
-                run_of_seed[seed],
-                metrics=metrics,
-                curves=curves,
-                status=result.status[i],
-                message=result.messages[i],
-                device=device_name,
-                wall_time_s=result.wall_time_s,
-                commit=commit,
-                extra={"lr_search": search, "seeds_trained_together": len(config.seeds)},
-            )
-        )
-    for suffix in (".pt", ".search.pt", ".search.json"):
-        job.checkpoint_path().with_suffix(suffix).unlink(missing_ok=True)
-    return records
-
-
-def run(
-    profile: str = "cpu",
-    *,
-    rerun: bool | None = None,
-    datasets: Sequence[str] | None = None,
-    models: Sequence[str] | None = None,
-    only: Sequence[str] | None = None,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-) -> list[RunRecord]:
-    """Load or train every job of Table 2 in ``profile``; return their records.
-
-    ``only`` keeps the jobs whose key (``"jsb-gru"``) is listed.
-    """
-    selected = select_jobs(jobs(profile, datasets, models), only)
-    return execute(
-        selected, partial(train_job, progress=progress, time_budget_s=time_budget_s), rerun=rerun
+        metrics.append(member)
+    return context.records(
+        job,
+        result,
+        metrics,
+        curves=("epoch", "updates", "wall_time_s", "train_loss", "valid_nll"),
+        extra={"lr_search": search},
     )
-
-
-def recorded(profile: str | None = None) -> list[RunRecord]:
-    """Every recorded run of this experiment (one profile or all), each marked stale or not."""
-    return recorded_runs(CHAPTER, EXPERIMENT, profile, jobs)
 
 
 def table(records: Sequence[RunRecord], title: str = "") -> Table:
@@ -483,6 +419,8 @@ BUDGET_EPOCHS: dict[str, dict[str, int]] = {
 
 def budget_configs(profile: str) -> list[BudgetConfig]:
     """The budget variants in ``profile``: Nottingham, GRU, no early stopping."""
+    if profile not in BUDGET_EPOCHS:
+        return []
     base = configs(profile, ["nottingham"], ["gru"])[0]
     fields = {k: v for k, v in config_dict(base).items() if k != "version"}
     fields.update(seeds=tuple(fields["seeds"]), lrs=tuple(fields["lrs"]), patience=None)
@@ -504,26 +442,6 @@ def budget_jobs(profile: str) -> list[Job]:
         runs = {f"nottingham-gru-{key}-s{s}": s for s in c.seeds}
         out.append(Job(CHAPTER, BUDGET, profile, key, c, runs))
     return out
-
-
-def run_budget(
-    profile: str = "cpu",
-    *,
-    rerun: bool | None = None,
-    only: Sequence[str] | None = None,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-) -> list[RunRecord]:
-    """Load or train the budget variants of ``profile``; ``only`` keeps some (``batch-8``)."""
-    selected = select_jobs(budget_jobs(profile), only)
-    return execute(
-        selected, partial(train_job, progress=progress, time_budget_s=time_budget_s), rerun=rerun
-    )
-
-
-def recorded_budget(profile: str | None = None) -> list[RunRecord]:
-    """Every recorded budget variant (one profile or all), each marked stale or not."""
-    return recorded_runs(CHAPTER, BUDGET, profile, budget_jobs)
 
 
 def budget_table(records: Sequence[RunRecord], title: str = "") -> Table:
@@ -576,24 +494,23 @@ def plot_budget(records: Sequence[RunRecord]):
     return fig
 
 
-EXPERIMENTS = [
-    Experiment(
-        CHAPTER,
-        EXPERIMENT,
-        "Table 2: NLL per frame of tanh, GRU and LSTM on four polyphonic music data sets",
-        run,
-        recorded,
-        table,
-    ),
-    Experiment(
-        CHAPTER,
-        BUDGET,
-        "Where the Nottingham gap comes from: batch size, updates, weight noise, schedule (GRU)",
-        run_budget,
-        recorded_budget,
-        budget_table,
-    ),
-]
+TABLE2 = Experiment(
+    CHAPTER,
+    EXPERIMENT,
+    "Table 2: NLL per frame of tanh, GRU and LSTM on four polyphonic music data sets",
+    jobs=jobs,
+    train=train_job,
+    table=table,
+)
+BUDGET_VARIANTS_EXPERIMENT = Experiment(
+    CHAPTER,
+    BUDGET,
+    "Where the Nottingham gap comes from: batch size, updates, weight noise, schedule (GRU)",
+    jobs=budget_jobs,
+    train=train_job,
+    table=budget_table,
+)
+EXPERIMENTS = [TABLE2, BUDGET_VARIANTS_EXPERIMENT]
 
 
 # --- what the chapter shows ---------------------------------------------------------------------

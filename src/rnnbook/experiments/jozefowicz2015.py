@@ -25,11 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
 from rnnbook.cells.mut import ARCHITECTURES
 from rnnbook.experiments import arch_search
-from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs, select_jobs
+from rnnbook.experiments.jobs import Job
 from rnnbook.experiments.jozefowicz2015_lm import TASKS, StreamData, sample_hyperparameters
 from rnnbook.experiments.jozefowicz2015_train import (
     train_music_job,
@@ -37,6 +36,7 @@ from rnnbook.experiments.jozefowicz2015_train import (
     train_search_job,
     train_table1_job,
 )
+from rnnbook.experiments.runner import Experiment
 from rnnbook.profiles import check_profile
 from rnnbook.results import (
     RunRecord,
@@ -315,9 +315,16 @@ def _job(experiment: str, profile: str, key: str, config, seed: int = 0) -> Job:
     return Job(CHAPTER, experiment, profile, key, config, {key: seed})
 
 
+def defined(profile: str, experiment: str) -> bool:
+    """Whether ``profile`` has settings for ``experiment`` (``long`` is not defined for all)."""
+    return experiment in PROFILES.get(check_profile(profile), {})
+
+
 def table1_jobs(
     profile: str, tasks: Sequence[str] | None = None, archs: Sequence[str] | None = None
 ) -> list[Job]:
+    if not defined(profile, TABLE1):
+        return []
     return [
         _job(TABLE1, profile, f"{c.task}-{c.arch}", c, c.seed)
         for c in table1_configs(profile, tasks, archs)
@@ -371,6 +378,8 @@ def music_configs(
 
 
 def music_jobs(profile: str, **kwargs) -> list[Job]:
+    if not defined(profile, MUSIC):
+        return []
     return [
         _job(MUSIC, profile, f"{c.dataset}-{c.arch}", c) for c in music_configs(profile, **kwargs)
     ]
@@ -415,6 +424,8 @@ def ptb_dropout_configs(profile: str, archs: Sequence[str] | None = None) -> lis
 
 
 def ptb_dropout_jobs(profile: str, archs: Sequence[str] | None = None) -> list[Job]:
+    if not defined(profile, PTB_DROPOUT):
+        return []
     return [
         _job(PTB_DROPOUT, profile, f"ptb-{c.arch}", c) for c in ptb_dropout_configs(profile, archs)
     ]
@@ -463,6 +474,8 @@ def search_config(profile: str) -> SearchConfig:
 
 
 def search_jobs(profile: str) -> list[Job]:
+    if not defined(profile, SEARCH):
+        return []
     return [_job(SEARCH, profile, "search", search_config(profile))]
 
 
@@ -470,64 +483,7 @@ def search_candidates(record: RunRecord) -> list[arch_search.Candidate]:
     return [arch_search.Candidate(**c) for c in record.extra["candidates"]]
 
 
-# --- run, recorded, tables ----------------------------------------------------------------------
-
-_JOBS = {
-    TABLE1: table1_jobs,
-    MUSIC: music_jobs,
-    PTB_DROPOUT: ptb_dropout_jobs,
-    SEARCH: search_jobs,
-}
-_TRAIN = {
-    TABLE1: train_table1_job,
-    MUSIC: train_music_job,
-    PTB_DROPOUT: train_ptb_dropout_job,
-    SEARCH: train_search_job,
-}
-
-
-def jobs(profile: str, experiment: str = TABLE1) -> list[Job]:
-    """The jobs of one experiment (``table1``, ``music``, ``ptb_dropout`` or ``search``)."""
-    if experiment not in _JOBS:
-        raise ValueError(f"unknown experiment {experiment!r}: choose one of {', '.join(_JOBS)}")
-    return _JOBS[experiment](profile)
-
-
-def train_job(job: Job, **kwargs) -> list[RunRecord] | None:
-    return _TRAIN[job.experiment](job, **kwargs)
-
-
-def _runner(experiment: str):
-    def run(
-        profile: str = "cpu",
-        *,
-        rerun: bool | None = None,
-        only: Sequence[str] | None = None,
-        progress: bool | None = None,
-        time_budget_s: float | None = None,
-    ) -> list[RunRecord]:
-        return execute(
-            select_jobs(jobs(profile, experiment), only),
-            partial(_TRAIN[experiment], progress=progress, time_budget_s=time_budget_s),
-            rerun=rerun,
-        )
-
-    run.__doc__ = f"Load or train every job of ``{experiment}`` in ``profile``; return the records."
-    return run
-
-
-def _recorder(experiment: str):
-    def recorded(profile: str | None = None) -> list[RunRecord]:
-        return recorded_runs(CHAPTER, experiment, profile, lambda p: jobs(p, experiment))
-
-    recorded.__doc__ = f"Every recorded run of ``{experiment}``, each marked stale or not."
-    return recorded
-
-
-run_table1, recorded_table1 = _runner(TABLE1), _recorder(TABLE1)
-run_music, recorded_music = _runner(MUSIC), _recorder(MUSIC)
-run_ptb_dropout, recorded_ptb_dropout = _runner(PTB_DROPOUT), _recorder(PTB_DROPOUT)
-run_search, recorded_search = _runner(SEARCH), _recorder(SEARCH)
+# --- tables -------------------------------------------------------------------------------------
 
 
 def _sorted_rows(rows: list[TableRow], datasets: Sequence[str]) -> list[TableRow]:
@@ -613,43 +569,43 @@ def search_table(records: Sequence[RunRecord], title: str = "", top: int = 8) ->
                     device=r.device,
                     commit=r.commit,
                     stale=r.stale,
+                    code_changed=r.code_changed,
                     wall_time_s=c.seconds,
                 )
             )
     return Table(rows, title, digits=3)
 
 
-EXPERIMENTS = [
-    Experiment(
-        CHAPTER,
-        TABLE1,
-        "Table 1: next-step accuracy of ten cells on arithmetic, XML and Penn Treebank",
-        run_table1,
-        recorded_table1,
-        table1,
-    ),
-    Experiment(
-        CHAPTER,
-        MUSIC,
-        "Table 2: NLL per frame on Nottingham and Piano-midi",
-        run_music,
-        recorded_music,
-        music_table,
-    ),
-    Experiment(
-        CHAPTER,
-        PTB_DROPOUT,
-        "Table 3: Penn Treebank perplexity with dropout",
-        run_ptb_dropout,
-        recorded_ptb_dropout,
-        ptb_dropout_table,
-    ),
-    Experiment(
-        CHAPTER,
-        SEARCH,
-        "Sec. 3: a small architecture search over mutated GRU/LSTM graphs",
-        run_search,
-        recorded_search,
-        search_table,
-    ),
-]
+TABLE1_EXPERIMENT = Experiment(
+    CHAPTER,
+    TABLE1,
+    "Table 1: next-step accuracy of ten cells on arithmetic, XML and Penn Treebank",
+    jobs=table1_jobs,
+    train=train_table1_job,
+    table=table1,
+)
+MUSIC_EXPERIMENT = Experiment(
+    CHAPTER,
+    MUSIC,
+    "Table 2: NLL per frame on Nottingham and Piano-midi",
+    jobs=music_jobs,
+    train=train_music_job,
+    table=music_table,
+)
+PTB_DROPOUT_EXPERIMENT = Experiment(
+    CHAPTER,
+    PTB_DROPOUT,
+    "Table 3: Penn Treebank perplexity with dropout",
+    jobs=ptb_dropout_jobs,
+    train=train_ptb_dropout_job,
+    table=ptb_dropout_table,
+)
+SEARCH_EXPERIMENT = Experiment(
+    CHAPTER,
+    SEARCH,
+    "Sec. 3: a small architecture search over mutated GRU/LSTM graphs",
+    jobs=search_jobs,
+    train=train_search_job,
+    table=search_table,
+)
+EXPERIMENTS = [TABLE1_EXPERIMENT, MUSIC_EXPERIMENT, PTB_DROPOUT_EXPERIMENT, SEARCH_EXPERIMENT]

@@ -20,6 +20,7 @@ from rnnbook.cells.mut import TITLES
 from rnnbook.experiments import arch_search
 from rnnbook.experiments.jozefowicz2015 import (
     ARCHS,
+    EXPERIMENTS,
     MUSIC_DATASETS,
     MUSIC_TITLES,
     PAPER_MUSIC,
@@ -28,7 +29,6 @@ from rnnbook.experiments.jozefowicz2015 import (
     TABLE1,
     TASK_TITLES,
     TASKS,
-    jobs,
     search_candidates,
     table1_configs,
 )
@@ -56,7 +56,8 @@ CELL_COLORS = {
 
 def config_table(profile: str, experiment: str = TABLE1) -> str:
     """Settings of every job of an experiment (Markdown): shared ones listed, the rest tabulated."""
-    rows = [config_dict(j.config) for j in jobs(profile, experiment)]
+    (chosen,) = [e for e in EXPERIMENTS if e.name == experiment]
+    rows = [config_dict(j.config) for j in chosen.jobs_of(profile)]
     return settings_markdown(rows)
 
 

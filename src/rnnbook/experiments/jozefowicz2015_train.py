@@ -26,9 +26,9 @@ import torch
 from rnnbook.cells.graph import Graph, gru_graph, lstm_graph
 from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, sorted_batches
 from rnnbook.data.ptb import WORD_VOCABULARY as PTB_VOCAB
-from rnnbook.device import default_device, describe
+from rnnbook.device import default_device
 from rnnbook.experiments import arch_search
-from rnnbook.experiments.common import Job, default_workers
+from rnnbook.experiments.jobs import Job, RunContext
 from rnnbook.experiments.jozefowicz2015_lm import (
     StreamData,
     build_model,
@@ -38,8 +38,9 @@ from rnnbook.experiments.jozefowicz2015_lm import (
     task_tokens,
     vocab_size,
 )
+from rnnbook.experiments.runner import default_workers
 from rnnbook.models import count_parameters
-from rnnbook.results import RunRecord, git_commit
+from rnnbook.results import RunRecord
 from rnnbook.train import TrainConfig, fit
 from rnnbook.train.metrics import evaluate_bernoulli_nll, frame_nll
 
@@ -76,17 +77,10 @@ def _best_member(result, valid_error: torch.Tensor) -> int:
     return min(ok, key=lambda k: float(valid_error[k]))
 
 
-def train_table1_job(
-    job: Job,
-    *,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-    device: torch.device | None = None,
-) -> list[RunRecord] | None:
+def train_table1_job(job: Job, context: RunContext) -> list[RunRecord] | None:
     """Train every hyperparameter setting of one (task, cell) job; record the best on validation."""
     config: Table1Config = job.config
-    commit = git_commit()
-    device = device or default_device()
+    device = context.device
     torch.manual_seed(config.seed)  # dropout-free, but keep any randomness reproducible
     model = build_model(
         config.arch,
@@ -105,8 +99,8 @@ def train_table1_job(
         seeds=config.member_seeds(),
         device=device,
         checkpoint=job.checkpoint_path(),
-        progress=progress,
-        time_budget_s=time_budget_s,
+        progress=context.progress,
+        time_budget_s=context.time_budget_s,
         desc=job.key,
     )
     if not result.finished:
@@ -115,7 +109,8 @@ def train_table1_job(
     metrics = {s: evaluate_stream(model, c) for s, c in evals.items()}
     best = _best_member(result, metrics["valid"]["error"])
     members = _member_table(result, metrics, config.hyperparameters)
-    record = job.record(
+    record = context.record(
+        job,
         job.key,
         metrics=(
             {
@@ -143,12 +138,11 @@ def train_table1_job(
         },
         status="ok" if best >= 0 else "diverged",
         message="" if best >= 0 else "; ".join(m for m in result.messages if m),
-        device=describe(device),
         wall_time_s=result.wall_time_s,
-        commit=commit,
-        extra={"members": members, "settings_trained_together": len(config.hyperparameters)},
+        members=len(config.hyperparameters),
+        extra={"members": members},
     )
-    job.checkpoint_path().unlink(missing_ok=True)
+    job.clear_checkpoints()
     return [record]
 
 
@@ -173,18 +167,11 @@ def music_loss(model, batch) -> torch.Tensor:
     return torch.where(batch.mask.bool(), nll, nll.new_zeros(())).sum(1).mean(1)
 
 
-def train_music_job(
-    job: Job,
-    *,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-    device: torch.device | None = None,
-) -> list[RunRecord] | None:
+def train_music_job(job: Job, context: RunContext) -> list[RunRecord] | None:
     """Train one (data set, cell) pair of the music experiment, its hyperparameter settings as
     stacked members on pieces cut into segments, and record the best on validation NLL."""
     config: MusicConfig = job.config
-    commit = git_commit()
-    device = device or default_device()
+    device = context.device
     splits = _music_splits(config)
     evals = {k: [b.to(device) for b in sorted_batches(v)] for k, v in splits.items()}
     hps = config.hyperparameters
@@ -220,8 +207,8 @@ def train_music_job(
         ),
         seeds=config.member_seeds(),
         checkpoint=job.checkpoint_path(),
-        time_budget_s=time_budget_s,
-        progress=progress,
+        time_budget_s=context.time_budget_s,
+        progress=context.progress,
         desc=job.key,
     )
     if not result.finished:
@@ -233,35 +220,28 @@ def train_music_job(
     if best >= 0:
         metrics |= {f"{s}_nll": members[best][f"{s}_nll"] for s in ("train", "valid", "test")}
         metrics |= {"best_member": best, "lr": hps[best][1], "parameters": count_parameters(model)}
-    record = job.record(
+    record = context.record(
+        job,
         job.key,
         metrics=metrics,
         curves={"epoch": result.curves["epoch"], "valid_nll": result.curves["valid_nll"]},
         status="ok" if best >= 0 else "diverged",
-        device=describe(device),
         wall_time_s=result.wall_time_s,
-        commit=commit,
+        members=len(hps),
         extra={"members": members},
     )
-    job.checkpoint_path().unlink(missing_ok=True)
+    job.clear_checkpoints()
     return [record]
 
 
 # --- PTB with dropout (Table 3) -------------------------------------------------------------------
 
 
-def train_ptb_dropout_job(
-    job: Job,
-    *,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-    device: torch.device | None = None,
-) -> list[RunRecord] | None:
+def train_ptb_dropout_job(job: Job, context: RunContext) -> list[RunRecord] | None:
     """Train one cell on word-level PTB with dropout on the non-recurrent connections and
     record its validation and test perplexity per epoch (the paper's Table 3)."""
     config: DropoutConfig = job.config
-    commit = git_commit()
-    device = device or default_device()
+    device = context.device
     torch.manual_seed(config.seed)  # the dropout masks
     data = StreamData("ptb", config.train_tokens, config.eval_tokens, config.seed)
     n_train = len(task_tokens(data, "train")[0])
@@ -292,8 +272,8 @@ def train_ptb_dropout_job(
         seeds=(config.seed,),
         device=device,
         checkpoint=job.checkpoint_path(),
-        progress=progress,
-        time_budget_s=time_budget_s,
+        progress=context.progress,
+        time_budget_s=context.time_budget_s,
         desc=job.key,
     )
     if not result.finished:
@@ -301,7 +281,8 @@ def train_ptb_dropout_job(
     model.eval()
     final = {s: evaluate_stream(model, c) for s, c in evals.items()}
     ok = result.status[0] == "ok"
-    record = job.record(
+    record = context.record(
+        job,
         job.key,
         metrics={
             f"{s}_{m}": float(final[s][m][0]) for s in final for m in ("perplexity", "accuracy")
@@ -317,11 +298,9 @@ def train_ptb_dropout_job(
         },
         status=result.status[0],
         message=result.messages[0] if not ok else "",
-        device=describe(device),
         wall_time_s=result.wall_time_s,
-        commit=commit,
     )
-    job.checkpoint_path().unlink(missing_ok=True)
+    job.clear_checkpoints()
     return [record]
 
 
@@ -373,17 +352,9 @@ def reference_graphs() -> dict[str, Graph]:
     return {"gru": gru_graph(), "lstm": lstm_graph(), "gru-rerun": gru_graph()}
 
 
-def train_search_job(
-    job: Job,
-    *,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-    device: torch.device | None = None,
-    workers: int | None = None,
-) -> list[RunRecord] | None:
+def train_search_job(job: Job, context: RunContext) -> list[RunRecord] | None:
     """Run the whole search (one job); record every candidate and the leaderboard."""
     config: SearchConfig = job.config
-    commit = git_commit()
     settings = arch_search.SearchSettings(
         generations=config.generations,
         children=config.children,
@@ -397,15 +368,16 @@ def train_search_job(
         reference_graphs(),
         partial(evaluate_graph, config),
         settings,
-        workers=workers or default_workers(config.children),
-        state_path=job.checkpoint_path().with_suffix(".json"),
-        time_budget_s=time_budget_s,
+        workers=default_workers(config.children),
+        state_path=job.state_path(".json"),
+        time_budget_s=context.time_budget_s,
     )
     if not finished:
         return None
     board = arch_search.leaderboard(candidates, top=len(candidates))
     evaluated = [c for c in candidates if c.status == "evaluated" and c.generation > 0]
-    record = job.record(
+    record = context.record(
+        job,
         job.key,
         metrics={
             "best_score": board[0].score,
@@ -417,10 +389,8 @@ def train_search_job(
             "lstm_score": next(c.score for c in candidates if c.name == "lstm"),
             "gru_rerun_score": next(c.score for c in candidates if c.name == "gru-rerun"),
         },
-        device=describe(device or default_device()),
         wall_time_s=time.perf_counter() - started,
-        commit=commit,
         extra={"candidates": [asdict(c) for c in candidates]},
     )
-    job.checkpoint_path().with_suffix(".json").unlink(missing_ok=True)
+    job.clear_checkpoints()
     return [record]

@@ -41,8 +41,7 @@ from rnnbook.data.synthetic_lipton import (
     neighbour_max_batch,
     one_sided_accuracy_bound,
 )
-from rnnbook.device import default_device, describe
-from rnnbook.experiments.common import Experiment, Job, execute, recorded_runs, select_jobs
+from rnnbook.experiments.jobs import Job, RunContext
 from rnnbook.experiments.lipton2015_measures import (
     accuracy,
     add_forget_bias,
@@ -56,10 +55,11 @@ from rnnbook.experiments.lipton2015_measures import (
     set_spectral_radius,
     truncated_unroll,
 )
+from rnnbook.experiments.runner import Experiment
 from rnnbook.models import RecurrentNetwork, count_parameters
 from rnnbook.models.bidirectional import BidirectionalNetwork, StackedRecurrentNetwork
 from rnnbook.profiles import check_profile
-from rnnbook.results import RunRecord, Table, git_commit
+from rnnbook.results import RunRecord, Table
 from rnnbook.train import TrainConfig, fit
 
 CHAPTER = "lipton2015"
@@ -225,14 +225,18 @@ def _recall_batches(epoch: int, config, length: int, lag: int, device, salt: int
         yield delayed_recall_batch(config.batch_size, length, lag, config.symbols, rng).to(device)
 
 
-def _fit_recall(model, loss_fn, valid, members, job: Job, started, time_budget_s, progress, device):
+def _fit_recall(model, loss_fn, valid, members, job: Job, started, context: RunContext):
     """Train ``model``'s members on delayed recall (the gradients and TBPTT experiments alike):
     Adam, clipping, ``config.updates`` updates, the validation error on ``valid`` monitored."""
     config = job.config
     return fit(
         model,
         partial(
-            _recall_batches, config=config, length=config.length, lag=config.lag, device=device
+            _recall_batches,
+            config=config,
+            length=config.length,
+            lag=config.lag,
+            device=context.device,
         ),
         loss_fn,
         lambda m: {"error": 1 - accuracy(m, valid)},
@@ -245,36 +249,31 @@ def _fit_recall(model, loss_fn, valid, members, job: Job, started, time_budget_s
         ),
         seeds=[s for _, s in members],
         checkpoint=job.checkpoint_path(),
-        time_budget_s=_sub_budget(time_budget_s, started),
-        progress=progress,
+        time_budget_s=_sub_budget(context.time_budget_s, started),
+        progress=context.progress,
         desc=f"{job.key} {job.experiment}",
     )
 
 
-def _train_gradients(
-    job: Job, *, progress=None, time_budget_s=None, device=None
-) -> list[RunRecord] | None:
+def _train_gradients(job: Job, context: RunContext) -> list[RunRecord] | None:
     config: GradientConfig = job.config
-    started, commit = time.perf_counter(), git_commit()
-    device = device or default_device()
+    started, device = time.perf_counter(), context.device
     model = build_gradient_model(config)
     init = _measure(model, config, config.model)
     model = model.to(device)
     valid = _recall_sets(config, config.length, config.lag, _seed_of(config.data_seed, 1), device)
     init_acc = accuracy(model, valid)
     members = _gradient_members(config)
-    result = _fit_recall(
-        model, _recall_loss, valid, members, job, started, time_budget_s, progress, device
-    )
+    result = _fit_recall(model, _recall_loss, valid, members, job, started, context)
     if not result.finished:
         return None
     # fit keeps each member's best validation epoch; the measurement wants the last weights of
     # a brief training, which for this task is (nearly always) the best one as well.
     trained = _measure(model.cpu(), config, config.model)
     final_acc = accuracy(model.to(device), valid)
-    records = []
-    for e, (value, seed) in enumerate(members):
-        metrics = {
+    metrics, curves = [], []
+    for e, (value, _) in enumerate(members):
+        member = {
             "init_rate": decay_rate(init["mean"][e]),
             "trained_rate": decay_rate(trained["mean"][e]),
             "init_accuracy": init_acc[e].item(),
@@ -284,27 +283,23 @@ def _train_gradients(
             "parameters": count_parameters(model),
         }
         if config.model == "lstm":
-            metrics["init_carousel_rate"] = 10 ** init["carousel_log10_rate"][e]
-            metrics["trained_carousel_rate"] = 10 ** trained["carousel_log10_rate"][e]
-        curves = {"lag": list(range(1, config.length))}
+            member["init_carousel_rate"] = 10 ** init["carousel_log10_rate"][e]
+            member["trained_carousel_rate"] = 10 ** trained["carousel_log10_rate"][e]
+        metrics.append(member)
+        measured = {"lag": list(range(1, config.length))}
         for tag, m in (("init", init), ("trained", trained)):
             for q in ("mean", "p10", "p90"):
-                curves[f"log10_norm_{q}_{tag}"] = m[q][e]
-        records.append(
-            job.record(
-                f"{variant_label(config.model, value)}-s{seed}",
-                metrics=metrics,
-                curves=curves,
-                status=result.status[e],
-                message=result.messages[e],
-                device=describe(device),
-                wall_time_s=time.perf_counter() - started,
-                commit=commit,
-                extra={"members_trained_together": len(members)},
-            )
-        )
-    job.checkpoint_path().unlink(missing_ok=True)
-    return records
+                measured[f"log10_norm_{q}_{tag}"] = m[q][e]
+        curves.append(measured)
+    return context.records(
+        job,
+        result,
+        metrics,
+        run_ids=[f"{variant_label(config.model, value)}-s{seed}" for value, seed in members],
+        curves=(),
+        more_curves=curves,
+        wall_time_s=time.perf_counter() - started,
+    )
 
 
 # ================================================================================================
@@ -380,49 +375,46 @@ def build_tbptt_model(config: TBPTTConfig) -> RecurrentNetwork:
     return RecurrentNetwork(config.cell, k + 2, config.hidden, k, len(seeds), seeds, **kwargs)
 
 
-def _train_tbptt(
-    job: Job, *, progress=None, time_budget_s=None, device=None
-) -> list[RunRecord] | None:
+def _train_tbptt(job: Job, context: RunContext) -> list[RunRecord] | None:
     config: TBPTTConfig = job.config
-    started, commit = time.perf_counter(), git_commit()
-    device = device or default_device()
+    started, device = time.perf_counter(), context.device
     members = _tbptt_members(config)
     windows = [k for k, _ in members]
     model = build_tbptt_model(config).to(device)
     valid = _recall_sets(config, config.length, config.lag, _seed_of(config.data_seed, 1), device)
     test = _recall_sets(config, config.length, config.lag, _seed_of(config.data_seed, 2), device)
     loss = partial(_tbptt_loss, windows=windows)
-    result = _fit_recall(model, loss, valid, members, job, started, time_budget_s, progress, device)
+    result = _fit_recall(model, loss, valid, members, job, started, context)
     if not result.finished:
         return None
     test_acc, valid_acc = accuracy(model, test), accuracy(model, valid)
-    records = []
-    for e, (k, seed) in enumerate(members):
-        records.append(
-            job.record(
-                f"lag{config.lag}-{_k_tag(k)}-s{seed}",
-                metrics={
-                    "test_accuracy": test_acc[e].item(),
-                    "valid_accuracy": valid_acc[e].item(),
-                    "window": k,
-                    "chance": 1 / config.symbols,
-                    "best_epoch": result.best_epoch[e],
-                    "updates": result.updates,
-                },
-                curves={
-                    "updates": result.curves["updates"],
-                    "valid_accuracy": [1 - v[e] for v in result.curves["valid_error"]],
-                },
-                status=result.status[e],
-                message=result.messages[e],
-                device=describe(device),
-                wall_time_s=result.wall_time_s,
-                commit=commit,
-                extra={"members_trained_together": len(members)},
-            )
-        )
-    job.checkpoint_path().unlink(missing_ok=True)
-    return records
+    metrics = [
+        {
+            "test_accuracy": test_acc[e].item(),
+            "valid_accuracy": valid_acc[e].item(),
+            "window": k,
+            "chance": 1 / config.symbols,
+            "best_epoch": result.best_epoch[e],
+            "updates": result.updates,
+        }
+        for e, (k, _) in enumerate(members)
+    ]
+    return context.records(
+        job,
+        result,
+        metrics,
+        run_ids=[f"lag{config.lag}-{_k_tag(k)}-s{seed}" for k, seed in members],
+        curves=("updates",),
+        more_curves=_valid_accuracy(result, len(members)),
+    )
+
+
+def _valid_accuracy(result, members: int) -> list[dict[str, list]]:
+    """Each member's validation accuracy after every evaluation (the loop monitors the error)."""
+    return [
+        {"valid_accuracy": [1 - v[e] for v in result.curves["valid_error"]]}
+        for e in range(members)
+    ]
 
 
 # ================================================================================================
@@ -516,12 +508,9 @@ def _brnn_sets(config: BRNNConfig, seed: int, device) -> list[SequenceBatch]:
     return out
 
 
-def _train_brnn(
-    job: Job, *, progress=None, time_budget_s=None, device=None
-) -> list[RunRecord] | None:
+def _train_brnn(job: Job, context: RunContext) -> list[RunRecord] | None:
     config: BRNNConfig = job.config
-    started, commit = time.perf_counter(), git_commit()
-    device = device or default_device()
+    started, device = time.perf_counter(), context.device
     model = build_brnn_model(config).to(device)
     valid = _brnn_sets(config, _seed_of(config.data_seed, 1), device)
     test = _brnn_sets(config, _seed_of(config.data_seed, 2), device)
@@ -539,39 +528,32 @@ def _train_brnn(
         ),
         seeds=config.seeds,
         checkpoint=job.checkpoint_path(),
-        time_budget_s=_sub_budget(time_budget_s, started),
-        progress=progress,
+        time_budget_s=_sub_budget(context.time_budget_s, started),
+        progress=context.progress,
         desc=f"{job.key} brnn",
     )
     if not result.finished:
         return None
     test_acc = accuracy(model, test, _brnn_forward)
-    records = []
-    for e, seed in enumerate(config.seeds):
-        records.append(
-            job.record(
-                f"{config.model}-s{seed}",
-                metrics={
-                    "test_accuracy": test_acc[e].item(),
-                    "one_sided_bound": one_sided_accuracy_bound(config.symbols),
-                    "majority": majority_accuracy(config.symbols),
-                    "best_epoch": result.best_epoch[e],
-                    "updates": result.updates,
-                    "parameters": count_parameters(model),
-                },
-                curves={
-                    "updates": result.curves["updates"],
-                    "valid_accuracy": [1 - v[e] for v in result.curves["valid_error"]],
-                },
-                status=result.status[e],
-                message=result.messages[e],
-                device=describe(device),
-                wall_time_s=result.wall_time_s,
-                commit=commit,
-            )
-        )
-    job.checkpoint_path().unlink(missing_ok=True)
-    return records
+    metrics = [
+        {
+            "test_accuracy": test_acc[e].item(),
+            "one_sided_bound": one_sided_accuracy_bound(config.symbols),
+            "majority": majority_accuracy(config.symbols),
+            "best_epoch": result.best_epoch[e],
+            "updates": result.updates,
+            "parameters": count_parameters(model),
+        }
+        for e in range(len(config.seeds))
+    ]
+    return context.records(
+        job,
+        result,
+        metrics,
+        run_ids=[f"{config.model}-s{seed}" for seed in config.seeds],
+        curves=("updates",),
+        more_curves=_valid_accuracy(result, len(config.seeds)),
+    )
 
 
 # ================================================================================================
@@ -680,12 +662,9 @@ def _copy_batches(epoch: int, config: CopyConfig, device):
         yield b.to(device)
 
 
-def _train_copy(
-    job: Job, *, progress=None, time_budget_s=None, device=None
-) -> list[RunRecord] | None:
+def _train_copy(job: Job, context: RunContext) -> list[RunRecord] | None:
     config: CopyConfig = job.config
-    started, commit = time.perf_counter(), git_commit()
-    device = device or default_device()
+    started, device = time.perf_counter(), context.device
     model = build_copy_model(config).to(device)
     valid = _copy_valid(config, device)
     result = fit(
@@ -704,17 +683,17 @@ def _train_copy(
         ),
         seeds=config.seeds,
         checkpoint=job.checkpoint_path(),
-        time_budget_s=_sub_budget(time_budget_s, started),
-        progress=progress,
+        time_budget_s=_sub_budget(context.time_budget_s, started),
+        progress=context.progress,
         desc=f"{job.key} copy",
     )
     if not result.finished:
         return None
     tests = {n: copy_scores(model, _copy_test(config, n, device)) for n in config.test_lengths}
     trace = head_trace(model) if COPY_MODELS[config.model] is not None else None
-    records = []
-    for e, seed in enumerate(config.seeds):
-        metrics = {
+    metrics, curves, extra = [], [], []
+    for e in range(len(config.seeds)):
+        member = {
             "best_epoch": result.best_epoch[e],
             "updates": result.updates,
             "sequences_seen": result.updates * config.batch_size,
@@ -723,31 +702,21 @@ def _train_copy(
         }
         for n, s in tests.items():
             for name in ("bit_errors", "cost_bits", "perfect"):
-                metrics[f"L{n}_{name}"] = s[name][e].item()
-        curves = {
-            "updates": result.curves["updates"],
-            "wall_time_s": result.curves["wall_time_s"],
-            "train_cost_bits": [v[e] / math.log(2) for v in result.curves["train_loss"]],
-            "valid_bit_errors": [v[e] for v in result.curves["valid_bit_errors"]],
-        }
-        extra = {"members_trained_together": len(config.seeds)}
-        if trace is not None:
-            extra["head_trace_length20"] = {k: v[e].tolist() for k, v in trace.items()}
-        records.append(
-            job.record(
-                f"{config.model}-s{seed}",
-                metrics=metrics,
-                curves=curves,
-                status=result.status[e],
-                message=result.messages[e],
-                device=describe(device),
-                wall_time_s=result.wall_time_s,
-                commit=commit,
-                extra=extra,
-            )
-        )
-    job.checkpoint_path().unlink(missing_ok=True)
-    return records
+                member[f"L{n}_{name}"] = s[name][e].item()
+        metrics.append(member)
+        bits = [v[e] / math.log(2) for v in result.curves["train_loss"]]
+        curves.append({"train_cost_bits": bits})
+        traced = {} if trace is None else {k: v[e].tolist() for k, v in trace.items()}
+        extra.append({"head_trace_length20": traced} if trace is not None else {})
+    return context.records(
+        job,
+        result,
+        metrics,
+        run_ids=[f"{config.model}-s{seed}" for seed in config.seeds],
+        curves=("updates", "wall_time_s", "valid_bit_errors"),
+        more_curves=curves,
+        extra=extra,
+    )
 
 
 # ================================================================================================
@@ -865,64 +834,6 @@ PROFILES: dict[str, dict[str, dict]] = {
 }
 
 
-def jobs(profile: str, experiments: Sequence[str] | None = None) -> list[Job]:
-    """Every job of ``profile`` (optionally of some experiments only)."""
-    check_profile(profile)
-    makers = {
-        GRADIENTS: _gradient_jobs,
-        TBPTT: _tbptt_jobs,
-        BRNN: _brnn_jobs,
-        COPY: _copy_jobs,
-    }
-    names = list(experiments or EXPERIMENT_NAMES)
-    for n in names:
-        if n not in makers:
-            raise ValueError(f"unknown experiment {n!r}: choose from {', '.join(makers)}")
-    return [j for n in names for j in makers[n](profile)]
-
-
-_TRAINERS = {GRADIENTS: _train_gradients, TBPTT: _train_tbptt, BRNN: _train_brnn, COPY: _train_copy}
-
-
-def train_job(
-    job: Job,
-    *,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-    device: torch.device | None = None,
-) -> list[RunRecord] | None:
-    """Train one job of any of the chapter's experiments; ``None`` if paused by the budget."""
-    return _TRAINERS[job.experiment](
-        job, progress=progress, time_budget_s=time_budget_s, device=device
-    )
-
-
-def run(
-    profile: str = "cpu",
-    *,
-    experiments: Sequence[str] | None = None,
-    rerun: bool | None = None,
-    only: Sequence[str] | None = None,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-) -> list[RunRecord]:
-    """Load or train the jobs of ``experiments`` (default: all four) in ``profile``.
-
-    ``only`` keeps the jobs whose key is listed (``ntm-ff``, ``lag20``, ``bidirectional``, ...).
-    """
-    return execute(
-        select_jobs(jobs(profile, experiments), only),
-        partial(train_job, progress=progress, time_budget_s=time_budget_s),
-        rerun=rerun,
-    )
-
-
-def recorded(profile: str | None = None, experiment: str | None = None) -> list[RunRecord]:
-    """Every recorded run (one profile or all; one experiment or all), each marked stale or not."""
-    records = recorded_runs(CHAPTER, experiment, profile, jobs)
-    return [r for r in records if r.experiment in EXPERIMENT_NAMES]
-
-
 def experiment_table(name: str | None, records: Sequence[RunRecord], title: str = "") -> Table:
     """The paper-vs-ours table of one experiment (``None``: of all four), from
     :mod:`rnnbook.experiments.lipton2015_report`, which imports this module and is therefore
@@ -934,25 +845,46 @@ def experiment_table(name: str | None, records: Sequence[RunRecord], title: str 
     return lipton2015_report.TABLES[name](records, title)
 
 
-def table(records: Sequence[RunRecord], title: str = "") -> Table:
-    """All of the chapter's rows, experiment by experiment."""
-    return experiment_table(None, records, title)
+def _defined(makers):
+    """``makers(profile)``, or no jobs in a profile that the chapter does not define."""
+
+    def jobs(profile: str) -> list[Job]:
+        return makers(profile) if check_profile(profile) in PROFILES else []
+
+    jobs.__doc__ = makers.__doc__
+    return jobs
 
 
-def _experiment(name: str, title: str) -> Experiment:
-    return Experiment(
-        CHAPTER,
-        name,
-        title,
-        partial(run, experiments=[name]),
-        partial(recorded, experiment=name),
-        partial(experiment_table, name),
-    )
-
-
-EXPERIMENTS = [
-    _experiment(GRADIENTS, "Vanishing/exploding Jacobians of tanh RNNs and the LSTM's carousel"),
-    _experiment(TBPTT, "Truncated vs full BPTT on a dependency longer than the window"),
-    _experiment(BRNN, "Bidirectional vs one-directional RNNs on a task that needs the future"),
-    _experiment(COPY, "Copy task: NTM vs LSTM, trained short, tested long (Graves et al. 2014)"),
-]
+GRADIENTS_EXPERIMENT = Experiment(
+    CHAPTER,
+    GRADIENTS,
+    "Vanishing/exploding Jacobians of tanh RNNs and the LSTM's carousel",
+    jobs=_defined(_gradient_jobs),
+    train=_train_gradients,
+    table=partial(experiment_table, GRADIENTS),
+)
+TBPTT_EXPERIMENT = Experiment(
+    CHAPTER,
+    TBPTT,
+    "Truncated vs full BPTT on a dependency longer than the window",
+    jobs=_defined(_tbptt_jobs),
+    train=_train_tbptt,
+    table=partial(experiment_table, TBPTT),
+)
+BRNN_EXPERIMENT = Experiment(
+    CHAPTER,
+    BRNN,
+    "Bidirectional vs one-directional RNNs on a task that needs the future",
+    jobs=_defined(_brnn_jobs),
+    train=_train_brnn,
+    table=partial(experiment_table, BRNN),
+)
+COPY_EXPERIMENT = Experiment(
+    CHAPTER,
+    COPY,
+    "Copy task: NTM vs LSTM, trained short, tested long (Graves et al. 2014)",
+    jobs=_defined(_copy_jobs),
+    train=_train_copy,
+    table=partial(experiment_table, COPY),
+)
+EXPERIMENTS = [GRADIENTS_EXPERIMENT, TBPTT_EXPERIMENT, BRNN_EXPERIMENT, COPY_EXPERIMENT]

@@ -22,6 +22,7 @@ from rnnbook.experiments.lipton2015 import (
     COPY,
     COPY_MODELS,
     EXPERIMENT_NAMES,
+    EXPERIMENTS,
     GRADIENT_MODELS,
     GRADIENTS,
     GRAVES2014_COPY,
@@ -29,7 +30,6 @@ from rnnbook.experiments.lipton2015 import (
     CopyConfig,
     build_copy_model,
     copy_configs,
-    jobs,
     truncation_label,
     variant_label,
 )
@@ -649,5 +649,6 @@ def table(records: Sequence[RunRecord], title: str = "") -> Table:
 
 def config_table(profile: str, experiment: str) -> str:
     """Settings of every job of one experiment (Markdown): shared ones listed, others tabulated."""
-    rows = [config_dict(j.config) for j in jobs(profile, [experiment])]
+    (chosen,) = [e for e in EXPERIMENTS if e.name == experiment]
+    rows = [config_dict(j.config) for j in chosen.jobs_of(profile)]
     return settings_markdown(rows)

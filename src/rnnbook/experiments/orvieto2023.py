@@ -27,7 +27,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import partial
 
 import numpy as np
 import torch
@@ -35,15 +34,7 @@ import torch
 from rnnbook.cells.lru import LADDER
 from rnnbook.data.listops import ListOpsSpec
 from rnnbook.data.pathfinder import PathfinderSpec
-from rnnbook.device import default_device, describe
-from rnnbook.experiments.common import (
-    Experiment,
-    Job,
-    cached_records,
-    execute,
-    recorded_runs,
-    select_jobs,
-)
+from rnnbook.experiments.jobs import Job, RunContext, cached_records
 from rnnbook.experiments.orvieto2023_data import (
     TASKS,
     TaskData,
@@ -54,16 +45,11 @@ from rnnbook.experiments.orvieto2023_data import (
     training_stream,
 )
 from rnnbook.experiments.orvieto2023_speed import speed_records
+from rnnbook.experiments.runner import Experiment
 from rnnbook.models import count_parameters
 from rnnbook.models.lru import DeepRecurrentClassifier
 from rnnbook.profiles import check_profile
-from rnnbook.results import (
-    RunRecord,
-    Table,
-    TableRow,
-    git_commit,
-    paper_vs_ours,
-)
+from rnnbook.results import RunRecord, Table, TableRow, paper_vs_ours
 from rnnbook.train import TrainConfig, fit
 
 CHAPTER = "orvieto2023"
@@ -480,13 +466,7 @@ def _shared_records(job: Job) -> list[RunRecord] | None:
     ]
 
 
-def train_job(
-    job: Job,
-    *,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-    device: torch.device | None = None,
-) -> list[RunRecord] | None:
+def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:
     """Train one (task, rung) job, all seeds stacked; one record per seed, ``None`` if paused.
 
     The reported accuracies are those of each seed's best validation checkpoint.
@@ -495,8 +475,7 @@ def train_job(
     if shared is not None:
         return shared
     config: LRUConfig = job.config
-    commit = git_commit()
-    device = device or default_device()
+    device = context.device
     data = load_task(config.data)
     torch.manual_seed(config.seeds[0])  # dropout masks
     model = build_model(config, data, len(config.seeds), config.seeds).to(device)
@@ -510,8 +489,8 @@ def train_job(
         config.train_config(),
         seeds=config.seeds,
         checkpoint=job.checkpoint_path(),
-        time_budget_s=time_budget_s,
-        progress=progress,
+        time_budget_s=context.time_budget_s,
+        progress=context.progress,
         desc=job.key,
     )
     if not result.finished:
@@ -520,48 +499,35 @@ def train_job(
         split: evaluate_classifier(model, eval_batches(data, split, config.eval_batch, device))
         for split in ("valid", "test")
     }
-    name = describe(device)
-    records = []
-    for i, seed in enumerate(config.seeds):
-        metrics = {
+    majority = np.bincount(data.labels["test"]).max() / len(data.labels["test"])
+    metrics = []
+    for i in range(len(config.seeds)):
+        member = {
             f"{split}_{k}": (100.0 * v[i].item() if k == "accuracy" else v[i].item())
             for split in final
             for k, v in final[split].items()
             if k != "error"
         }
-        majority = np.bincount(data.labels["test"]).max() / len(data.labels["test"])
-        metrics.update(
+        member.update(
             test_majority_accuracy=100.0 * float(majority),
             best_update=result.best_epoch[i] * config.eval_every,
             updates=result.updates,
             parameters=count_parameters(model),
             train_size=len(data.labels["train"]),
         )
-        curves = {
-            "updates": result.curves["updates"],
-            "wall_time_s": result.curves["wall_time_s"],
-            "train_loss": [v[i] for v in result.curves["train_loss"]],
-            "valid_accuracy": [100.0 * v[i] for v in result.curves["valid_accuracy"]],
-        }
-        records.append(
-            job.record(
-                run_id(config, seed),
-                metrics=metrics,
-                curves=curves,
-                status=result.status[i],
-                message=result.messages[i],
-                device=name,
-                wall_time_s=result.wall_time_s,
-                commit=commit,
-                extra={
-                    "seeds_trained_together": len(config.seeds),
-                    "eigenvalues_initial": initial[i],
-                    "eigenvalues_final": _eigenvalues(model, i),
-                },
-            )
-        )
-    job.checkpoint_path().unlink(missing_ok=True)
-    return records
+        metrics.append(member)
+    return context.records(
+        job,
+        result,
+        metrics,
+        run_ids=[run_id(config, seed) for seed in config.seeds],
+        curves=("updates", "wall_time_s", "train_loss", "valid_accuracy"),
+        scale={"valid_accuracy": 100.0},
+        extra=[
+            {"eigenvalues_initial": initial[i], "eigenvalues_final": _eigenvalues(model, i)}
+            for i in range(len(config.seeds))
+        ],
+    )
 
 
 # --- speed (Table 4) ------------------------------------------------------------------------------
@@ -577,71 +543,23 @@ def speed_job(profile: str) -> Job:
 # --- jobs, run, records ---------------------------------------------------------------------------
 
 
-def jobs(profile: str, experiment: str | None = None) -> list[Job]:
-    """Every job of ``profile`` (or of one experiment: ``tasks``, ``ladder`` or ``speed``)."""
-    out = []
-    if experiment in (None, TASKS_EXPERIMENT):
-        out += [_job(TASKS_EXPERIMENT, profile, c) for c in task_configs(profile)]
-    if experiment in (None, LADDER_EXPERIMENT):
-        out += [_job(LADDER_EXPERIMENT, profile, c) for c in ladder_configs(profile)]
-    if experiment in (None, SPEED_EXPERIMENT):
-        out.append(speed_job(profile))
-    if experiment not in (None, TASKS_EXPERIMENT, LADDER_EXPERIMENT, SPEED_EXPERIMENT):
-        raise ValueError(
-            f"unknown experiment {experiment!r}: choose one of "
-            f"{TASKS_EXPERIMENT}, {LADDER_EXPERIMENT}, {SPEED_EXPERIMENT}"
-        )
-    return out
+def task_jobs(profile: str) -> list[Job]:
+    """The LRU on every task of ``profile`` (Table 3)."""
+    if check_profile(profile) not in PROFILES:
+        return []
+    return [_job(TASKS_EXPERIMENT, profile, c) for c in task_configs(profile)]
 
 
-def run(
-    profile: str = "cpu",
-    *,
-    experiment: str | None = None,
-    rerun: bool | None = None,
-    only: Sequence[str] | None = None,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-) -> list[RunRecord]:
-    """Load or train every job of ``profile`` (or of one ``experiment``); return their records.
-
-    ``only`` keeps the jobs whose key (``"listops-lru"``, ``"speed"``) is listed. The ``tasks``
-    jobs run first, so that the ladder's LRU rung can reuse their records when its configuration
-    is the same; the speed probe runs alone, after the training jobs.
-    """
-    check_profile(profile)
-    kept = select_jobs(jobs(profile, experiment), only)
-    records = []
-    for group in (TASKS_EXPERIMENT, LADDER_EXPERIMENT):  # tasks first: the ladder reuses its LRU
-        records += execute(
-            [j for j in kept if j.experiment == group],
-            partial(train_job, progress=progress, time_budget_s=time_budget_s),
-            rerun=rerun,
-        )
-    records += execute(
-        [j for j in kept if j.experiment == SPEED_EXPERIMENT], speed_records, rerun=rerun, workers=1
-    )
-    return records
+def ladder_jobs(profile: str) -> list[Job]:
+    """Every rung on every ladder task of ``profile`` (Tables 1-3)."""
+    if check_profile(profile) not in PROFILES:
+        return []
+    return [_job(LADDER_EXPERIMENT, profile, c) for c in ladder_configs(profile)]
 
 
-def run_tasks(profile: str = "cpu", **kwargs) -> list[RunRecord]:
-    """:func:`run` for the ``tasks`` experiment (Table 3)."""
-    return run(profile, experiment=TASKS_EXPERIMENT, **kwargs)
-
-
-def run_ladder(profile: str = "cpu", **kwargs) -> list[RunRecord]:
-    """:func:`run` for the ``ladder`` experiment (Tables 1-3)."""
-    return run(profile, experiment=LADDER_EXPERIMENT, **kwargs)
-
-
-def run_speed(profile: str = "cpu", **kwargs) -> list[RunRecord]:
-    """:func:`run` for the ``speed`` experiment (Table 4)."""
-    return run(profile, experiment=SPEED_EXPERIMENT, **kwargs)
-
-
-def recorded(profile: str | None = None, experiment: str | None = None) -> list[RunRecord]:
-    """Every recorded run of the chapter (one profile or all), each marked stale or not."""
-    return recorded_runs(CHAPTER, experiment, profile, lambda p: jobs(p, experiment))
+def speed_jobs(profile: str) -> list[Job]:
+    """The one job of the speed probe in ``profile`` (Table 4)."""
+    return [speed_job(profile)] if check_profile(profile) in PROFILES else []
 
 
 # --- tables ---------------------------------------------------------------------------------------
@@ -755,29 +673,33 @@ def table(records: Sequence[RunRecord], title: str = "") -> Table:
     return Table(rows, title, digits=1)
 
 
-EXPERIMENTS = [
-    Experiment(
-        CHAPTER,
-        TASKS_EXPERIMENT,
-        "Table 3: the deep LRU on substitutes of the LRA tasks (test accuracy, %)",
-        run_tasks,
-        partial(recorded, experiment=TASKS_EXPERIMENT),
-        tasks_table,
-    ),
-    Experiment(
-        CHAPTER,
-        LADDER_EXPERIMENT,
-        "Tables 1-3: from a tanh RNN to the LRU, one change at a time (test accuracy, %)",
-        run_ladder,
-        partial(recorded, experiment=LADDER_EXPERIMENT),
-        ladder_table,
-    ),
-    Experiment(
-        CHAPTER,
-        SPEED_EXPERIMENT,
-        "Table 4: training steps per second, tanh RNN vs LRU (sequential loop, parallel scan)",
-        run_speed,
-        partial(recorded, experiment=SPEED_EXPERIMENT),
-        speed_table,
-    ),
-]
+TASKS_RUN = Experiment(
+    CHAPTER,
+    TASKS_EXPERIMENT,
+    "Table 3: the deep LRU on substitutes of the LRA tasks (test accuracy, %)",
+    jobs=task_jobs,
+    train=train_job,
+    table=tasks_table,
+)
+#: The ladder runs after the tasks: its LRU rung reuses their records when its config is the same.
+LADDER_RUN = Experiment(
+    CHAPTER,
+    LADDER_EXPERIMENT,
+    "Tables 1-3: from a tanh RNN to the LRU, one change at a time (test accuracy, %)",
+    jobs=ladder_jobs,
+    train=train_job,
+    table=ladder_table,
+    after=(TASKS_EXPERIMENT,),
+)
+#: The speed probe runs alone, after the training jobs, in one process.
+SPEED_RUN = Experiment(
+    CHAPTER,
+    SPEED_EXPERIMENT,
+    "Table 4: training steps per second, tanh RNN vs LRU (sequential loop, parallel scan)",
+    jobs=speed_jobs,
+    train=speed_records,
+    table=speed_table,
+    after=(TASKS_EXPERIMENT, LADDER_EXPERIMENT),
+    workers=1,
+)
+EXPERIMENTS = [TASKS_RUN, LADDER_RUN, SPEED_RUN]

@@ -16,10 +16,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from rnnbook.device import default_device, describe
-from rnnbook.experiments.common import Job
+from rnnbook.experiments.jobs import Job, RunContext
 from rnnbook.models.lru import DeepRecurrentClassifier
-from rnnbook.results import RunRecord, git_commit
+from rnnbook.results import RunRecord
 
 if TYPE_CHECKING:
     from rnnbook.experiments.orvieto2023 import SpeedConfig
@@ -95,29 +94,23 @@ def scan_bandwidth(length: int, config: SpeedConfig, device: torch.device) -> di
     return out
 
 
-def speed_records(job: Job, *, device: torch.device | None = None, **_) -> list[RunRecord]:
-    """Measure every model at every length of the job in this process, one after the other."""
+def speed_records(job: Job, context: RunContext) -> list[RunRecord]:
+    """Measure every model at every length of the job in this process, one after the other
+    (one CPU thread, as the runner gives every job: stable on a shared machine)."""
     config: SpeedConfig = job.config
-    device = device or default_device()
-    threads = torch.get_num_threads()
-    if device.type == "cpu":
-        torch.set_num_threads(1)  # as the training workers; stable on a shared machine
-    try:
-        commit, name = git_commit(), describe(device)
-        torch.manual_seed(0)
-        rates: dict[tuple[str, int], float] = {}
-        started = time.perf_counter()
-        for length in config.lengths:
-            for model_name in config.models:
-                rates[(model_name, length)] = measure_steps_per_second(
-                    model_name, length, config, device
-                )
-        bandwidth = {
-            str(length): scan_bandwidth(length, config, device)
-            for length in config.bandwidth_lengths
-        }
-    finally:
-        torch.set_num_threads(threads)
+    device = context.device
+    torch.manual_seed(0)
+    rates: dict[tuple[str, int], float] = {}
+    started = time.perf_counter()
+    for length in config.lengths:
+        for model_name in config.models:
+            rates[(model_name, length)] = measure_steps_per_second(
+                model_name, length, config, device
+            )
+    bandwidth = {
+        str(length): scan_bandwidth(length, config, device)
+        for length in config.bandwidth_lengths
+    }
     wall = time.perf_counter() - started
     records = []
     for (model_name, length), rate in rates.items():
@@ -125,12 +118,11 @@ def speed_records(job: Job, *, device: torch.device | None = None, **_) -> list[
         if ("tanh", length) in rates:
             metrics["train_speedup_vs_tanh"] = rate / rates[("tanh", length)]
         records.append(
-            job.record(
+            context.record(
+                job,
                 f"{model_name}-L{length}",
                 metrics=metrics,
-                device=name,
                 wall_time_s=wall,
-                commit=commit,
                 extra={"model": model_name, "scan_bandwidth": bandwidth},
             )
         )

@@ -30,7 +30,6 @@ import math
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import torch
@@ -38,19 +37,12 @@ from torch import Tensor
 
 from rnnbook.cells.init import READOUT_STD, nonlinearity_of, pascanu_init
 from rnnbook.data.synthetic import TASKS, draw_length, generate, steps, task_spec
-from rnnbook.device import default_device, describe
 from rnnbook.experiments import pascanu2013_table
-from rnnbook.experiments.common import (
-    Experiment,
-    Job,
-    execute,
-    recorded_runs,
-    select_jobs,
-    single_threaded_on_cpu,
-)
+from rnnbook.experiments.jobs import Job, RunContext
+from rnnbook.experiments.runner import Experiment
 from rnnbook.models.pascanu2013 import TaskRNN
 from rnnbook.profiles import check_profile
-from rnnbook.results import RunRecord, Table, TableRow, git_commit
+from rnnbook.results import RunRecord, Table, TableRow
 from rnnbook.train import TrainConfig, fit
 from rnnbook.train.regularizers import add_omega
 from rnnbook.train.task_losses import task_loss, task_mistakes
@@ -295,25 +287,12 @@ def task_job(experiment: str, profile: str, config: TaskRunConfig) -> Job:
     )
 
 
-def train_task_job(
-    job: Job,
-    *,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-    device: torch.device | None = None,
-) -> list[RunRecord] | None:
+def train_task_job(job: Job, context: RunContext) -> list[RunRecord] | None:
     """Train one job's members together; one record per member, or ``None`` if paused."""
-    device = device or default_device()
-    with single_threaded_on_cpu(device):
-        return _train_task_job(job, progress, time_budget_s, device)
-
-
-def _train_task_job(job: Job, progress, time_budget_s, device) -> list[RunRecord] | None:
     config: TaskRunConfig = job.config
-    commit = git_commit()
     members = config.members()
-    model = build_model(config, members).to(device)
-    data = TaskData(config, members, device)
+    model = build_model(config, members).to(context.device)
+    data = TaskData(config, members, context.device)
     result = fit(
         model,
         data.epoch,
@@ -322,8 +301,8 @@ def _train_task_job(job: Job, progress, time_budget_s, device) -> list[RunRecord
         config.train_config(),
         seeds=[s for _, s in members],
         checkpoint=job.checkpoint_path(),
-        time_budget_s=time_budget_s,
-        progress=progress,
+        time_budget_s=context.time_budget_s,
+        progress=context.progress,
         desc=job.key,
         stop_below=config.stop_error,
     )
@@ -333,49 +312,37 @@ def _train_task_job(job: Job, progress, time_budget_s, device) -> list[RunRecord
     test_error = data.test(model).tolist()
     lengths = {n: data.test(model, n).tolist() for n in config.test_lengths}
     test_time = time.perf_counter() - started
-    device_name = describe(device)
-    records = []
-    for i, (method, seed) in enumerate(members):
+    metrics, traces = [], []
+    for i, (_, seed) in enumerate(members):
         solved = result.status[i] == "ok" and result.messages[i].startswith("reached")
-        metrics = {
-            "test_error": test_error[i],
-            "test_success": float(result.status[i] == "ok" and test_error[i] < SUCCESS_ERROR),
-            "valid_error": result.best_metric[i],
-            "solved_update": result.best_epoch[i] * config.eval_every if solved else None,
-            "updates": result.updates,
-            **{f"L{n}_error": errs[i] for n, errs in lengths.items()},
-        }
-        curves = {
-            "updates": result.curves["updates"],
-            "wall_time_s": result.curves["wall_time_s"],
-            "train_loss": [v[i] for v in result.curves["train_loss"]],
-            "valid_error": [v[i] for v in result.curves["valid_error"]],
-            "grad_norm_max": [v[i] for v in result.curves["grad_norm_max"]],
-            "grad_norm_mean": [v[i] for v in result.curves["grad_norm_mean"]],
-        }
-        if config.trace_norms and seed == min(config.seeds):  # the figure shows the first seed
-            trace = result.grad_norms[: config.trace_norms]
-            curves["grad_norm"] = [float(f"{v[i]:.4g}") for v in trace]
-        records.append(
-            job.record(
-                run_id(config, method, seed),
-                metrics=metrics,
-                curves=curves,
-                status=result.status[i],
-                message=result.messages[i],
-                device=device_name,
-                wall_time_s=result.wall_time_s,
-                commit=commit,
-                extra={
-                    "method": method,
-                    "init": config.init,
-                    "members_trained_together": len(members),
-                    "test_time_s": test_time,
-                },
-            )
+        metrics.append(
+            {
+                "test_error": test_error[i],
+                "test_success": float(result.status[i] == "ok" and test_error[i] < SUCCESS_ERROR),
+                "valid_error": result.best_metric[i],
+                "solved_update": result.best_epoch[i] * config.eval_every if solved else None,
+                "updates": result.updates,
+                **{f"L{n}_error": errs[i] for n, errs in lengths.items()},
+            }
         )
-    job.checkpoint_path().unlink(missing_ok=True)
-    return records
+        trace = {}
+        if config.trace_norms and seed == min(config.seeds):  # the figure shows the first seed
+            trace["grad_norm"] = [
+                float(f"{v[i]:.4g}") for v in result.grad_norms[: config.trace_norms]
+            ]
+        traces.append(trace)
+    return context.records(
+        job,
+        result,
+        metrics,
+        run_ids=[run_id(config, m, s) for m, s in members],
+        curves=("updates", "wall_time_s", "train_loss", "valid_error")
+        + ("grad_norm_max", "grad_norm_mean"),
+        more_curves=traces,
+        extra=[
+            {"method": m, "init": config.init, "test_time_s": test_time} for m, _ in members
+        ],
+    )
 
 
 # --- profiles ------------------------------------------------------------------------------------
@@ -435,6 +402,8 @@ def success_configs(
 ) -> list[TaskRunConfig]:
     """The jobs of Figure 7 in ``profile``: one per (length, initialisation)."""
     check_profile(profile)
+    if profile not in SUCCESS_PROFILES:
+        return []
     spec = dict(SUCCESS_PROFILES[profile])
     all_lengths, all_inits = spec.pop("lengths"), spec.pop("inits")
     _check(inits or (), INITS, "initialisation")
@@ -530,6 +499,8 @@ GENERALISATION_PROFILES: dict[str, dict] = {
 def generalisation_configs(profile: str, tasks: Sequence[str] | None = None) -> list[TaskRunConfig]:
     """One job per task: SGD-CR with the smart-tanh initialisation, trained on random lengths."""
     check_profile(profile)
+    if profile not in GENERALISATION_PROFILES:
+        return []
     spec = dict(GENERALISATION_PROFILES[profile])
     all_tasks, settings = spec.pop("tasks"), spec.pop("settings")
     _check(tasks or (), list(TASKS), "task")
@@ -548,82 +519,14 @@ def generalisation_configs(profile: str, tasks: Sequence[str] | None = None) -> 
     return out
 
 
-def jobs(profile: str, experiment: str = SUCCESS) -> list[Job]:
-    """The jobs of ``experiment`` (``success`` or ``generalisation``) in ``profile``."""
-    if experiment == SUCCESS:
-        return [task_job(SUCCESS, profile, c) for c in success_configs(profile)]
-    if experiment == GENERALISATION:
-        return [task_job(GENERALISATION, profile, c) for c in generalisation_configs(profile)]
-    if experiment == TABLE1:
-        return pascanu2013_table.jobs(profile)
-    raise ValueError(
-        f"unknown experiment {experiment!r}: choose {SUCCESS}, {GENERALISATION} or {TABLE1}"
-    )
+def success_jobs(profile: str) -> list[Job]:
+    """The jobs of Figure 7 in ``profile``."""
+    return [task_job(SUCCESS, profile, c) for c in success_configs(profile)]
 
 
-def train_job(job: Job, **kwargs) -> list[RunRecord] | None:
-    """Train one job of any of the chapter's experiments."""
-    if job.experiment == TABLE1:
-        return pascanu2013_table.train_job(job, **kwargs)
-    return train_task_job(job, **kwargs)
-
-
-def _run(
-    experiment: str,
-    profile: str = "cpu",
-    *,
-    rerun: bool | None = None,
-    only: Sequence[str] | None = None,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-) -> list[RunRecord]:
-    selected = select_jobs(jobs(profile, experiment), only)
-    return execute(
-        selected, partial(train_job, progress=progress, time_budget_s=time_budget_s), rerun=rerun
-    )
-
-
-run_success = partial(_run, SUCCESS)
-run_generalisation = partial(_run, GENERALISATION)
-
-
-def run(
-    profile: str = "cpu",
-    *,
-    rerun: bool | None = None,
-    only: Sequence[str] | None = None,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-) -> list[RunRecord]:
-    """Load or train every job of the chapter (all three experiments) in ``profile``."""
-    kwargs = dict(rerun=rerun, progress=progress, time_budget_s=time_budget_s)
-    everything = {e: [j.key for j in jobs(profile, e)] for e in (SUCCESS, GENERALISATION, TABLE1)}
-    known = {k for keys in everything.values() for k in keys}
-    if only and not set(only) & known:
-        raise ValueError(f"no job matches {list(only)}: the jobs are {', '.join(sorted(known))}")
-    out = []
-    for experiment, keys in everything.items():
-        picked = [k for k in keys if k in only] if only else None
-        if only and not picked:
-            continue
-        out += _run(experiment, profile, only=picked, **kwargs)
-    return out
-
-
-def _recorded(experiment: str, profile: str | None = None) -> list[RunRecord]:
-    return recorded_runs(CHAPTER, experiment, profile, lambda p: jobs(p, experiment))
-
-
-recorded_success = partial(_recorded, SUCCESS)
-recorded_generalisation = partial(_recorded, GENERALISATION)
-
-
-def recorded(profile: str | None = None) -> list[RunRecord]:
-    """Every recorded run of the chapter (one profile or all), each marked stale or not."""
-    return [r for e in (SUCCESS, GENERALISATION, TABLE1) for r in _recorded(e, profile)]
-
-
-# --- tables --------------------------------------------------------------------------------------
+def generalisation_jobs(profile: str) -> list[Job]:
+    """The jobs of the generalisation experiment in ``profile``."""
+    return [task_job(GENERALISATION, profile, c) for c in generalisation_configs(profile)]
 
 
 def _method(r: RunRecord) -> str:
@@ -664,6 +567,7 @@ def success_table(records: Sequence[RunRecord], title: str = "") -> Table:
                 device=", ".join(sorted({r.device for r in group})),
                 commit=", ".join(sorted({r.commit for r in group})),
                 stale=any(r.stale for r in group),
+                code_changed=any(r.code_changed for r in group),
                 failed=sum(r.status != "ok" for r in group),
                 wall_time_s=max((r.wall_time_s for r in group), default=None),
             )
@@ -702,6 +606,7 @@ def generalisation_table(records: Sequence[RunRecord], title: str = "") -> Table
                     device=r.device,
                     commit=r.commit,
                     stale=r.stale,
+                    code_changed=r.code_changed,
                     failed=int(r.status != "ok"),
                     wall_time_s=r.wall_time_s,
                 )
@@ -719,29 +624,20 @@ def table(records: Sequence[RunRecord], title: str = "") -> Table:
     return Table([row for t in parts for row in t.rows], title)
 
 
-EXPERIMENTS = [
-    Experiment(
-        CHAPTER,
-        TABLE1,
-        "Table 1: SGD, SGD-C, SGD-CR on polyphonic music (NLL/frame) and PTB characters (bpc)",
-        pascanu2013_table.run,
-        pascanu2013_table.recorded,
-        pascanu2013_table.table,
-    ),
-    Experiment(
-        CHAPTER,
-        SUCCESS,
-        "Figure 7: success rate on temporal order against length, SGD / SGD-C / SGD-CR",
-        run_success,
-        recorded_success,
-        success_table,
-    ),
-    Experiment(
-        CHAPTER,
-        GENERALISATION,
-        "Sec. 4.1: SGD-CR models trained on random lengths, tested on longer sequences",
-        run_generalisation,
-        recorded_generalisation,
-        generalisation_table,
-    ),
-]
+SUCCESS_EXPERIMENT = Experiment(
+    CHAPTER,
+    SUCCESS,
+    "Figure 7: success rate on temporal order against length, SGD / SGD-C / SGD-CR",
+    jobs=success_jobs,
+    train=train_task_job,
+    table=success_table,
+)
+GENERALISATION_EXPERIMENT = Experiment(
+    CHAPTER,
+    GENERALISATION,
+    "Sec. 4.1: SGD-CR models trained on random lengths, tested on longer sequences",
+    jobs=generalisation_jobs,
+    train=train_task_job,
+    table=generalisation_table,
+)
+EXPERIMENTS = [pascanu2013_table.TABLE1_EXPERIMENT, SUCCESS_EXPERIMENT, GENERALISATION_EXPERIMENT]

@@ -21,7 +21,6 @@ import math
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
 
 import numpy as np
 import torch
@@ -31,18 +30,11 @@ from torch import Tensor
 from rnnbook.cells.init import pascanu_init
 from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, sorted_batches
 from rnnbook.data.ptb import load_ptb
-from rnnbook.device import default_device, describe
-from rnnbook.experiments.common import (
-    Experiment,
-    Job,
-    execute,
-    recorded_runs,
-    select_jobs,
-    single_threaded_on_cpu,
-)
+from rnnbook.experiments.jobs import Job, RunContext
+from rnnbook.experiments.runner import Experiment
 from rnnbook.models.pascanu2013 import TaskRNN
 from rnnbook.profiles import check_profile
-from rnnbook.results import RunRecord, Table, git_commit, paper_vs_ours
+from rnnbook.results import RunRecord, Table, paper_vs_ours
 from rnnbook.train import TrainConfig, fit
 from rnnbook.train.metrics import evaluate_bernoulli_nll, frame_nll, masked_mean
 from rnnbook.train.regularizers import add_omega
@@ -161,6 +153,8 @@ PROFILES: dict[str, dict] = {
 def configs(profile: str, datasets: Sequence[str] | None = None) -> list[Table1Config]:
     """The jobs of Table 1 in ``profile``, one per data set."""
     check_profile(profile)
+    if profile not in PROFILES:
+        return []
     spec = PROFILES[profile]
     out = []
     for ds in datasets or DATASETS:
@@ -328,24 +322,11 @@ def loss_fn_for(config: Table1Config):
     return loss_fn
 
 
-def train_job(
-    job: Job,
-    *,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-    device: torch.device | None = None,
-) -> list[RunRecord] | None:
+def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:
     """Train the three methods on one data set together; one record per member."""
-    device = device or default_device()
-    with single_threaded_on_cpu(device):
-        return _train_job(job, progress, time_budget_s, device)
-
-
-def _train_job(job: Job, progress, time_budget_s, device) -> list[RunRecord] | None:
     config: Table1Config = job.config
-    commit = git_commit()
-    splits = Splits(config, device)
-    model = build_model(config, splits.vocabulary).to(device)
+    splits = Splits(config, context.device)
+    model = build_model(config, splits.vocabulary).to(context.device)
     members = config.members()
     result = fit(
         model,
@@ -355,8 +336,8 @@ def _train_job(job: Job, progress, time_budget_s, device) -> list[RunRecord] | N
         config.train_config(),
         seeds=[s for _, s in members],
         checkpoint=job.checkpoint_path(),
-        time_budget_s=time_budget_s,
-        progress=progress,
+        time_budget_s=context.time_budget_s,
+        progress=context.progress,
         desc=job.key,
     )
     if not result.finished:
@@ -365,55 +346,19 @@ def _train_job(job: Job, progress, time_budget_s, device) -> list[RunRecord] | N
     final = {split: splits.evaluate(model, split)["nll"].tolist() for split in splits.eval}
     eval_time = time.perf_counter() - started
     scale, metric = (1 / math.log(2), "bpc") if config.dataset == "ptb" else (1.0, "nll")
-    device_name = describe(device)
-    records = []
-    for i, (method, seed) in enumerate(members):
-        metrics = {f"{split}_{metric}": final[split][i] * scale for split in final}
-        metrics.update(
-            best_epoch=result.best_epoch[i], epochs=result.epochs, updates=result.updates
-        )
-        curves = {
-            "epoch": result.curves["epoch"],
-            "wall_time_s": result.curves["wall_time_s"],
-            "train_loss": [v[i] for v in result.curves["train_loss"]],
-            "valid_nll": [v[i] for v in result.curves["valid_nll"]],
-            "grad_norm_max": [v[i] for v in result.curves["grad_norm_max"]],
-        }
-        records.append(
-            job.record(
-                run_id(config.dataset, method, seed),
-                metrics=metrics,
-                curves=curves,
-                status=result.status[i],
-                message=result.messages[i],
-                device=device_name,
-                wall_time_s=result.wall_time_s,
-                commit=commit,
-                extra={"method": method, "metric": metric, "eval_time_s": eval_time},
-            )
-        )
-    job.checkpoint_path().unlink(missing_ok=True)
-    return records
-
-
-def run(
-    profile: str = "cpu",
-    *,
-    rerun: bool | None = None,
-    datasets: Sequence[str] | None = None,
-    only: Sequence[str] | None = None,
-    progress: bool | None = None,
-    time_budget_s: float | None = None,
-) -> list[RunRecord]:
-    """Load or train every job of Table 1 in ``profile`` (``only``: data set names)."""
-    selected = select_jobs(jobs(profile, datasets), only)
-    return execute(
-        selected, partial(train_job, progress=progress, time_budget_s=time_budget_s), rerun=rerun
+    metrics = []
+    for i in range(len(members)):
+        member = {f"{split}_{metric}": final[split][i] * scale for split in final}
+        member.update(best_epoch=result.best_epoch[i], epochs=result.epochs, updates=result.updates)
+        metrics.append(member)
+    return context.records(
+        job,
+        result,
+        metrics,
+        run_ids=[run_id(config.dataset, m, s) for m, s in members],
+        curves=("epoch", "wall_time_s", "train_loss", "valid_nll", "grad_norm_max"),
+        extra=[{"method": m, "metric": metric, "eval_time_s": eval_time} for m, _ in members],
     )
-
-
-def recorded(profile: str | None = None) -> list[RunRecord]:
-    return recorded_runs(CHAPTER, EXPERIMENT, profile, jobs)
 
 
 def table(records: Sequence[RunRecord], title: str = "") -> Table:
@@ -445,16 +390,14 @@ def table(records: Sequence[RunRecord], title: str = "") -> Table:
     return Table(rows, title)
 
 
-EXPERIMENTS = [
-    Experiment(
-        CHAPTER,
-        EXPERIMENT,
-        "Table 1: SGD, SGD-C, SGD-CR on polyphonic music (NLL/frame) and PTB characters (bpc)",
-        run,
-        recorded,
-        table,
-    )
-]
+TABLE1_EXPERIMENT = Experiment(
+    CHAPTER,
+    EXPERIMENT,
+    "Table 1: SGD, SGD-C, SGD-CR on polyphonic music (NLL/frame) and PTB characters (bpc)",
+    jobs=jobs,
+    train=train_job,
+    table=table,
+)
 
 
 def findings(records: Sequence[RunRecord]) -> str:

@@ -1,6 +1,8 @@
 """Recorded runs, paper-vs-ours tables and plots (the last room: it imports no experiment)."""
 
 from rnnbook.results.records import (
+    CorruptRecordWarning,
+    RecordError,
     RunRecord,
     git_commit,
     load_record,
@@ -13,6 +15,8 @@ from rnnbook.results.records import (
 from rnnbook.results.tables import Table, TableRow, paper_vs_ours, settings_markdown, summarize
 
 __all__ = [
+    "CorruptRecordWarning",
+    "RecordError",
     "RunRecord",
     "Table",
     "TableRow",

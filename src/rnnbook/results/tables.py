@@ -32,6 +32,7 @@ class TableRow:
     stale: bool
     failed: int = 0
     wall_time_s: float | None = None
+    code_changed: bool = False
 
     @property
     def diff(self) -> float | None:
@@ -111,6 +112,7 @@ def paper_vs_ours(
                         device=_join(r.device for r in group),
                         commit=_join(r.commit for r in group),
                         stale=any(r.stale for r in group),
+                        code_changed=any(r.code_changed for r in group),
                         failed=len(group) - len(ok),
                         wall_time_s=max((r.wall_time_s for r in group), default=None),
                     )
@@ -154,6 +156,7 @@ class Table:
         diff = _fmt(row.diff, self.digits) + rel if row.diff is not None else "–"
         time = f"{row.wall_time_s / 60:.1f} min" if row.wall_time_s else "–"
         commit = row.commit + (" **stale**" if row.stale else "")
+        commit += " **code changed**" if row.code_changed else ""
         return [
             row.dataset,
             row.model,
@@ -178,7 +181,11 @@ class Table:
         for r in self.rows:
             style = ' style="background:#fff3cd"' if r.stale else ""
             cells = "".join(
-                f"<td>{html.escape(c).replace('**stale**', '<b>stale</b>')}</td>"
+                "<td>"
+                + html.escape(c)
+                .replace("**stale**", "<b>stale</b>")
+                .replace("**code changed**", "<b>code changed</b>")
+                + "</td>"
                 for c in self.cells(r)
             )
             body.append(f"<tr{style}>{cells}</tr>")

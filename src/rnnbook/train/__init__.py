@@ -1,6 +1,7 @@
 """The training loop, optimisers and metrics shared by every chapter."""
 
-from rnnbook.train.loop import DivergenceWarning, FitResult, TrainConfig, fit, progress_enabled
+from rnnbook.train.config import FitResult, TrainConfig
+from rnnbook.train.loop import DivergenceWarning, fit, progress_enabled
 from rnnbook.train.metrics import bits_per_symbol, frame_nll, masked_mean
 from rnnbook.train.optim import clip_member_grads, lr_schedule, member_grad_norms
 

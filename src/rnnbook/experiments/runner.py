@@ -1,0 +1,309 @@
+"""The one experiment runner: an experiment is data, and running it is written once, here.
+
+A chapter declares each experiment as an :class:`Experiment`: its jobs per profile, the function
+that trains one job, the function that tabulates its records, and the experiments of the same
+chapter that must run before it. :meth:`Experiment.run` loads what is recorded and trains the rest;
+:meth:`Experiment.recorded` loads what is recorded, marked stale or "code changed".
+
+Running is safe for hours-long jobs:
+
+- each job's records are saved the moment it ends; a job that fails is reported by name after
+  every other job has run and been recorded (:class:`JobsFailedError`);
+- a job is trained under a lock file naming its process, so a restarted run never trains from
+  a checkpoint that a live process still writes; worker processes end when their parent dies;
+- a job paused by its time budget resumes from its checkpoint on the next call (``.paused``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from rnnbook.device import default_device
+from rnnbook.experiments.code import code_hash
+from rnnbook.experiments.jobs import (
+    Job,
+    RunContext,
+    TrainFunction,
+    cached_records,
+    check_time_budget,
+    rerun_requested,
+    select_jobs,
+    single_threaded_on_cpu,
+)
+from rnnbook.files import pid_lock
+from rnnbook.profiles import check_profile
+from rnnbook.results import RunRecord, git_commit, load_records, mark_stale, save_record
+
+
+class JobsFailedError(RuntimeError):
+    """Some jobs failed; every other job was recorded. ``failures`` maps job id to message."""
+
+    def __init__(self, failures: dict[str, str], records: Sequence[RunRecord] = ()) -> None:
+        self.failures, self.records = dict(failures), list(records)
+        listed = "; ".join(f"{k}: {v}" for k, v in failures.items())
+        super().__init__(f"{len(failures)} job(s) failed (the others are recorded): {listed}")
+
+
+class Records(list):
+    """The records of a run, in job order; ``paused`` names the jobs that stopped at their time
+    budget (run again to resume them from their checkpoints)."""
+
+    def __init__(self, records: Sequence[RunRecord] = (), paused: Sequence[str] = ()) -> None:
+        super().__init__(records)
+        self.paused = list(paused)
+
+
+def default_workers(pending: int) -> int:
+    """Processes that train jobs side by side: ``RNNBOOK_WORKERS``, else one per CPU core on a
+    machine without CUDA (each process single-threaded: these small recurrent models are bound by
+    per-step overhead, not arithmetic), and one on a GPU."""
+    env = os.environ.get("RNNBOOK_WORKERS")
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise ValueError(f"RNNBOOK_WORKERS={env!r} is not a number of processes") from None
+    if torch.cuda.is_available():
+        return 1
+    return max(1, min(pending, os.cpu_count() or 1))
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: end this process as soon as the process that started it is gone."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(3)
+
+
+def _init_worker(parent: int) -> None:
+    torch.set_num_threads(1)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def train_one(
+    train: TrainFunction, job: Job, context: RunContext, fresh: bool = False
+) -> list[RunRecord] | None:
+    """Train ``job`` under its lock (``fresh``: its old checkpoints removed first)."""
+    with pid_lock(job.lock_path(), job.id):
+        if fresh:
+            job.clear_checkpoints()
+        with single_threaded_on_cpu(context.device):
+            return train(job, context)
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def execute(
+    jobs: Sequence[Job],
+    train: TrainFunction,
+    context: RunContext,
+    *,
+    rerun: bool | str | None = None,
+    workers: int | None = None,
+    log: Callable[[str], None] | None = None,
+) -> Records:
+    """Load or train each job and return all their records, in job order.
+
+    Jobs to train run in ``workers`` processes (:func:`default_workers`). A job whose train
+    function returns ``None`` paused; one that raises is reported in :class:`JobsFailedError`
+    once every other job has finished and been saved.
+    """
+    log = log or (lambda msg: print(msg, file=sys.stderr))
+    fresh = rerun_requested(rerun)
+    done: dict[int, list[RunRecord]] = {}
+    pending = []
+    for k, job in enumerate(jobs):
+        records = None if fresh else cached_records(job)
+        if records is None:
+            pending.append(k)
+        else:
+            done[k] = records
+    paused: list[str] = []
+    failures: dict[str, str] = {}
+
+    def finish(k: int, records: list[RunRecord] | None) -> None:
+        if records is None:
+            paused.append(jobs[k].key)
+            log(f"paused {jobs[k].id}: run again to resume from its checkpoint")
+            return
+        for r in records:
+            save_record(r)
+        done[k] = records
+        log(f"recorded {jobs[k].id}")
+
+    def fail(k: int, err: BaseException) -> None:
+        failures[jobs[k].id] = _one_line(err)
+        log(f"failed {jobs[k].id}: {_one_line(err)}")
+
+    for k in pending:
+        log(f"training {jobs[k].id} ({len(jobs[k].runs)} runs)")
+    workers = workers or default_workers(len(pending))
+    if workers <= 1 or len(pending) <= 1:
+        for k in pending:
+            try:
+                finish(k, train_one(train, jobs[k], context, fresh))
+            except Exception as err:  # noqa: BLE001 - reported by name below
+                fail(k, err)
+    else:
+        mp = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            workers, mp_context=mp, initializer=_init_worker, initargs=(os.getpid(),)
+        ) as pool:
+            futures = {pool.submit(train_one, train, jobs[k], context, fresh): k for k in pending}
+            for future in as_completed(futures):
+                try:
+                    finish(futures[future], future.result())
+                except Exception as err:  # noqa: BLE001 - a worker's error or its death
+                    fail(futures[future], err)
+    records = [r for k in sorted(done) for r in done[k]]
+    if failures:
+        raise JobsFailedError(failures, records)
+    return Records(records, paused)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One experiment of a chapter, declared as data.
+
+    ``jobs(profile)`` lists its jobs (none in a profile it does not define); ``train(job,
+    context)`` trains one and returns its records (``None`` if paused); ``table(records)``
+    tabulates them; ``after`` names the experiments of the chapter that run before it (their
+    records are reused); ``workers`` caps the processes (1 for timing runs).
+    """
+
+    chapter: str
+    name: str
+    title: str
+    jobs: Callable[[str], Sequence[Job]]
+    train: TrainFunction
+    table: Callable[..., Any]
+    after: tuple[str, ...] = ()
+    workers: int | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.chapter}.{self.name}"
+
+    def jobs_of(self, profile: str) -> list[Job]:
+        return list(self.jobs(check_profile(profile)))
+
+    def code_hash(self) -> str:
+        """The hash of the source its train function runs (see :mod:`.code`)."""
+        return code_hash(self.train)
+
+    def context(
+        self,
+        *,
+        progress: bool | None = None,
+        time_budget_s: float | None = None,
+        device: torch.device | None = None,
+    ) -> RunContext:
+        return RunContext(
+            device=device or default_device(),
+            commit=git_commit(),  # the code that trains, read before training starts
+            code_hash=self.code_hash(),
+            progress=progress,
+            time_budget_s=check_time_budget(time_budget_s),
+        )
+
+    def run(
+        self,
+        profile: str = "cpu",
+        *,
+        rerun: bool | str | None = None,
+        only: Sequence[str] | None = None,
+        progress: bool | None = None,
+        time_budget_s: float | None = None,
+        workers: int | None = None,
+        device: torch.device | None = None,
+    ) -> Records:
+        """Load or train every job of ``profile`` (``only``: these job keys) and return the
+        records; see :func:`~rnnbook.experiments.runner.execute` for pausing and failures."""
+        jobs = select_jobs(self.jobs_of(profile), only)
+        context = self.context(progress=progress, time_budget_s=time_budget_s, device=device)
+        return execute(jobs, self.train, context, rerun=rerun, workers=workers or self.workers)
+
+    def recorded(self, profile: str | None = None, root: Path | None = None) -> list[RunRecord]:
+        """Every recorded run (one profile or all), each marked stale unless its job is still
+        defined with its hash, and "code changed" if its training code differs from today's."""
+        records = load_records(self.chapter, self.name, profile, root)
+        today = self.code_hash()
+        out = []
+        for p in sorted({r.profile for r in records}):
+            hashes = {rid: j.run_hash(rid) for j in self.jobs_of(p) for rid in j.runs}
+            out += mark_stale([r for r in records if r.profile == p], hashes, today)
+        return out
+
+
+def in_run_order(experiments: Sequence[Experiment]) -> list[Experiment]:
+    """``experiments`` with each one after those it names in ``after`` (otherwise as given)."""
+    names = {e.name: e for e in experiments}
+    ordered: list[Experiment] = []
+
+    def visit(e: Experiment, path: tuple[str, ...]) -> None:
+        if e in ordered:
+            return
+        if e.name in path:
+            raise ValueError(f"experiments {' -> '.join((*path, e.name))} wait for each other")
+        for before in e.after:
+            if before in names:
+                visit(names[before], (*path, e.name))
+        ordered.append(e)
+
+    for e in experiments:
+        visit(e, ())
+    return ordered
+
+
+def chapter_jobs(experiments: Sequence[Experiment], profile: str) -> dict[str, list[str]]:
+    """Job keys per experiment id in ``profile``."""
+    return {e.id: [j.key for j in e.jobs_of(profile)] for e in experiments}
+
+
+def check_only(experiments: Sequence[Experiment], profile: str, only: Sequence[str]) -> None:
+    """Raise, before anything trains, if a key of ``only`` names no job of ``experiments``."""
+    keys = {k for ks in chapter_jobs(experiments, profile).values() for k in ks}
+    unknown = [k for k in only if k not in keys]
+    if unknown:
+        raise ValueError(
+            f"no job named {', '.join(unknown)} in profile {profile!r}: "
+            f"the jobs are {', '.join(sorted(keys)) or 'none'}"
+        )
+
+
+def run_all(
+    experiments: Sequence[Experiment],
+    profile: str = "cpu",
+    *,
+    only: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> Records:
+    """Run ``experiments`` in their order (:func:`in_run_order`), each on the keys of ``only``
+    that are its own (``only`` is checked against all of them first); all their records."""
+    if only:
+        check_only(experiments, profile, only)
+    records, paused = [], []
+    for e in in_run_order(experiments):
+        keys = [j.key for j in e.jobs_of(profile)]
+        if only and not set(only) & set(keys):
+            continue
+        mine = [k for k in only if k in keys] if only else None
+        done = e.run(profile, only=mine, **kwargs)
+        records += done
+        paused += done.paused
+    return Records(records, paused)
