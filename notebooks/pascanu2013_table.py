@@ -29,8 +29,8 @@ import inspect
 from IPython.display import Markdown, display
 
 from rnnbook.data import ptb
-from rnnbook.experiments import pascanu2013, pascanu2013_table
-from rnnbook.experiments import pascanu2013_report as report
+from rnnbook.experiments import pascanu2013
+from rnnbook.experiments.pascanu2013 import report, report_table1
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 
@@ -75,11 +75,11 @@ display(Markdown(report.config_table(profile, pascanu2013.TABLE1)))
 # version; arXiv v2 differs in two SGD-CR test cells (Nottingham 3.46, MuseData 6.99).
 
 # %%
-records = pascanu2013_table.TABLE1_EXPERIMENT.run(profile, rerun=rerun)
-pascanu2013_table.table(records, title=f"Table 1, profile {profile}")
+records = pascanu2013.TABLE1_EXPERIMENT.run(profile, rerun=rerun)
+report_table1.table(records, title=f"Table 1, profile {profile}")
 
 # %%
-display(Markdown(pascanu2013_table.findings(records)))
+display(Markdown(report_table1.findings(records)))
 
 # %% [markdown]
 # ## Learning curves
@@ -87,7 +87,7 @@ display(Markdown(pascanu2013_table.findings(records)))
 # Validation NLL per epoch (nats per frame or per character) of each method.
 
 # %%
-fig = pascanu2013_table.plot_curves(records)
+fig = report_table1.plot_curves(records)
 plots.save(fig, "pascanu2013", f"table1-curves-{profile}")
 
 # %% [markdown]
@@ -97,9 +97,9 @@ plots.save(fig, "pascanu2013", f"table1-curves-{profile}")
 # records are shown when they exist.
 
 # %%
-full = pascanu2013_table.TABLE1_EXPERIMENT.recorded("full")
+full = pascanu2013.TABLE1_EXPERIMENT.recorded("full")
 if full:
-    display(pascanu2013_table.table(full, title="Table 1, profile full"))
-    display(Markdown(pascanu2013_table.findings(full)))
+    display(report_table1.table(full, title="Table 1, profile full"))
+    display(Markdown(report_table1.findings(full)))
 else:
     display(Markdown("No `full`-profile runs of Table 1 are recorded yet."))

@@ -36,7 +36,7 @@ from IPython.display import Markdown, display
 from rnnbook.cells.init import sparse_spectral, spectral_radius
 from rnnbook.data.synthetic import generate
 from rnnbook.experiments import pascanu2013
-from rnnbook.experiments import pascanu2013_report as report
+from rnnbook.experiments.pascanu2013 import report, report_figures, report_wall
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 from rnnbook.train.optim import clip_member_grads
@@ -55,11 +55,11 @@ profile = check_profile(profile)
 # the parameters by the learning rate times that slope.
 
 # %%
-fig = report.plot_error_surface()
+fig = report_wall.plot_error_surface()
 plots.save(fig, "pascanu2013", "wall")
 
 # %%
-cut = report.one_unit_slice()
+cut = report_wall.one_unit_slice()
 display(
     Markdown(
         "| length T | largest abs(dE/db) on the cut | median abs(dE/db) |\n|---|---|---|\n"
@@ -155,7 +155,7 @@ pascanu2013.success_table(
 )
 
 # %%
-fig = report.plot_success(success)
+fig = report_figures.plot_success(success)
 plots.save(fig, "pascanu2013", f"figure7-{profile}")
 
 # %% [markdown]
@@ -172,7 +172,7 @@ display(Markdown(report.success_findings(success)))
 # the full step whatever the norm; SGD-C and SGD-CR take at most the threshold (dashed).
 
 # %%
-fig = report.plot_grad_norms(success)
+fig = report_figures.plot_grad_norms(success)
 plots.save(fig, "pascanu2013", f"grad-norms-{profile}")
 
 # %% [markdown]
@@ -189,7 +189,7 @@ general = pascanu2013.GENERALISATION_EXPERIMENT.run(profile, rerun=rerun)
 pascanu2013.generalisation_table(general, title=f"Test error by length, profile {profile}")
 
 # %%
-fig = report.plot_generalisation(general)
+fig = report_figures.plot_generalisation(general)
 plots.save(fig, "pascanu2013", f"generalisation-{profile}")
 
 # %%

@@ -12,6 +12,7 @@ from rnnbook.experiments import UnknownExperimentError, chung2014, get_experimen
 from rnnbook.experiments.jobs import Job, RunContext, log_uniform, select_jobs
 from rnnbook.experiments.runner import Experiment, execute
 from rnnbook.profiles import UnknownProfileError
+from rnnbook.results import RunRecord
 
 CONTEXT = RunContext(device=torch.device("cpu"), commit="test")
 
@@ -168,7 +169,7 @@ def test_chung_lr_search_picks_the_best_validation_candidate(smoke_env):
 
 def test_findings_and_baselines_are_computed_from_records():
     def rec(ds, model, test):
-        return chung2014.RunRecord(
+        return RunRecord(
             chapter="chung2014",
             experiment="table2",
             profile="cpu",

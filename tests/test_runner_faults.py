@@ -159,12 +159,12 @@ def test_a_job_with_a_zero_learning_rate_fails_before_training(
     results_root, shared_data, monkeypatch
 ):
     monkeypatch.setenv("RNNBOOK_DATA", str(shared_data))
-    original = chung2014.configs
+    original = chung2014.config.configs
 
     def zero_lr(*args, **kwargs):
         return [c.__class__(**{**c.__dict__, "lrs": (0.0,)}) for c in original(*args, **kwargs)]
 
-    monkeypatch.setattr(chung2014, "configs", zero_lr)
+    monkeypatch.setattr(chung2014.config, "configs", zero_lr)
     with pytest.raises(JobsFailedError, match="learning rate 0.0 must be positive"):
         chung2014.TABLE2.run("smoke", only=["jsb-gru"], progress=False)
     assert not list(results_root.rglob("*.json")) and not list(results_root.rglob("*.pt"))

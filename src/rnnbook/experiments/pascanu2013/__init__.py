@@ -1,0 +1,77 @@
+"""Pascanu, Mikolov & Bengio (2013): exploding and vanishing gradients, clipping and Omega.
+
+Chapter ``pascanu2013`` of the book. Three experiments: ``success`` (Figure 7) and
+``generalisation`` (Sec. 4.1) on the synthetic tasks (``config``, ``train``, ``report``,
+``report_wall``), and ``table1`` (Table 1) on music and PTB characters (``config_table1``,
+``train_table1``, ``report_table1``). The synthetic-task names are this package's own; those of
+Table 1 live in its modules.
+"""
+
+from __future__ import annotations
+
+from rnnbook.experiments.pascanu2013 import (
+    config,
+    config_table1,
+    report,
+    report_figures,
+    report_table1,
+    report_wall,
+    train,
+    train_table1,
+)
+from rnnbook.experiments.pascanu2013.config import *  # noqa: F403 - the chapter's names, one namespace
+from rnnbook.experiments.pascanu2013.config import (
+    CHAPTER,
+    GENERALISATION,
+    SUCCESS,
+    generalisation_jobs,
+    success_jobs,
+)
+from rnnbook.experiments.pascanu2013.report import *  # noqa: F403
+from rnnbook.experiments.pascanu2013.report import generalisation_table, success_table
+from rnnbook.experiments.pascanu2013.report_figures import *  # noqa: F403
+from rnnbook.experiments.pascanu2013.report_wall import *  # noqa: F403
+from rnnbook.experiments.pascanu2013.train import *  # noqa: F403
+from rnnbook.experiments.pascanu2013.train import train_task_job
+from rnnbook.experiments.runner import Experiment
+
+__all__ = [
+    *config.__all__,
+    *train.__all__,
+    *report.__all__,
+    *report_figures.__all__,
+    *report_wall.__all__,
+    "config_table1",
+    "train_table1",
+    "report_table1",
+    "EXPERIMENTS",
+    "GENERALISATION_EXPERIMENT",
+    "SUCCESS_EXPERIMENT",
+    "TABLE1_EXPERIMENT",
+]
+
+TABLE1_EXPERIMENT = Experiment(
+    CHAPTER,
+    config_table1.EXPERIMENT,
+    "Table 1: SGD, SGD-C, SGD-CR on polyphonic music (NLL/frame) and PTB characters (bpc)",
+    jobs=config_table1.jobs,
+    train=train_table1.train_job,
+    table=report_table1.table,
+)
+SUCCESS_EXPERIMENT = Experiment(
+    CHAPTER,
+    SUCCESS,
+    "Figure 7: success rate on temporal order against length, SGD / SGD-C / SGD-CR",
+    jobs=success_jobs,
+    train=train_task_job,
+    table=success_table,
+)
+GENERALISATION_EXPERIMENT = Experiment(
+    CHAPTER,
+    GENERALISATION,
+    "Sec. 4.1: SGD-CR models trained on random lengths, tested on longer sequences",
+    jobs=generalisation_jobs,
+    train=train_task_job,
+    table=generalisation_table,
+)
+EXPERIMENTS = [TABLE1_EXPERIMENT, SUCCESS_EXPERIMENT, GENERALISATION_EXPERIMENT]

@@ -1,0 +1,125 @@
+"""Pascanu et al. (2013), Table 1: the paper-vs-ours table, its computed findings and the curves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from rnnbook.experiments.pascanu2013.config_table1 import (
+    CHAPTER,
+    DATASET_TITLES,
+    DATASETS,
+    EXPERIMENT,
+    METHODS,
+    MUSIC,
+    PAPER_TABLE1,
+)
+from rnnbook.results import RunRecord, Table, paper_vs_ours
+
+__all__ = ["MARKERS", "findings", "plot_curves", "table"]
+
+
+def table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """Table 1, paper (ICML version) vs ours, train and test; music in nats per frame, PTB in
+    bits per character."""
+    records = [r for r in records if r.experiment == EXPERIMENT]
+    rows = []
+    for metric, names in (("nll", MUSIC), ("bpc", ("ptb",))):
+        paper = {k: v for k, v in PAPER_TABLE1.items() if k[0] in names}
+        rows += paper_vs_ours(
+            [r for r in records if r.config["dataset"] in names],
+            paper,
+            metric=metric,
+            splits=("train", "test"),
+            model_of=lambda r: r.extra.get("method", ""),
+            chapter=CHAPTER,
+            experiment=EXPERIMENT,
+        )
+    order = {d: k for k, d in enumerate(DATASETS)}
+    methods = {m: k for k, m in enumerate(METHODS)}
+    rows.sort(
+        key=lambda r: (
+            r.profile,
+            order.get(r.dataset, 9),
+            r.split == "test",
+            methods.get(r.model, 9),
+        )
+    )
+    return Table(rows, title)
+
+
+def findings(records: Sequence[RunRecord]) -> str:
+    """Table 1's claims checked on ``records`` (Markdown bullets): clipping helps (SGD-C beats
+    SGD), the regulariser helps further (SGD-CR beats SGD-C) on the test sets."""
+    groups: dict[tuple[str, str, str], list[float]] = {}
+    for r in records:
+        if r.experiment != EXPERIMENT or r.status != "ok":
+            continue
+        metric = r.extra.get("metric", "nll")
+        for split in ("train", "test"):
+            key = (r.config["dataset"], r.extra.get("method", ""), split)
+            groups.setdefault(key, []).append(r.metrics[f"{split}_{metric}"])
+    means = {k: float(np.mean(v)) for k, v in groups.items()}
+    lines = []
+    for ds in DATASETS:
+        test = {m: means.get((ds, m, "test")) for m in METHODS}
+        if any(v is None for v in test.values()):
+            continue
+        unit = "bits/char" if ds == "ptb" else "nats/frame"
+        best = min(METHODS, key=lambda m: test[m])
+        lines.append(
+            f"- **{DATASET_TITLES[ds]}** (test, {unit}): SGD {test['sgd']:.2f}, SGD-C "
+            f"{test['sgd-c']:.2f}, SGD-CR {test['sgd-cr']:.2f}; clipping "
+            f"{'helps' if test['sgd-c'] < test['sgd'] else 'does not help'}, the regulariser "
+            f"{'helps further' if test['sgd-cr'] < test['sgd-c'] else 'does not help further'}"
+            f"; best {best} (paper: sgd-cr)."
+        )
+    cells = [(k, v) for k, v in means.items() if k in PAPER_TABLE1 and k[2] == "test"]
+    within = sum(abs(v / PAPER_TABLE1[k] - 1) <= 0.10 for k, v in cells)
+    if cells:
+        lines.append(f"- {within} of {len(cells)} test cells lie within 10% of the paper's value.")
+    failed = [r.run_id for r in records if r.experiment == EXPERIMENT and r.status != "ok"]
+    if failed:
+        lines.append(f"- Diverged (not averaged): {', '.join(failed)}.")
+    return "\n".join(lines) if lines else "No complete set of Table 1 records yet."
+
+
+#: Marker and size per method in :func:`plot_curves`: SGD and SGD-C coincide whenever no
+#: gradient reaches the threshold, so the later marker is drawn smaller, inside the earlier.
+MARKERS = {"sgd": ("o", 7), "sgd-c": ("s", 5), "sgd-cr": ("^", 4)}
+
+
+def plot_curves(records: Sequence[RunRecord]):
+    """Validation NLL (nats per frame or per character) per epoch, one panel per data set."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from rnnbook.results import plots
+
+    plots.use_style()
+    fig, axes = plt.subplots(1, len(DATASETS), figsize=(13, 3.2))
+    for ax, ds in zip(axes, DATASETS):
+        for r in records:
+            if r.experiment == EXPERIMENT and r.config["dataset"] == ds:
+                method = r.extra.get("method", "")
+                marker, size = MARKERS.get(method, ("o", 5))
+                ax.plot(
+                    r.curves["epoch"],
+                    r.curves["valid_nll"],
+                    marker=marker,
+                    ms=size,
+                    label=method.upper(),
+                    color=plots.color(method),
+                )
+        ax.set_title(DATASET_TITLES[ds])
+        ax.set_xlabel("epoch")
+        unit = "character" if ds == "ptb" else "frame"
+        ax.set_ylabel(f"validation NLL (nats per {unit})")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    handles = {lab: h for ax in axes for h, lab in zip(*ax.get_legend_handles_labels())}
+    labels = [m.upper() for m in METHODS if m.upper() in handles]
+    if labels:
+        axes[0].legend([handles[lab] for lab in labels], labels)
+    fig.tight_layout()
+    return fig
