@@ -34,7 +34,7 @@ from rnnbook.cells import MUTCell
 from rnnbook.data.arithmetic import arithmetic_example
 from rnnbook.data.xml_task import stack_predictor_accuracy, xml_document, xml_stream
 from rnnbook.experiments import jozefowicz2015 as jz
-from rnnbook.experiments import jozefowicz2015_report as report
+from rnnbook.experiments.jozefowicz2015 import report, report_more
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 
@@ -113,7 +113,7 @@ jz.table1(records, title=f"Table 1, test next-step accuracy, profile {profile}")
 # Points on a rising line mean the ranking is reproduced, whatever the scale.
 
 # %%
-fig = report.plot_table1(records, profile)
+fig = report_more.plot_table1(records, profile)
 plots.save(fig, "jozefowicz2015", f"table1-{profile}")
 
 # %% [markdown]

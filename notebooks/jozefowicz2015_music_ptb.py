@@ -26,7 +26,7 @@ rerun = None  # None: follow the RERUN environment variable
 from IPython.display import Markdown, display
 
 from rnnbook.experiments import jozefowicz2015 as jz
-from rnnbook.experiments import jozefowicz2015_report as report
+from rnnbook.experiments.jozefowicz2015 import report, report_more
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 
@@ -49,7 +49,7 @@ music = jz.MUSIC_EXPERIMENT.run(profile, rerun=rerun)
 jz.music_table(music, title=f"Music, test NLL per frame (nats), profile {profile}")
 
 # %%
-display(Markdown(report.music_findings(music)))
+display(Markdown(report_more.music_findings(music)))
 
 # %% [markdown]
 # The paper's values here come from a summary of the paper for three cells only (LSTM, LSTM-b,
@@ -69,14 +69,14 @@ ptb = jz.PTB_DROPOUT_EXPERIMENT.run(profile, rerun=rerun)
 jz.ptb_dropout_table(ptb, title=f"PTB with dropout, test perplexity, profile {profile}")
 
 # %%
-fig = report.plot_perplexity_curves(ptb)
+fig = report_more.plot_perplexity_curves(ptb)
 plots.save(fig, "jozefowicz2015", f"ptb-dropout-{profile}")
 
 # %% [markdown]
 # ## The ranking, checked on this run
 
 # %%
-display(Markdown(report.dropout_findings(ptb)))
+display(Markdown(report_more.dropout_findings(ptb)))
 baseline = report.ptb_unigram_baseline()
 display(
     Markdown(

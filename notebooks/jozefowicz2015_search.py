@@ -31,7 +31,7 @@ from IPython.display import Markdown, display
 from rnnbook.cells.graph import describe, gru_graph, mutate
 from rnnbook.experiments import arch_search
 from rnnbook.experiments import jozefowicz2015 as jz
-from rnnbook.experiments import jozefowicz2015_report as report
+from rnnbook.experiments.jozefowicz2015 import report, report_more
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 
@@ -92,13 +92,8 @@ jz.search_table([record], title=f"The best cells found, profile {profile}")
 # LSTM 0.95). Per task, the accuracies behind the scores:
 
 # %%
+display(Markdown(report_more.search_accuracies(record)))
 board = arch_search.leaderboard(jz.search_candidates(record), top=6)
-tasks = list(board[0].accuracy)
-lines = ["| cell | parent | " + " | ".join(tasks) + " | score |", "|---" * (len(tasks) + 3) + "|"]
-for c in board:
-    accs = " | ".join(f"{c.accuracy[t]:.3f}" for t in tasks)
-    lines.append(f"| {c.name} | {c.parent or '-'} | {accs} | {c.score:.3f} |")
-display(Markdown("\n".join(lines)))
 
 # %% [markdown]
 # The best candidate found, node by node:
@@ -110,11 +105,11 @@ if best is not None:
     print(describe(best.to_graph()))
 
 # %%
-fig = report.plot_search(record)
+fig = report_more.plot_search(record)
 plots.save(fig, "jozefowicz2015", f"search-{profile}")
 
 # %% [markdown]
 # ## What the search found, in numbers
 
 # %%
-display(Markdown(report.search_findings(record)))
+display(Markdown(report_more.search_findings(record)))

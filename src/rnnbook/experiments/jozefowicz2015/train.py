@@ -1,14 +1,6 @@
-"""How each job of the ``jozefowicz2015`` chapter trains (Jozefowicz, Zaremba & Sutskever 2015).
-
-The chapter's module :mod:`rnnbook.experiments.jozefowicz2015` holds the configurations, the
-profiles, the jobs and the tables; this module holds what one job does with its configuration:
-
-- :func:`train_table1_job`: one (task, cell) pair of Table 1, its hyperparameter settings trained
-  side by side as stacked members, the best on validation accuracy recorded (Sec. 3.4);
-- :func:`train_music_job`: one (data set, cell) pair of the music experiment (Sec. 4);
-- :func:`train_ptb_dropout_job`: one cell on word-level PTB with dropout (Sec. 4, Table 3);
-- :func:`train_search_job`: the whole architecture search (Sec. 3), whose candidates are trained
-  by :func:`evaluate_graph`.
+"""Jozefowicz et al. (2015): how each job trains -- a (task, cell) pair of Table 1 with its
+settings as stacked members, a (data set, cell) pair of the music experiment, one cell on PTB with
+dropout, and the whole architecture search, whose candidates :func:`evaluate_graph` trains.
 """
 
 from __future__ import annotations
@@ -18,44 +10,45 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from functools import partial
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from rnnbook.cells.graph import Graph, gru_graph, lstm_graph
 from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, sorted_batches
+from rnnbook.data.polyphonic import N_PITCHES as NOTES  # the 88 keys of a piano roll
 from rnnbook.data.ptb import WORD_VOCABULARY as PTB_VOCAB
 from rnnbook.device import default_device
 from rnnbook.experiments import arch_search
 from rnnbook.experiments.jobs import Job, RunContext
-from rnnbook.experiments.jozefowicz2015_lm import (
+from rnnbook.experiments.jozefowicz2015.config import (
+    DropoutConfig,
+    MusicConfig,
+    SearchConfig,
     StreamData,
-    build_model,
-    evaluate_stream,
-    fit_streams,
+    Table1Config,
     sample_hyperparameters,
-    task_tokens,
-    vocab_size,
 )
+from rnnbook.experiments.jozefowicz2015.data import task_tokens, vocab_size
+from rnnbook.experiments.jozefowicz2015.train_lm import build_model, evaluate_stream, fit_streams
 from rnnbook.experiments.runner import default_workers
 from rnnbook.models import count_parameters
-from rnnbook.results import RunRecord
+from rnnbook.results import (
+    RunRecord,
+)
 from rnnbook.train import TrainConfig, fit
 from rnnbook.train.metrics import evaluate_bernoulli_nll, frame_nll
 
-if TYPE_CHECKING:
-    from rnnbook.experiments.jozefowicz2015 import (
-        DropoutConfig,
-        MusicConfig,
-        SearchConfig,
-        Table1Config,
-    )
-
-#: Notes per frame of the piano rolls (A0 to C8).
-NOTES = 88
-
-# --- Table 1 --------------------------------------------------------------------------------------
+__all__ = [
+    "NOTES",
+    "evaluate_graph",
+    "music_loss",
+    "reference_graphs",
+    "train_music_job",
+    "train_ptb_dropout_job",
+    "train_search_job",
+    "train_table1_job",
+]
 
 
 def _member_table(result, metrics: dict[str, dict], hps: Sequence) -> list[dict]:
@@ -146,9 +139,6 @@ def train_table1_job(job: Job, context: RunContext) -> list[RunRecord] | None:
     return [record]
 
 
-# --- music (Table 2) ------------------------------------------------------------------------------
-
-
 def _music_splits(config: MusicConfig) -> dict[str, list[np.ndarray]]:
     rolls = load_polyphonic(config.dataset)
     out = {}
@@ -234,9 +224,6 @@ def train_music_job(job: Job, context: RunContext) -> list[RunRecord] | None:
     return [record]
 
 
-# --- PTB with dropout (Table 3) -------------------------------------------------------------------
-
-
 def train_ptb_dropout_job(job: Job, context: RunContext) -> list[RunRecord] | None:
     """Train one cell on word-level PTB with dropout on the non-recurrent connections and
     record its validation and test perplexity per epoch (the paper's Table 3)."""
@@ -302,9 +289,6 @@ def train_ptb_dropout_job(job: Job, context: RunContext) -> list[RunRecord] | No
     )
     job.clear_checkpoints()
     return [record]
-
-
-# --- the architecture search ----------------------------------------------------------------------
 
 
 def evaluate_graph(config: SearchConfig, graph: Graph, stage: str, seed: int) -> dict[str, float]:

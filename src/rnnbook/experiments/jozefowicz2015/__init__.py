@@ -1,0 +1,95 @@
+"""Jozefowicz, Zaremba & Sutskever (2015): an empirical exploration of recurrent architectures.
+
+Chapter ``jozefowicz2015`` of the book: ``config`` and ``config_profiles`` (the paper's numbers,
+configurations, jobs), ``data`` (token streams), ``train_lm`` and ``train`` (the language model
+and each job), ``report`` and ``report_more`` (tables, findings, figures), and here its four
+experiments, declared.
+"""
+
+from __future__ import annotations
+
+from rnnbook.experiments.jozefowicz2015 import (
+    config,
+    config_profiles,
+    data,
+    report,
+    report_more,
+    train,
+    train_lm,
+)
+from rnnbook.experiments.jozefowicz2015.config import *  # noqa: F403 - the chapter's names, one namespace
+from rnnbook.experiments.jozefowicz2015.config import CHAPTER, MUSIC, PTB_DROPOUT, SEARCH, TABLE1
+from rnnbook.experiments.jozefowicz2015.config_profiles import *  # noqa: F403
+from rnnbook.experiments.jozefowicz2015.config_profiles import (
+    music_jobs,
+    ptb_dropout_jobs,
+    search_jobs,
+    table1_jobs,
+)
+from rnnbook.experiments.jozefowicz2015.data import *  # noqa: F403
+from rnnbook.experiments.jozefowicz2015.report import *  # noqa: F403
+from rnnbook.experiments.jozefowicz2015.report import (
+    music_table,
+    ptb_dropout_table,
+    search_table,
+    table1,
+)
+from rnnbook.experiments.jozefowicz2015.report_more import *  # noqa: F403
+from rnnbook.experiments.jozefowicz2015.train import *  # noqa: F403
+from rnnbook.experiments.jozefowicz2015.train import (
+    train_music_job,
+    train_ptb_dropout_job,
+    train_search_job,
+    train_table1_job,
+)
+from rnnbook.experiments.jozefowicz2015.train_lm import *  # noqa: F403
+from rnnbook.experiments.runner import Experiment
+
+__all__ = [
+    *config.__all__,
+    *config_profiles.__all__,
+    *data.__all__,
+    *train_lm.__all__,
+    *train.__all__,
+    *report.__all__,
+    *report_more.__all__,
+    "EXPERIMENTS",
+    "MUSIC_EXPERIMENT",
+    "PTB_DROPOUT_EXPERIMENT",
+    "SEARCH_EXPERIMENT",
+    "TABLE1_EXPERIMENT",
+]
+
+TABLE1_EXPERIMENT = Experiment(
+    CHAPTER,
+    TABLE1,
+    "Table 1: next-step accuracy of ten cells on arithmetic, XML and Penn Treebank",
+    jobs=table1_jobs,
+    train=train_table1_job,
+    table=table1,
+)
+MUSIC_EXPERIMENT = Experiment(
+    CHAPTER,
+    MUSIC,
+    "Table 2: NLL per frame on Nottingham and Piano-midi",
+    jobs=music_jobs,
+    train=train_music_job,
+    table=music_table,
+)
+PTB_DROPOUT_EXPERIMENT = Experiment(
+    CHAPTER,
+    PTB_DROPOUT,
+    "Table 3: Penn Treebank perplexity with dropout",
+    jobs=ptb_dropout_jobs,
+    train=train_ptb_dropout_job,
+    table=ptb_dropout_table,
+)
+SEARCH_EXPERIMENT = Experiment(
+    CHAPTER,
+    SEARCH,
+    "Sec. 3: a small architecture search over mutated GRU/LSTM graphs",
+    jobs=search_jobs,
+    train=train_search_job,
+    table=search_table,
+)
+EXPERIMENTS = [TABLE1_EXPERIMENT, MUSIC_EXPERIMENT, PTB_DROPOUT_EXPERIMENT, SEARCH_EXPERIMENT]

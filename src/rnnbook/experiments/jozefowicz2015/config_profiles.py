@@ -1,0 +1,290 @@
+"""Jozefowicz et al. (2015): the settings of every job per profile, and the jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rnnbook.cells.mut import ARCHITECTURES
+from rnnbook.experiments.jobs import Job
+from rnnbook.experiments.jozefowicz2015.config import (
+    ARCHS,
+    CHAPTER,
+    MUSIC,
+    MUSIC_DATASETS,
+    PAPER_TABLE3,
+    PTB_DROPOUT,
+    SEARCH,
+    TABLE1,
+    TASKS,
+    DropoutConfig,
+    MusicConfig,
+    SearchConfig,
+    SearchTask,
+    Table1Config,
+    sample_hyperparameters,
+)
+from rnnbook.profiles import check_profile
+
+__all__ = [
+    "JOBS",
+    "PROFILES",
+    "defined",
+    "music_configs",
+    "music_jobs",
+    "ptb_dropout_configs",
+    "ptb_dropout_jobs",
+    "search_config",
+    "search_jobs",
+    "table1_configs",
+    "table1_jobs",
+]
+
+
+#: Per profile: shared settings, the number of hyperparameter settings per job, and per-task
+#: overrides (epochs, tokens per epoch, tokens per evaluation split).
+PROFILES: dict[str, dict] = {
+    # seconds: a few hundred tokens, two settings, tiny networks; checks the pipeline only
+    "smoke": dict(
+        table1=dict(
+            hidden=16,
+            layers=1,
+            settings=2,
+            tasks={
+                "arithmetic": dict(epochs=1, train_tokens=1_400, eval_tokens=1_400),
+                "xml": dict(epochs=1, train_tokens=1_400, eval_tokens=1_400),
+                "ptb": dict(epochs=1, train_tokens=1_400, eval_tokens=1_400),
+            },
+            archs=ARCHS,
+        ),
+        music=dict(
+            hidden=16, settings=2, epochs=1, max_sequences=6, max_length=40, archs=("lstm", "mut1")
+        ),
+        ptb_dropout=dict(
+            hidden=16,
+            layers=1,
+            dropout=0.2,
+            epochs=1,
+            train_tokens=1_400,
+            eval_tokens=1_400,
+            archs=("lstm", "gru"),
+        ),
+        search=dict(
+            hidden=16,
+            settings=1,
+            generations=1,
+            children=2,
+            keep=4,
+            memorization=dict(epochs=1, train_tokens=2_800, eval_tokens=1_400),
+            tasks={
+                "arithmetic": dict(epochs=1, train_tokens=1_400, eval_tokens=1_400),
+                "xml": dict(epochs=1, train_tokens=1_400, eval_tokens=1_400),
+            },
+            max_digits=3,
+        ),
+    ),
+    # about 15-20 minutes for the chapter on two cores: small networks, short training
+    "cpu": dict(
+        table1=dict(
+            hidden=64,
+            layers=1,
+            settings=4,
+            tasks={
+                "arithmetic": dict(
+                    epochs=7, train_tokens=140_000, eval_tokens=14_000, max_digits=3
+                ),
+                "xml": dict(epochs=8, train_tokens=105_000, eval_tokens=14_000),
+                "ptb": dict(epochs=2, train_tokens=35_000, eval_tokens=14_000, settings=2),
+            },
+            archs=ARCHS,
+        ),
+        music=dict(
+            hidden=64,
+            settings=3,
+            epochs=10,
+            max_sequences=None,
+            max_length=100,
+            archs=("lstm", "lstm-b", "gru", "mut1"),
+        ),
+        ptb_dropout=dict(
+            hidden=64,
+            layers=2,
+            dropout=0.2,
+            epochs=2,
+            train_tokens=70_000,
+            eval_tokens=14_000,
+            archs=tuple(a for _, a, _ in PAPER_TABLE3),
+        ),
+        search=dict(
+            hidden=32,
+            settings=2,
+            generations=4,
+            children=8,
+            keep=6,
+            memorization=dict(epochs=3, train_tokens=21_000, eval_tokens=2_800),
+            tasks={
+                "arithmetic": dict(epochs=4, train_tokens=28_000, eval_tokens=4_200),
+                "xml": dict(epochs=3, train_tokens=28_000, eval_tokens=4_200),
+            },
+            max_digits=2,
+        ),
+    ),
+    # the paper's scale, for a GPU: wider networks, 2 layers, 20 settings per (task, cell)
+    "full": dict(
+        table1=dict(
+            hidden=256,
+            layers=2,
+            settings=20,
+            tasks={
+                "arithmetic": dict(epochs=30, train_tokens=1_000_000, eval_tokens=100_000),
+                "xml": dict(epochs=30, train_tokens=1_000_000, eval_tokens=100_000),
+                "ptb": dict(epochs=13, train_tokens=None, eval_tokens=None),
+            },
+            archs=ARCHS,
+        ),
+        music=dict(
+            hidden=256, settings=10, epochs=100, max_sequences=None, max_length=None, archs=ARCHS
+        ),
+        ptb_dropout=dict(
+            hidden=650,
+            layers=2,
+            dropout=0.5,
+            epochs=39,
+            train_tokens=None,
+            eval_tokens=None,
+            archs=tuple(a for _, a, _ in PAPER_TABLE3),
+        ),
+        search=dict(
+            hidden=128,
+            settings=4,
+            generations=20,
+            children=16,
+            keep=50,
+            memorization=dict(epochs=2, train_tokens=200_000, eval_tokens=20_000),
+            tasks={
+                "arithmetic": dict(epochs=5, train_tokens=400_000, eval_tokens=40_000),
+                "xml": dict(epochs=5, train_tokens=400_000, eval_tokens=40_000),
+                "ptb": dict(epochs=2, train_tokens=400_000, eval_tokens=40_000),
+            },
+            max_digits=8,
+        ),
+    ),
+}
+
+
+def _spec(profile: str, experiment: str) -> dict:
+    check_profile(profile)
+    return PROFILES[profile][experiment]
+
+
+def table1_configs(
+    profile: str, tasks: Sequence[str] | None = None, archs: Sequence[str] | None = None
+) -> list[Table1Config]:
+    """The jobs of Table 1 in ``profile``; every cell of a task shares the same settings."""
+    spec = _spec(profile, TABLE1)
+    out = []
+    for task in tasks or TASKS:
+        if task not in TASKS:
+            raise ValueError(f"unknown task {task!r}: choose one of {', '.join(TASKS)}")
+        task_spec = dict(spec["tasks"][task])
+        n_settings = task_spec.pop("settings", spec["settings"])
+        hps = sample_hyperparameters(n_settings, seed=2015 + TASKS.index(task))
+        for arch in archs or spec["archs"]:
+            if arch not in ARCHITECTURES:
+                raise ValueError(f"unknown architecture {arch!r}: choose one of {', '.join(ARCHS)}")
+            out.append(
+                Table1Config(
+                    task=task,
+                    arch=arch,
+                    hidden=spec["hidden"],
+                    layers=spec["layers"],
+                    hyperparameters=hps,
+                    **task_spec,
+                )
+            )
+    return out
+
+
+def _job(experiment: str, profile: str, key: str, config, seed: int = 0) -> Job:
+    return Job(CHAPTER, experiment, profile, key, config, {key: seed})
+
+
+def defined(profile: str, experiment: str) -> bool:
+    """Whether ``profile`` has settings for ``experiment`` (``long`` is not defined for all)."""
+    return experiment in PROFILES.get(check_profile(profile), {})
+
+
+def table1_jobs(
+    profile: str, tasks: Sequence[str] | None = None, archs: Sequence[str] | None = None
+) -> list[Job]:
+    if not defined(profile, TABLE1):
+        return []
+    return [
+        _job(TABLE1, profile, f"{c.task}-{c.arch}", c, c.seed)
+        for c in table1_configs(profile, tasks, archs)
+    ]
+
+
+def music_configs(
+    profile: str, datasets: Sequence[str] | None = None, archs: Sequence[str] | None = None
+) -> list[MusicConfig]:
+    spec = dict(_spec(profile, MUSIC))
+    hps = sample_hyperparameters(spec.pop("settings"), seed=2015 + 10)
+    default_archs = spec.pop("archs")
+    out = []
+    for ds in datasets or MUSIC_DATASETS:
+        if ds not in MUSIC_DATASETS:
+            raise ValueError(f"unknown data set {ds!r}: choose one of {', '.join(MUSIC_DATASETS)}")
+        for arch in archs or default_archs:
+            if arch not in ARCHITECTURES:
+                raise ValueError(f"unknown architecture {arch!r}: choose one of {', '.join(ARCHS)}")
+            out.append(MusicConfig(ds, arch, hyperparameters=hps, **spec))
+    return out
+
+
+def music_jobs(profile: str, **kwargs) -> list[Job]:
+    if not defined(profile, MUSIC):
+        return []
+    return [
+        _job(MUSIC, profile, f"{c.dataset}-{c.arch}", c) for c in music_configs(profile, **kwargs)
+    ]
+
+
+def ptb_dropout_configs(profile: str, archs: Sequence[str] | None = None) -> list[DropoutConfig]:
+    spec = dict(_spec(profile, PTB_DROPOUT))
+    default_archs = spec.pop("archs")
+    out = []
+    for arch in archs or default_archs:
+        if arch not in ARCHITECTURES:
+            raise ValueError(f"unknown architecture {arch!r}: choose one of {', '.join(ARCHS)}")
+        out.append(DropoutConfig(arch, **spec))
+    return out
+
+
+def ptb_dropout_jobs(profile: str, archs: Sequence[str] | None = None) -> list[Job]:
+    if not defined(profile, PTB_DROPOUT):
+        return []
+    return [
+        _job(PTB_DROPOUT, profile, f"ptb-{c.arch}", c) for c in ptb_dropout_configs(profile, archs)
+    ]
+
+
+def search_config(profile: str) -> SearchConfig:
+    spec = dict(_spec(profile, SEARCH))
+    memo = SearchTask("memorization", **spec.pop("memorization"))
+    tasks = tuple(SearchTask(t, **v) for t, v in spec.pop("tasks").items())
+    return SearchConfig(memorization=memo, tasks=tasks, **spec)
+
+
+def search_jobs(profile: str) -> list[Job]:
+    if not defined(profile, SEARCH):
+        return []
+    return [_job(SEARCH, profile, "search", search_config(profile))]
+
+
+#: The jobs of each experiment, by name.
+JOBS = {
+    TABLE1: table1_jobs,
+    MUSIC: music_jobs,
+    PTB_DROPOUT: ptb_dropout_jobs,
+    SEARCH: search_jobs,
+}
