@@ -30,7 +30,7 @@ from IPython.display import Markdown, display
 
 from rnnbook.data.synthetic_lipton import one_sided_accuracy_bound
 from rnnbook.experiments import lipton2015
-from rnnbook.experiments import lipton2015_report as report
+from rnnbook.experiments.lipton2015 import report, report_figures
 from rnnbook.models.bidirectional import BidirectionalNetwork, reverse_padded
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
@@ -76,7 +76,7 @@ records = lipton2015.BRNN_EXPERIMENT.run(profile, rerun=rerun)
 report.brnn_table(records, title=f"Test accuracy per labelled step, profile {profile}")
 
 # %%
-fig = report.plot_training_curves(records)
+fig = report_figures.plot_training_curves(records)
 plots.save(fig, "lipton2015", f"brnn-curves-{profile}")
 
 # %% [markdown]

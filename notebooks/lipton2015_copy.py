@@ -31,7 +31,7 @@ from IPython.display import Markdown, display
 
 from rnnbook.cells import ntm
 from rnnbook.experiments import lipton2015
-from rnnbook.experiments import lipton2015_report as report
+from rnnbook.experiments.lipton2015 import report, report_figures
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 
@@ -107,7 +107,7 @@ report.copy_table(
 # training lengths during training. Lines are means over seeds, bands their range.
 
 # %%
-fig = report.plot_copy(records)
+fig = report_figures.plot_copy(records)
 plots.save(fig, "lipton2015", f"copy-{profile}")
 
 # %% [markdown]
@@ -119,7 +119,7 @@ plots.save(fig, "lipton2015", f"copy-{profile}")
 # training length); marker size is the weight of that row:
 
 # %%
-fig = report.plot_head_trace(records)
+fig = report_figures.plot_head_trace(records)
 plots.save(fig, "lipton2015", f"copy-heads-{profile}")
 
 # %% [markdown]

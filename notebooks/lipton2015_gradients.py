@@ -32,8 +32,8 @@ from IPython.display import Markdown, display
 
 from rnnbook.cells import LSTMCell, SimpleCell
 from rnnbook.experiments import lipton2015
-from rnnbook.experiments import lipton2015_measures as measures
-from rnnbook.experiments import lipton2015_report as report
+from rnnbook.experiments.lipton2015 import report, report_figures
+from rnnbook.experiments.lipton2015 import train_measures as measures
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 
@@ -95,11 +95,11 @@ report.gradient_table(records, title=f"Per-step factor of the Jacobian norm, pro
 # carousel alone: the forget gates' product along the most open unit, every other path ignored.
 
 # %%
-fig = report.plot_gradients(records, "init")
+fig = report_figures.plot_gradients(records, "init")
 plots.save(fig, "lipton2015", f"jacobians-init-{profile}")
 
 # %%
-fig = report.plot_gradients(records, "trained")
+fig = report_figures.plot_gradients(records, "trained")
 plots.save(fig, "lipton2015", f"jacobians-trained-{profile}")
 
 # %% [markdown]

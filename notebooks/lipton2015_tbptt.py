@@ -29,8 +29,8 @@ import inspect
 from IPython.display import Markdown, display
 
 from rnnbook.experiments import lipton2015
-from rnnbook.experiments import lipton2015_measures as measures
-from rnnbook.experiments import lipton2015_report as report
+from rnnbook.experiments.lipton2015 import report, report_figures
+from rnnbook.experiments.lipton2015 import train_measures as measures
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 
@@ -69,7 +69,7 @@ report.tbptt_table(records, title=f"Test accuracy at the recall step, profile {p
 # Validation accuracy during training, mean over seeds with their range.
 
 # %%
-fig = report.plot_training_curves([r for r in records if r.experiment == "tbptt"])
+fig = report_figures.plot_training_curves([r for r in records if r.experiment == "tbptt"])
 plots.save(fig, "lipton2015", f"tbptt-curves-{profile}")
 
 # %% [markdown]

@@ -13,7 +13,7 @@ import torch
 from rnnbook.cells import LSTMCell, SimpleCell
 from rnnbook.data.copy import copy_batch
 from rnnbook.experiments import lipton2015 as L
-from rnnbook.experiments import lipton2015_measures as M
+from rnnbook.experiments.lipton2015 import train_measures as M
 from rnnbook.models import unroll
 
 D = torch.float64

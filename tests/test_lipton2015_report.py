@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rnnbook.experiments import lipton2015_report as R
+from rnnbook.experiments.lipton2015 import report as R
 from rnnbook.results import RunRecord
 
 

@@ -1,13 +1,5 @@
-"""The measuring instruments of the Lipton et al. (2015) chapter: functions of tensors and
-models, no configs or records.
-
-- Jacobian norms along a recurrent state and their per-step factor (review Sec. 3.2), the LSTM
-  carousel's own rate (Sec. 4.1) and the recurrent-matrix settings they are measured on;
-- the truncated unroll of truncated BPTT (Sec. 3.3);
-- losses and scores of the labelling tasks and of the copy task, and where an NTM's heads look
-  while it copies (Graves, Wayne & Danihelka 2014, Sec. 4.1 and Fig. 6).
-
-:mod:`rnnbook.experiments.lipton2015` trains with them; the notebooks show their source.
+"""Lipton et al. (2015): what the experiments measure -- Jacobian norms and their decay, the
+truncated unroll, masked losses and accuracies, copy-task scores, the NTM's head positions.
 """
 
 from __future__ import annotations
@@ -25,6 +17,21 @@ from rnnbook.cells.ntm import NTMCell
 from rnnbook.data.batches import SequenceBatch
 from rnnbook.data.copy import bit_errors, copy_batch
 from rnnbook.models import RecurrentNetwork
+
+__all__ = [
+    "accuracy",
+    "add_forget_bias",
+    "carousel_log10_rate",
+    "copy_loss",
+    "copy_scores",
+    "decay_rate",
+    "head_trace",
+    "jacobian_norms",
+    "masked_cross_entropy",
+    "set_spectral_radius",
+    "state_trajectory",
+    "truncated_unroll",
+]
 
 
 @torch.no_grad()

@@ -1,9 +1,4 @@
-"""Tables, findings and figures of the Lipton et al. (2015) chapter, computed from its records.
-
-Every statement about our numbers that the notebooks print is made here, from the records that
-:mod:`rnnbook.experiments.lipton2015` writes; nothing in this module trains or changes a result,
-so editing it leaves every record current.
-"""
+"""Lipton et al. (2015): the paper-vs-ours tables and the computed findings of the chapter."""
 
 from __future__ import annotations
 
@@ -15,29 +10,50 @@ import torch
 from torch import Tensor
 
 from rnnbook.data.copy import BITS
-from rnnbook.experiments.lipton2015 import (
+from rnnbook.experiments.lipton2015.config import (
     BRNN,
     BRNN_MODELS,
     CHAPTER,
     COPY,
     COPY_MODELS,
     EXPERIMENT_NAMES,
-    EXPERIMENTS,
-    GRADIENT_MODELS,
     GRADIENTS,
     GRAVES2014_COPY,
+    JOBS,
     TBPTT,
     CopyConfig,
-    build_copy_model,
     copy_configs,
     truncation_label,
     variant_label,
 )
+from rnnbook.experiments.lipton2015.train import build_copy_model
 from rnnbook.models import count_parameters
 from rnnbook.profiles import config_dict
 from rnnbook.results import RunRecord, Table, paper_vs_ours, settings_markdown
 
+__all__ = [
+    "COPY_COLORS",
+    "COPY_TITLES",
+    "TABLES",
+    "addressing_example",
+    "brnn_findings",
+    "brnn_table",
+    "chance_bit_errors",
+    "config_table",
+    "copy_findings",
+    "copy_parameter_table",
+    "copy_table",
+    "gradient_findings",
+    "gradient_table",
+    "table",
+    "tbptt_findings",
+    "tbptt_table",
+]
+
+
 COPY_COLORS = {"ntm-ff": "#9467bd", "ntm-lstm": "#2ca02c", "lstm": "#d62728"}
+
+
 COPY_TITLES = {
     "ntm-ff": "NTM (feed-forward controller)",
     "ntm-lstm": "NTM (LSTM controller)",
@@ -48,11 +64,6 @@ COPY_TITLES = {
 def _ok(records: Sequence[RunRecord], experiment: str | None = None) -> list[RunRecord]:
     """The runs that finished (not diverged), of one experiment if named."""
     return [r for r in records if r.status == "ok" and experiment in (None, r.experiment)]
-
-
-# ================================================================================================
-# 1. Vanishing and exploding gradients
-# ================================================================================================
 
 
 def gradient_table(records: Sequence[RunRecord], title: str = "") -> Table:
@@ -175,65 +186,6 @@ def gradient_findings(records: Sequence[RunRecord]) -> str:
     return "\n".join(lines)
 
 
-def plot_gradients(records: Sequence[RunRecord], tag: str = "init"):
-    """Mean log10 spectral norm of the Jacobian against the lag t - tau (one line per variant,
-    mean over seeds; band: 10th-90th percentile over sequences of the first seed).
-
-    Dashed: the simple law of the review, ``rate^(t - tau)``, with rate the spectral radius ρ
-    (tanh) or the carousel's own rate (LSTM,
-    :func:`~rnnbook.experiments.lipton2015_measures.carousel_log10_rate`), drawn within the range
-    of the measured curves."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6), sharey=True)
-    ok = _ok(records, GRADIENTS)
-    for ax, model in zip(axes, GRADIENT_MODELS):
-        runs = [r for r in ok if r.config["model"] == model]
-        values = sorted({r.metrics["variant"] for r in runs})
-        cmap = plt.get_cmap("viridis")
-        references = []
-        for k, v in enumerate(values):
-            rs = [r for r in runs if r.metrics["variant"] == v]
-            lag = rs[0].curves["lag"]
-            mean = np.mean([r.curves[f"log10_norm_mean_{tag}"] for r in rs], 0)
-            color = cmap(k / max(1, len(values) - 1))
-            label = f"ρ = {v:g}" if model == "tanh" else f"forget bias {v:g}"
-            ax.plot(lag, mean, color=color, label=label)
-            ax.fill_between(
-                lag,
-                rs[0].curves[f"log10_norm_p10_{tag}"],
-                rs[0].curves[f"log10_norm_p90_{tag}"],
-                color=color,
-                alpha=0.15,
-                linewidth=0,
-            )
-            rate = (
-                v if model == "tanh" else np.mean([r.metrics[f"{tag}_carousel_rate"] for r in rs])
-            )
-            references.append((np.asarray(lag) * np.log10(rate), color))
-        low, high = ax.get_ylim()
-        for y, color in references:
-            ax.plot(lag, y, color=color, linestyle="--", linewidth=1)
-        ax.set_ylim(low, high)
-        law = "ρ^(t−τ)" if model == "tanh" else "carousel alone"
-        ax.plot([], [], color="0.4", linestyle="--", linewidth=1, label=f"dashed: {law}")
-        ax.set_xlabel("lag t − τ (steps)")
-        what = "‖∂h_t/∂h_τ‖₂" if model == "tanh" else "‖∂s_t/∂s_τ‖₂ (memory cell)"
-        ax.set_title(f"{'tanh RNN' if model == 'tanh' else 'LSTM'}: {what}, {tag}")
-        ax.legend(fontsize=7)
-    axes[0].set_ylabel("log10 of the spectral norm")
-    fig.tight_layout()
-    return fig
-
-
-# ================================================================================================
-# 2. Truncated backpropagation through time
-# ================================================================================================
-
-
 def tbptt_table(records: Sequence[RunRecord], title: str = "") -> Table:
     """Test accuracy at the recall step for every lag and truncation window."""
     records = [r for r in records if r.experiment == TBPTT]
@@ -288,11 +240,6 @@ def tbptt_findings(records: Sequence[RunRecord]) -> str:
     return "\n".join(lines)
 
 
-# ================================================================================================
-# 3. Bidirectional RNNs
-# ================================================================================================
-
-
 def brnn_table(records: Sequence[RunRecord], title: str = "") -> Table:
     """Test accuracy per step of the forward, backward and bidirectional RNNs."""
     records = [r for r in records if r.experiment == BRNN]
@@ -332,50 +279,6 @@ def brnn_findings(records: Sequence[RunRecord]) -> str:
                 f"- **{m}**: test accuracy {mean:.3f} (n={len(accs)}), {rel} the one-sided bound."
             )
     return "\n".join(lines)
-
-
-def plot_training_curves(records: Sequence[RunRecord]):
-    """Validation accuracy against updates: one panel per lag of the truncated-BPTT experiment
-    (one line per window) and one for the BRNN experiment (one line per model); mean over seeds,
-    band their range."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    ok = _ok(records)
-    panels: list[tuple[str, dict[str, list[RunRecord]]]] = []
-    for lag in sorted({r.config["lag"] for r in ok if r.experiment == TBPTT}):
-        lines: dict[str, list[RunRecord]] = {}
-        runs = [r for r in ok if r.experiment == TBPTT and r.config["lag"] == lag]
-        for r in sorted(runs, key=lambda r: r.metrics["window"] or 10**9):
-            lines.setdefault(truncation_label(r.metrics["window"]), []).append(r)
-        panels.append((f"Truncated BPTT, lag {lag}", lines))
-    brnn = {
-        m: [r for r in ok if r.experiment == BRNN and r.config["model"] == m] for m in BRNN_MODELS
-    }
-    if any(brnn.values()):
-        panels.append(("Labelling with future context", {k: v for k, v in brnn.items() if v}))
-    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(4.2 * max(1, len(panels)), 3.4))
-    axes = np.atleast_1d(axes)
-    cmap = plt.get_cmap("viridis")
-    for ax, (title, lines) in zip(axes, panels):
-        for k, (label, rs) in enumerate(lines.items()):
-            color = cmap(k / max(1, len(lines) - 1))
-            plots.band(
-                ax, rs[0].curves["updates"], [r.curves["valid_accuracy"] for r in rs], label, color
-            )
-        ax.set_xlabel("updates")
-        ax.set_ylabel("validation accuracy")
-        ax.set_title(title)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
-# ================================================================================================
-# 4. The copy task
-# ================================================================================================
 
 
 def copy_parameter_table(profile: str = "full") -> str:
@@ -531,111 +434,6 @@ def copy_findings(records: Sequence[RunRecord]) -> str:
     return "\n".join(lines)
 
 
-def plot_copy(records: Sequence[RunRecord]):
-    """Copy task against sequence length: bit errors per sequence (left; log scale, plus one, with
-    the chance level dashed), the share of sequences copied without error (middle), and the
-    validation bit errors during training (right); mean over seeds and their range."""
-    import matplotlib.pyplot as plt
-    from matplotlib import ticker
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    fig, (ax, ax_p, ax2) = plt.subplots(1, 3, figsize=(14, 3.8))
-    ok = _ok(records, COPY)
-    for m in COPY_MODELS:
-        rs = [r for r in ok if r.config["model"] == m]
-        if not rs:
-            continue
-        lengths = rs[0].config["test_lengths"]
-        errs = [[r.metrics[f"L{n}_bit_errors"] + 1 for n in lengths] for r in rs]
-        plots.band(ax, lengths, errs, COPY_TITLES[m], COPY_COLORS[m])
-        perfect = [[r.metrics[f"L{n}_perfect"] for n in lengths] for r in rs]
-        plots.band(ax_p, lengths, perfect, COPY_TITLES[m], COPY_COLORS[m])
-        plots.band(
-            ax2,
-            rs[0].curves["updates"],
-            [r.curves["valid_bit_errors"] for r in rs],
-            COPY_TITLES[m],
-            COPY_COLORS[m],
-        )
-    if ok:
-        lengths = sorted({n for r in ok for n in r.config["test_lengths"]})
-        ax.plot(
-            lengths,
-            [chance_bit_errors(n) + 1 for n in lengths],
-            color="0.4",
-            linestyle="--",
-            linewidth=1,
-            label="chance (half the bits)",
-        )
-        for a in (ax, ax_p):
-            a.axvspan(
-                ok[0].config["train_min"],
-                ok[0].config["train_max"],
-                color="0.88",
-                zorder=0,
-                label="training lengths",
-            )
-    plots.plain_log_axis(ax)
-    ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 3.0)))
-    ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
-    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
-    ax.set_xlabel("sequence length")
-    ax.set_ylabel("bit errors per sequence + 1")
-    ax.set_title("Errors against length")
-    ax.legend(fontsize=7)
-    ax_p.set_ylim(-0.03, 1.03)
-    ax_p.set_xlabel("sequence length")
-    ax_p.set_ylabel("share copied without error")
-    ax_p.set_title("Perfect copies against length")
-    ax2.set_xlabel("updates")
-    ax2.set_ylabel("validation bit errors per sequence")
-    ax2.set_title("Validation on the training lengths")
-    ax2.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
-def plot_head_trace(records: Sequence[RunRecord]):
-    """Each NTM's write and read focus (row of largest weight) at each step of copying one
-    length-20 sequence, first seed; marker size is that row's weight (Graves et al. 2014, Fig. 6,
-    reduced to the focus). One panel per NTM model recorded."""
-    import matplotlib.pyplot as plt
-
-    from rnnbook.results import plots
-
-    plots.use_style()
-    ok = [r for r in _ok(records, COPY) if "head_trace_length20" in r.extra]
-    models = [m for m in COPY_MODELS if any(r.config["model"] == m for r in ok)]
-    fig, axes = plt.subplots(1, max(1, len(models)), figsize=(5 * max(1, len(models)), 3.4))
-    axes = np.atleast_1d(axes)
-    for ax, m in zip(axes, models):
-        tr = next(r for r in ok if r.config["model"] == m).extra["head_trace_length20"]
-        steps = np.arange(len(tr["write_row"]))
-        ax.scatter(steps, tr["write_row"], s=4 + 30 * np.asarray(tr["write_weight"]), label="write")
-        ax.scatter(
-            steps,
-            tr["read_row"],
-            s=4 + 30 * np.asarray(tr["read_weight"]),
-            marker="x",
-            label="read",
-        )
-        ax.axvline(20, color="0.5", linestyle=":", label="delimiter")
-        ax.set_title(f"{COPY_TITLES[m]}: heads while copying 20 vectors")
-        ax.legend(fontsize=7)
-    for ax in axes:
-        ax.set_xlabel("time step")
-        ax.set_ylabel("memory row in focus")
-    fig.tight_layout()
-    return fig
-
-
-# ================================================================================================
-# The chapter's table
-# ================================================================================================
-
-
 TABLES = {GRADIENTS: gradient_table, TBPTT: tbptt_table, BRNN: brnn_table, COPY: copy_table}
 
 
@@ -649,6 +447,5 @@ def table(records: Sequence[RunRecord], title: str = "") -> Table:
 
 def config_table(profile: str, experiment: str) -> str:
     """Settings of every job of one experiment (Markdown): shared ones listed, others tabulated."""
-    (chosen,) = [e for e in EXPERIMENTS if e.name == experiment]
-    rows = [config_dict(j.config) for j in chosen.jobs_of(profile)]
+    rows = [config_dict(j.config) for j in JOBS[experiment](profile)]
     return settings_markdown(rows)
