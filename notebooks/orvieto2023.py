@@ -30,8 +30,9 @@ from IPython.display import Markdown, display
 
 from rnnbook.cells.lru import LRUCell, gamma_log_init, ring_uniform
 from rnnbook.data.listops import render
+from rnnbook.data.pathfinder import PathfinderSpec
 from rnnbook.experiments import orvieto2023
-from rnnbook.experiments import orvieto2023_report as report
+from rnnbook.experiments.orvieto2023 import report, report_figures
 from rnnbook.models import scan as scans
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
@@ -96,7 +97,7 @@ display(
 # after averaging 2 x 2 blocks in the `cpu` profile:
 
 # %%
-fig = report.plot_image_sequence("psmnist", pool=4 if profile == "smoke" else 2)
+fig = report_figures.plot_image_sequence("psmnist", pool=4 if profile == "smoke" else 2)
 plots.save(fig, "orvieto2023", f"psmnist-example-{profile}")
 
 # %% [markdown]
@@ -119,7 +120,7 @@ display(
 # 14 dashes per path; the `cpu` profile trains on easier 16 x 16 ones (6 dashes).
 
 # %%
-fig = report.plot_pathfinder_examples(orvieto2023.PathfinderSpec())
+fig = report_figures.plot_pathfinder_examples(PathfinderSpec())
 plots.save(fig, "orvieto2023", "pathfinder-examples")
 
 # %% [markdown]
@@ -140,7 +141,7 @@ records = orvieto2023.TASKS_RUN.run(profile, rerun=rerun)
 orvieto2023.tasks_table(records, title=f"Table 3, test accuracy (%), profile {profile}")
 
 # %%
-fig = report.plot_curves(records)
+fig = report_figures.plot_curves(records)
 plots.save(fig, "orvieto2023", f"curves-{profile}")
 
 # %% [markdown]
@@ -151,7 +152,7 @@ plots.save(fig, "orvieto2023", f"curves-{profile}")
 
 # %%
 task = "psmnist" if "psmnist" in orvieto2023.PROFILES[profile]["tasks"] else "listops"
-fig = report.plot_eigenvalues(records, task)
+fig = report_figures.plot_eigenvalues(records, task)
 plots.save(fig, "orvieto2023", f"eigenvalues-{task}-{profile}")
 
 # %% [markdown]

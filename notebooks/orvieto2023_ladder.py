@@ -28,7 +28,7 @@ from IPython.display import Markdown, display
 
 from rnnbook.cells.lru import LADDER, DenseCell
 from rnnbook.experiments import orvieto2023
-from rnnbook.experiments import orvieto2023_report as report
+from rnnbook.experiments.orvieto2023 import report, report_figures
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 
@@ -74,7 +74,7 @@ records = orvieto2023.LADDER_RUN.run(profile, rerun=rerun)
 orvieto2023.ladder_table(records, title=f"Tables 1-3, test accuracy (%), profile {profile}")
 
 # %%
-fig = report.plot_ladder(records)
+fig = report_figures.plot_ladder(records)
 plots.save(fig, "orvieto2023", f"ladder-{profile}")
 
 # %% [markdown]

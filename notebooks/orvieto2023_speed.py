@@ -30,7 +30,7 @@ from dataclasses import asdict
 from IPython.display import Markdown, display
 
 from rnnbook.experiments import orvieto2023
-from rnnbook.experiments import orvieto2023_report as report
+from rnnbook.experiments.orvieto2023 import report, report_figures
 from rnnbook.models import scan as scans
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
@@ -53,7 +53,7 @@ records = orvieto2023.SPEED_RUN.run(profile, rerun=rerun)
 orvieto2023.speed_table(records, title=f"Table 4, training steps per second, profile {profile}")
 
 # %%
-fig = report.plot_speed(records)
+fig = report_figures.plot_speed(records)
 plots.save(fig, "orvieto2023", f"speed-{profile}")
 
 # %% [markdown]

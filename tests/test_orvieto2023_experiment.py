@@ -13,8 +13,7 @@ import torch
 from rnnbook import cli
 from rnnbook.experiments import get_experiments
 from rnnbook.experiments import orvieto2023 as lru
-from rnnbook.experiments import orvieto2023_data as data
-from rnnbook.experiments import orvieto2023_report as report
+from rnnbook.experiments.orvieto2023 import data, report, train
 from rnnbook.experiments.runner import run_all
 from rnnbook.profiles import UnknownProfileError
 from rnnbook.results import RunRecord
@@ -37,7 +36,7 @@ def test_cross_entropy_and_accuracy_on_a_hand_computed_case():
     )
     torch.testing.assert_close(lru.cross_entropy_loss(Fixed(), batch), expected)
     # argmax of a tie is the first class: member 0 gets sample 2 wrong
-    torch.testing.assert_close(data.accuracy(logits, labels), torch.tensor([0.5, 0.0]))
+    torch.testing.assert_close(train.accuracy(logits, labels), torch.tensor([0.5, 0.0]))
     out = lru.evaluate_classifier(Fixed(), [batch])
     torch.testing.assert_close(out["accuracy"], torch.tensor([0.5, 0.0], dtype=torch.float64))
     torch.testing.assert_close(out["error"], 1 - out["accuracy"])
@@ -132,7 +131,7 @@ def test_smoke_jobs_train_record_reload_and_reach_the_command_line(smoke_env, ca
     assert len(r.extra["eigenvalues_final"]) == 2  # one list per block
     assert all(abs(complex(*z)) < 1 for z in r.extra["eigenvalues_final"][0])
     assert not list(smoke_env.rglob("_checkpoints/*.pt"))
-    assert {x.run_id for x in speed} == {f"{m}-L{n}" for m in report.SPEED_MODELS for n in (16, 64)}
+    assert {x.run_id for x in speed} == {f"{m}-L{n}" for m in lru.SPEED_MODELS for n in (16, 64)}
     assert all(x.metrics["train_steps_per_s"] > 0 for x in speed)
     tanh = next(x for x in speed if x.run_id == "tanh-L16")
     assert tanh.metrics["train_speedup_vs_tanh"] == pytest.approx(1.0)

@@ -121,6 +121,55 @@ class SearchSettings:
     seed: int = 0
 
 
+def _evaluate_references(
+    references: dict[str, Graph], evaluate: Evaluator, settings: SearchSettings, workers: int
+) -> list[Candidate]:
+    """The references as candidates of generation 0, evaluated and scored against the GRU."""
+    refs = [
+        Candidate(name, graph_hash(g), graph_to_dict(g), generation=0)
+        for name, g in references.items()
+    ]
+    seeds = [settings.seed * 10_007 + k for k in range(len(refs))]
+    for c, result in zip(refs, _evaluate_all(evaluate, refs, seeds, None, workers)):
+        c.memorization, c.accuracy = result["memorization"], result["accuracy"]
+        c.seconds, c.status = result["seconds"], "evaluated"
+    gru = next(c for c in refs if c.name == "gru")
+    for c in refs:
+        c.score = score(c.accuracy, gru.accuracy)
+    return refs
+
+
+def _children(
+    candidates: list[Candidate], generation: int, settings: SearchSettings
+) -> list[Candidate]:
+    """The new, not yet seen, mutants of one generation, drawn from the best parents."""
+    rng = np.random.default_rng([settings.seed, generation])
+    evaluated = [c for c in candidates if c.score is not None]
+    parents = [c for c in evaluated if not c.name.endswith("-rerun")]
+    parents = sorted(parents, key=lambda c: -c.score)[: settings.keep]
+    seen = {c.hash for c in candidates}
+    children: list[Candidate] = []
+    for k in range(settings.children):
+        for _ in range(50):  # redraw children equivalent to one already seen
+            parent = parents[int(rng.integers(len(parents)))]
+            try:
+                graph, applied = mutate(parent.to_graph(), rng, settings.mutation_rate)
+            except GraphError:
+                continue
+            h = graph_hash(graph)
+            if h not in seen:
+                break
+        else:
+            continue
+        seen.add(h)
+        children.append(
+            Candidate(
+                f"g{generation}c{k}", h, graph_to_dict(graph), generation, parent.name, applied
+            )
+        )
+    return children
+
+
 def run_search(
     references: dict[str, Graph],
     evaluate: Evaluator,
@@ -152,20 +201,9 @@ def run_search(
             atomic_write_text(state_path, json.dumps([asdict(c) for c in candidates]))
 
     if not candidates:
-        refs = [
-            Candidate(name, graph_hash(g), graph_to_dict(g), generation=0)
-            for name, g in references.items()
-        ]
-        seeds = [settings.seed * 10_007 + k for k in range(len(refs))]
-        for c, result in zip(refs, _evaluate_all(evaluate, refs, seeds, None, workers)):
-            c.memorization, c.accuracy = result["memorization"], result["accuracy"]
-            c.seconds, c.status = result["seconds"], "evaluated"
-        gru = next(c for c in refs if c.name == "gru")
-        for c in refs:
-            c.score = score(c.accuracy, gru.accuracy)
-        candidates = refs
+        candidates = _evaluate_references(references, evaluate, settings, workers)
         save()
-        log(f"references: {', '.join(f'{c.name} {c.score:.3f}' for c in refs)}")
+        log(f"references: {', '.join(f'{c.name} {c.score:.3f}' for c in candidates)}")
 
     gru = next(c for c in candidates if c.name == "gru")
     threshold = settings.filter_fraction * gru.memorization
@@ -174,30 +212,7 @@ def run_search(
         if time_budget_s is not None and time.perf_counter() - started > time_budget_s:
             return candidates, False
         generation += 1
-        rng = np.random.default_rng([settings.seed, generation])
-        evaluated = [c for c in candidates if c.score is not None]
-        parents = [c for c in evaluated if not c.name.endswith("-rerun")]
-        parents = sorted(parents, key=lambda c: -c.score)[: settings.keep]
-        seen = {c.hash for c in candidates}
-        children: list[Candidate] = []
-        for k in range(settings.children):
-            for _ in range(50):  # redraw children equivalent to one already seen
-                parent = parents[int(rng.integers(len(parents)))]
-                try:
-                    graph, applied = mutate(parent.to_graph(), rng, settings.mutation_rate)
-                except GraphError:
-                    continue
-                h = graph_hash(graph)
-                if h not in seen:
-                    break
-            else:
-                continue
-            seen.add(h)
-            children.append(
-                Candidate(
-                    f"g{generation}c{k}", h, graph_to_dict(graph), generation, parent.name, applied
-                )
-            )
+        children = _children(candidates, generation, settings)
         seeds = [settings.seed * 10_007 + len(candidates) + k for k in range(len(children))]
         results = _evaluate_all(evaluate, children, seeds, threshold, workers)
         for c, result in zip(children, results):

@@ -73,7 +73,7 @@ def gradient_table(records: Sequence[RunRecord], title: str = "") -> Table:
     For a linear RNN the factor would be the spectral radius ρ of U (the review's ``|w|^(t-tau)``);
     tanh multiplies every step by derivatives of at most 1, so we expect about ρ or less. Along
     the LSTM's memory cell the carousel alone would give the rate of the most open forget gate
-    (:func:`~rnnbook.experiments.lipton2015_measures.carousel_log10_rate`).
+    (:func:`~rnnbook.experiments.lipton2015.train_measures.carousel_log10_rate`).
     """
     records = [r for r in records if r.experiment == GRADIENTS]
     rows = []
@@ -90,6 +90,42 @@ def gradient_table(records: Sequence[RunRecord], title: str = "") -> Table:
         )
     rows.sort(key=lambda r: (r.profile, r.model.split("-")[0] != "tanh", r.model, r.split))
     return Table(rows, title, digits=3)
+
+
+def _tanh_findings(tanh: dict[float, float]) -> list[str]:
+    """How the tanh RNN's per-step factor at initialisation follows the spectral radius ρ."""
+    if len(tanh) <= 1:
+        return []
+    lines = []
+    radii = sorted(tanh)
+    monotone = all(tanh[a] <= tanh[b] for a, b in zip(radii, radii[1:]))
+    lines.append(
+        f"- At initialisation the tanh RNN's factor "
+        f"{'rises' if monotone else 'does not rise'} monotonically with the spectral radius "
+        f"({', '.join(f'{tanh[v]:.2f}' for v in radii)} "
+        f"for ρ = {', '.join(f'{v:g}' for v in radii)})."
+    )
+    below = [v for v in radii if v < 1]
+    above = [v for v in radii if v > 1]
+    if below:
+        # rounded up, so that the bound stated is never tighter than the measurement
+        gap = math.ceil(max(abs(tanh[v] - v) for v in below) * 100 - 1e-9) / 100
+        lines.append(
+            f"- Below ρ = 1 the factor is within {gap:.2f} of ρ: the review's "
+            f"|w|^(t−τ) with |w| = ρ."
+        )
+    if above:
+        grows = [v for v in above if tanh[v] > 1.01]
+        lines.append(
+            f"- Above ρ = 1 the factor stays at or below "
+            f"{max(tanh[v] for v in above):.2f} (ρ = {', '.join(f'{v:g}' for v in above)}): "
+            + (
+                "tanh saturates and the norm does not grow like ρ^(t−τ)."
+                if not grows
+                else f"it grows for ρ = {', '.join(f'{v:g}' for v in grows)}."
+            )
+        )
+    return lines
 
 
 def gradient_findings(records: Sequence[RunRecord]) -> str:
@@ -129,35 +165,7 @@ def gradient_findings(records: Sequence[RunRecord]) -> str:
         lines.append(line + ".")
     tanh = {v: mean(rs, "init_rate") for (m, v), rs in groups.items() if m == "tanh"}
     lstm = {v: mean(rs, "init_rate") for (m, v), rs in groups.items() if m == "lstm"}
-    if len(tanh) > 1:
-        radii = sorted(tanh)
-        monotone = all(tanh[a] <= tanh[b] for a, b in zip(radii, radii[1:]))
-        lines.append(
-            f"- At initialisation the tanh RNN's factor "
-            f"{'rises' if monotone else 'does not rise'} monotonically with the spectral radius "
-            f"({', '.join(f'{tanh[v]:.2f}' for v in radii)} "
-            f"for ρ = {', '.join(f'{v:g}' for v in radii)})."
-        )
-        below = [v for v in radii if v < 1]
-        above = [v for v in radii if v > 1]
-        if below:
-            # rounded up, so that the bound stated is never tighter than the measurement
-            gap = math.ceil(max(abs(tanh[v] - v) for v in below) * 100 - 1e-9) / 100
-            lines.append(
-                f"- Below ρ = 1 the factor is within {gap:.2f} of ρ: the review's "
-                f"|w|^(t−τ) with |w| = ρ."
-            )
-        if above:
-            grows = [v for v in above if tanh[v] > 1.01]
-            lines.append(
-                f"- Above ρ = 1 the factor stays at or below "
-                f"{max(tanh[v] for v in above):.2f} (ρ = {', '.join(f'{v:g}' for v in above)}): "
-                + (
-                    "tanh saturates and the norm does not grow like ρ^(t−τ)."
-                    if not grows
-                    else f"it grows for ρ = {', '.join(f'{v:g}' for v in grows)}."
-                )
-            )
+    lines += _tanh_findings(tanh)
     if len(lstm) > 1:
         biases = sorted(lstm)
         monotone = all(lstm[a] <= lstm[b] for a, b in zip(biases, biases[1:]))

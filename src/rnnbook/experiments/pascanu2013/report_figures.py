@@ -105,7 +105,7 @@ def plot_generalisation(records: Sequence[RunRecord]):
     """Test error against the test length of every generalisation model; the shaded band is
     the range of lengths it was trained on (a square: the error on fresh sequences of those
     lengths), the dotted lines the error of a guess that ignores the input
-    (:data:`CHANCE_ERROR`)."""
+    (:data:`~rnnbook.experiments.pascanu2013.report.CHANCE_ERROR`)."""
     import matplotlib.pyplot as plt
 
     from rnnbook.results import plots

@@ -1,27 +1,25 @@
 """The speed probe of the Orvieto et al. (2023) chapter (Table 4 of the paper).
 
-Part of chapter ``orvieto2023`` (:mod:`rnnbook.experiments.orvieto2023` holds the configs, jobs
-and tables). The same deep network is timed with three recurrences -- the tanh RNN (a loop), the
-LRU computed by the loop, the LRU computed by the parallel scan -- one after the other in one
-process on one device, so that only ratios measured in the same run are compared with the paper's.
+The same deep network is timed with three recurrences -- the tanh RNN (a loop), the LRU computed by
+the loop, the LRU computed by the parallel scan -- one after the other in one process on one
+device, so that only ratios measured in the same run are compared with the paper's.
 ``benchmarks/lru_speed.py`` runs the same functions from the command line.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from rnnbook.experiments.jobs import Job, RunContext
+from rnnbook.experiments.orvieto2023.config import SpeedConfig
 from rnnbook.models.lru import DeepRecurrentClassifier
 from rnnbook.results import RunRecord
 
-if TYPE_CHECKING:
-    from rnnbook.experiments.orvieto2023 import SpeedConfig
+__all__ = ["SPEED_MODELS", "measure_steps_per_second", "scan_bandwidth", "speed_records"]
 
 
 SPEED_MODELS = {
@@ -108,8 +106,7 @@ def speed_records(job: Job, context: RunContext) -> list[RunRecord]:
                 model_name, length, config, device
             )
     bandwidth = {
-        str(length): scan_bandwidth(length, config, device)
-        for length in config.bandwidth_lengths
+        str(length): scan_bandwidth(length, config, device) for length in config.bandwidth_lengths
     }
     wall = time.perf_counter() - started
     records = []

@@ -1,6 +1,5 @@
-"""Orvieto et al. (2023): the Linear Recurrent Unit, its ablation ladder, and its speed.
-
-Chapter ``orvieto2023`` of the book. Three experiments:
+"""Orvieto et al. (2023), chapter ``orvieto2023``: the paper's numbers, the configurations of every
+job per profile, and the jobs.
 
 - ``tasks`` (Table 3 of the paper): the deep LRU on the book's substitutes of the Long Range Arena
   tasks -- sequential and permuted MNIST and sequential Fashion-MNIST for sCIFAR, ListOps and
@@ -13,13 +12,7 @@ Chapter ``orvieto2023`` of the book. Three experiments:
 
 Training follows Appendix D: AdamW, a linear warm-up over the first 10% of the updates then a
 cosine decay, the recurrent parameters at the base learning rate times a factor without weight
-decay; three seeds, trained together as stacked members. Every configuration behind a number is
-in ``PROFILES`` and :func:`task_configs` / :func:`ladder_configs` / :func:`speed_config`.
-
-This module holds the configs, the jobs, training and the paper-vs-ours tables. The data and
-batches are in :mod:`rnnbook.experiments.orvieto2023_data`, the timing of the speed probe in
-:mod:`rnnbook.experiments.orvieto2023_speed`, and the computed findings and figures the notebooks
-show in :mod:`rnnbook.experiments.orvieto2023_report`.
+decay; three seeds, trained together as stacked members.
 """
 
 from __future__ import annotations
@@ -28,44 +21,67 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
-import torch
-
 from rnnbook.cells.lru import LADDER
 from rnnbook.data.listops import ListOpsSpec
 from rnnbook.data.pathfinder import PathfinderSpec
-from rnnbook.experiments.jobs import Job, RunContext, cached_records
-from rnnbook.experiments.orvieto2023_data import (
-    TASKS,
-    TaskData,
-    cross_entropy_loss,
-    eval_batches,
-    evaluate_classifier,
-    load_task,
-    training_stream,
-)
-from rnnbook.experiments.orvieto2023_speed import speed_records
-from rnnbook.experiments.runner import Experiment
-from rnnbook.models import count_parameters
-from rnnbook.models.lru import DeepRecurrentClassifier
 from rnnbook.profiles import check_profile
-from rnnbook.results import RunRecord, Table, TableRow, paper_vs_ours
-from rnnbook.train import TrainConfig, fit
+from rnnbook.train import TrainConfig
+
+__all__ = [
+    "CHAPTER",
+    "FULL_IMAGE_EPOCHS",
+    "LADDER_EXPERIMENT",
+    "LADDER_RUNGS",
+    "LRA_TASKS",
+    "LRUConfig",
+    "PAPER_LADDER",
+    "PAPER_RING",
+    "PAPER_SPEED",
+    "PAPER_SPEEDUP",
+    "PAPER_TABLE3",
+    "PAPER_TABLE9",
+    "PAPER_WEIGHT_DECAY",
+    "PERMUTATION_SEED",
+    "PROFILES",
+    "SPEED_EXPERIMENT",
+    "STANDS_IN_FOR",
+    "SpeedConfig",
+    "TASKS",
+    "TASKS_EXPERIMENT",
+    "TASK_TITLES",
+    "TaskSpec",
+    "VERSION",
+    "ladder_configs",
+    "speed_config",
+    "task_configs",
+]
+
 
 CHAPTER = "orvieto2023"
+
+
 TASKS_EXPERIMENT, LADDER_EXPERIMENT, SPEED_EXPERIMENT = "tasks", "ladder", "speed"
+
+
 #: Bumped whenever a change to this code changes results: records of older versions become stale.
 VERSION = 1
+#: The book's tasks: three image tasks (for sCIFAR), ListOps and Pathfinder.
+TASKS = ("smnist", "psmnist", "sfmnist", "listops", "pathfinder")
+#: The fixed pixel order of permuted MNIST is drawn from this seed.
+PERMUTATION_SEED = 2023
 
-# --- the paper's numbers (arXiv:2303.06349; Tables 1-4 and 9 as listed in targets.md) ----------
 
 LRA_TASKS = ("sCIFAR", "ListOps", "Text", "Retrieval", "Pathfinder", "PathX")
+
+
 #: Table 3: test accuracy (%) of the LRU and of S4D and S5 as the authors ran them.
 PAPER_TABLE3 = {
     "LRU": dict(zip(LRA_TASKS, (89.0, 60.2, 89.4, 89.9, 95.1, 94.2))),
     "S4D": dict(zip(LRA_TASKS, (91.5, 60.2, 86.4, 89.5, 94.2, 97.5))),
     "S5": dict(zip(LRA_TASKS, (88.8, 58.5, 86.2, 88.9, 95.7, 96.0))),
 }
+
+
 #: Tables 1-3: the ablation ladder, test accuracy (%) on sCIFAR / ListOps / Text / Retrieval
 #: (and Pathfinder where the paper gives it); the last rung is the LRU of Table 3.
 PAPER_LADDER: dict[str, dict[str, float]] = {
@@ -84,15 +100,23 @@ PAPER_LADDER: dict[str, dict[str, float]] = {
     "ring": {"sCIFAR": 88.1, "ListOps": 59.4, "Text": 89.4, "Retrieval": 90.1, "Pathfinder": 94.4},
     "lru": {k: v for k, v in PAPER_TABLE3["LRU"].items() if k != "PathX"},
 }
+
+
 #: The rungs this chapter trains, in order (the paper's ReLU RNN is left out).
 LADDER_RUNGS = ("tanh", "dense", "real_im", "exp", "stable_exp", "ring", "lru")
+
+
 #: Table 4: training steps per second on an A100, at the LRA sequence lengths.
 PAPER_SPEED = {
     ("sCIFAR", 1024): {"tanh": 2.0, "lru": 15.9},
     ("PathX", 16384): {"tanh": 0.14, "lru": 2.4},
     ("Text", 4096): {"lru": 14.7},
 }
+
+
 PAPER_SPEEDUP = {("sCIFAR", 1024): 8.0, ("PathX", 16384): 17.0, ("Text", 4096): 29.0}
+
+
 #: Table 9: H, N, iterations, batch, lr factor, weight decay, dropout; the ring [r_min, r_max].
 PAPER_TABLE9 = {
     "sCIFAR": dict(width=512, state=384, updates=180_000, batch=50, factor=0.25, dropout=0.1),
@@ -102,6 +126,8 @@ PAPER_TABLE9 = {
     "Pathfinder": dict(width=192, state=256, updates=500_000, batch=64, factor=0.25, dropout=0.0),
     "PathX": dict(width=128, state=256, updates=250_000, batch=32, factor=0.25, dropout=0.0),
 }
+
+
 PAPER_RING = {
     "sCIFAR": (0.9, 0.999, 2 * math.pi),
     "ListOps": (0.0, 0.99, 2 * math.pi),
@@ -110,9 +136,10 @@ PAPER_RING = {
     "Pathfinder": (0.9, 0.999, 2 * math.pi),
     "PathX": (0.999, 0.9999, math.pi / 10),
 }
+
+
 PAPER_WEIGHT_DECAY = 0.05
 
-# --- our tasks and what they stand in for ---------------------------------------------------------
 
 TASK_TITLES = {
     "smnist": "sequential MNIST",
@@ -121,6 +148,8 @@ TASK_TITLES = {
     "listops": "ListOps (generated)",
     "pathfinder": "Pathfinder (generated)",
 }
+
+
 STANDS_IN_FOR = {
     "smnist": "sCIFAR",
     "psmnist": "sCIFAR",
@@ -215,9 +244,6 @@ class SpeedConfig:
     version: int = VERSION
 
 
-# --- profiles -------------------------------------------------------------------------------------
-
-
 def _paper_hyper(task: str) -> dict:
     """Table 9's model and training settings for the LRA task ``task`` stands in for."""
     lra = STANDS_IN_FOR[task]
@@ -239,7 +265,10 @@ def _paper_hyper(task: str) -> dict:
 
 
 _LISTOPS_SMALL = ListOpsSpec(min_length=40, max_length=160, n_train=4000, n_valid=500, n_test=500)
+
+
 _PATHFINDER_BASELINE = PathfinderSpec(contour_length=6, distractor_length=2, distractors=15)
+
 
 #: Per profile: the data of every task, the model and training settings shared by all tasks
 #: (the rest comes from Table 9 in ``full``), the tasks of each experiment, and the speed probe.
@@ -346,6 +375,8 @@ PROFILES: dict[str, dict] = {
         ),
     ),
 }
+
+
 #: In ``full`` the image tasks train for the paper's sCIFAR schedule in *epochs* (180k updates of
 #: 50 images = 180 passes over CIFAR's 50,000), since our training sets differ in size.
 FULL_IMAGE_EPOCHS = 180
@@ -394,312 +425,3 @@ def ladder_configs(
 def speed_config(profile: str) -> SpeedConfig:
     """The speed probe of ``profile`` (Table 4)."""
     return PROFILES[check_profile(profile)]["speed"]
-
-
-# --- training -------------------------------------------------------------------------------------
-
-
-def build_model(
-    config: LRUConfig, data: TaskData, members: int = 1, seeds: Sequence[int] | None = None
-) -> DeepRecurrentClassifier:
-    """The deep network of Fig. 1 with the recurrence of ``config.rung``."""
-    return DeepRecurrentClassifier(
-        data.classes,
-        config.width,
-        config.state,
-        config.depth,
-        rung=config.rung,
-        input_size=data.input_size,
-        vocab=data.vocab,
-        members=members,
-        seeds=seeds,
-        r_min=config.r_min,
-        r_max=config.r_max,
-        max_phase=config.max_phase,
-        dropout=config.dropout,
-        bidirectional=config.bidirectional,
-        lr_factor=config.lr_factor,
-    )
-
-
-def run_id(config: LRUConfig, seed: int) -> str:
-    """``"<task>-<rung>-s<seed>"``."""
-    return f"{config.task}-{config.rung}-s{seed}"
-
-
-def _job(experiment: str, profile: str, config: LRUConfig) -> Job:
-    return Job(
-        CHAPTER,
-        experiment,
-        profile,
-        f"{config.task}-{config.rung}",
-        config,
-        {run_id(config, s): s for s in config.seeds},
-    )
-
-
-def _eigenvalues(model: DeepRecurrentClassifier, member: int) -> list[list[list[float]]]:
-    """Per block, the (first direction's) eigenvalues of a diagonal recurrence as [re, im] pairs."""
-    out = []
-    for block in model.blocks:
-        layer = block.recurrence
-        if not layer.diagonal:
-            return []
-        lam = layer.cells[0].eigenvalues()[member].detach().cpu().to(torch.complex128)
-        pairs = torch.view_as_real(lam).tolist()
-        out.append([[round(re, 6), round(im, 6)] for re, im in pairs])
-    return out
-
-
-def _shared_records(job: Job) -> list[RunRecord] | None:
-    """The ladder's LRU rung is the ``tasks`` experiment's job when their configurations are equal
-    (same data, model, training and seeds): its records are reused rather than trained again."""
-    if job.experiment != LADDER_EXPERIMENT:
-        return None
-    twin = Job(CHAPTER, TASKS_EXPERIMENT, job.profile, job.key, job.config, job.runs)
-    found = cached_records(twin)
-    if found is None:
-        return None
-    return [
-        replace(r, experiment=LADDER_EXPERIMENT, extra={**r.extra, "shared_with": "tasks"})
-        for r in found
-    ]
-
-
-def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:
-    """Train one (task, rung) job, all seeds stacked; one record per seed, ``None`` if paused.
-
-    The reported accuracies are those of each seed's best validation checkpoint.
-    """
-    shared = _shared_records(job)
-    if shared is not None:
-        return shared
-    config: LRUConfig = job.config
-    device = context.device
-    data = load_task(config.data)
-    torch.manual_seed(config.seeds[0])  # dropout masks
-    model = build_model(config, data, len(config.seeds), config.seeds).to(device)
-    initial = [_eigenvalues(model, i) for i in range(len(config.seeds))]
-    valid = eval_batches(data, "valid", config.eval_batch, device)
-    result = fit(
-        model,
-        training_stream(data, config, device),
-        cross_entropy_loss,
-        lambda m: evaluate_classifier(m, valid),
-        config.train_config(),
-        seeds=config.seeds,
-        checkpoint=job.checkpoint_path(),
-        time_budget_s=context.time_budget_s,
-        progress=context.progress,
-        desc=job.key,
-    )
-    if not result.finished:
-        return None
-    final = {
-        split: evaluate_classifier(model, eval_batches(data, split, config.eval_batch, device))
-        for split in ("valid", "test")
-    }
-    majority = np.bincount(data.labels["test"]).max() / len(data.labels["test"])
-    metrics = []
-    for i in range(len(config.seeds)):
-        member = {
-            f"{split}_{k}": (100.0 * v[i].item() if k == "accuracy" else v[i].item())
-            for split in final
-            for k, v in final[split].items()
-            if k != "error"
-        }
-        member.update(
-            test_majority_accuracy=100.0 * float(majority),
-            best_update=result.best_epoch[i] * config.eval_every,
-            updates=result.updates,
-            parameters=count_parameters(model),
-            train_size=len(data.labels["train"]),
-        )
-        metrics.append(member)
-    return context.records(
-        job,
-        result,
-        metrics,
-        run_ids=[run_id(config, seed) for seed in config.seeds],
-        curves=("updates", "wall_time_s", "train_loss", "valid_accuracy"),
-        scale={"valid_accuracy": 100.0},
-        extra=[
-            {"eigenvalues_initial": initial[i], "eigenvalues_final": _eigenvalues(model, i)}
-            for i in range(len(config.seeds))
-        ],
-    )
-
-
-# --- speed (Table 4) ------------------------------------------------------------------------------
-
-
-def speed_job(profile: str) -> Job:
-    """The one job of the speed probe: every model at every length, in one process."""
-    config = speed_config(profile)
-    runs = {f"{m}-L{n}": 0 for n in config.lengths for m in config.models}
-    return Job(CHAPTER, SPEED_EXPERIMENT, profile, "speed", config, runs)
-
-
-# --- jobs, run, records ---------------------------------------------------------------------------
-
-
-def task_jobs(profile: str) -> list[Job]:
-    """The LRU on every task of ``profile`` (Table 3)."""
-    if check_profile(profile) not in PROFILES:
-        return []
-    return [_job(TASKS_EXPERIMENT, profile, c) for c in task_configs(profile)]
-
-
-def ladder_jobs(profile: str) -> list[Job]:
-    """Every rung on every ladder task of ``profile`` (Tables 1-3)."""
-    if check_profile(profile) not in PROFILES:
-        return []
-    return [_job(LADDER_EXPERIMENT, profile, c) for c in ladder_configs(profile)]
-
-
-def speed_jobs(profile: str) -> list[Job]:
-    """The one job of the speed probe in ``profile`` (Table 4)."""
-    return [speed_job(profile)] if check_profile(profile) in PROFILES else []
-
-
-# --- tables ---------------------------------------------------------------------------------------
-
-
-def _task_label(task: str) -> str:
-    return f"{TASK_TITLES[task]} (for {STANDS_IN_FOR[task]})"
-
-
-def tasks_table(records: Sequence[RunRecord], title: str = "") -> Table:
-    """Table 3: the LRU's test accuracy (%) on each substitute beside the paper's on the task it
-    stands in for."""
-    records = [r for r in records if r.experiment == TASKS_EXPERIMENT]
-    paper = {(_task_label(t), "lru", "test"): PAPER_TABLE3["LRU"][STANDS_IN_FOR[t]] for t in TASKS}
-    rows = paper_vs_ours(
-        records,
-        paper,
-        metric="accuracy",
-        splits=("test",),
-        dataset_of=lambda r: _task_label(r.config["data"]["task"]),
-        model_of=lambda r: r.config["rung"],
-        chapter=CHAPTER,
-        experiment=TASKS_EXPERIMENT,
-    )
-    order = {_task_label(t): k for k, t in enumerate(TASKS)}
-    rows.sort(key=lambda r: (order.get(r.dataset, 99), r.profile))
-    return Table(rows, title, digits=1)
-
-
-def ladder_table(records: Sequence[RunRecord], title: str = "") -> Table:
-    """Tables 1-3: test accuracy (%) of every rung on each ladder task, beside the paper's."""
-    records = [r for r in records if r.experiment == LADDER_EXPERIMENT]
-    tasks = sorted({r.config["data"]["task"] for r in records}) or ["psmnist", "listops"]
-    paper = {}
-    for t in tasks:
-        for rung in LADDER_RUNGS:
-            value = PAPER_LADDER[rung].get(STANDS_IN_FOR.get(t, ""))
-            if value is not None:
-                paper[(_task_label(t), rung, "test")] = value
-    rows = paper_vs_ours(
-        records,
-        paper,
-        metric="accuracy",
-        splits=("test",),
-        dataset_of=lambda r: _task_label(r.config["data"]["task"]),
-        model_of=lambda r: r.config["rung"],
-        chapter=CHAPTER,
-        experiment=LADDER_EXPERIMENT,
-    )
-    rank = {r: k for k, r in enumerate(LADDER)}
-    rows.sort(key=lambda r: (r.dataset, rank.get(r.model, 99), r.profile))
-    return Table(rows, title, digits=1)
-
-
-def _speed_label(length: int) -> str:
-    for task, n in PAPER_SPEED:
-        if n == length:
-            return f"length {length} ({task})"
-    return f"length {length}"
-
-
-def speed_table(records: Sequence[RunRecord], title: str = "") -> Table:
-    """Table 4: training steps per second, and the LRU's speed-up over the tanh RNN measured in the
-    same run (rows ``... / tanh``), beside the paper's A100 numbers."""
-    records = [r for r in records if r.experiment == SPEED_EXPERIMENT]
-    paper: dict[tuple[str, str, str], float] = {}
-    for (_, n), values in PAPER_SPEED.items():
-        if "tanh" in values:
-            paper[(_speed_label(n), "tanh", "train")] = values["tanh"]
-        paper[(_speed_label(n), "lru-parallel", "train")] = values["lru"]
-    rows = paper_vs_ours(
-        records,
-        paper,
-        metric="steps_per_s",
-        splits=("train",),
-        dataset_of=lambda r: _speed_label(int(r.metrics["length"])),
-        model_of=lambda r: r.extra["model"],
-        chapter=CHAPTER,
-        experiment=SPEED_EXPERIMENT,
-    )
-    ratios = {
-        (_speed_label(n), "lru-parallel / tanh", "train"): v for (_, n), v in PAPER_SPEEDUP.items()
-    }
-    ratio_rows = paper_vs_ours(
-        [r for r in records if "train_speedup_vs_tanh" in r.metrics and r.extra["model"] != "tanh"],
-        ratios,
-        metric="speedup_vs_tanh",
-        splits=("train",),
-        dataset_of=lambda r: _speed_label(int(r.metrics["length"])),
-        model_of=lambda r: f"{r.extra['model']} / tanh",
-        chapter=CHAPTER,
-        experiment=SPEED_EXPERIMENT,
-    )
-    rows = rows + ratio_rows
-    rows.sort(key=lambda r: (_length_of(r.dataset), r.model, r.profile))
-    return Table(rows, title, digits=2)
-
-
-def _length_of(label: str) -> int:
-    try:
-        return int(label.split()[1])
-    except (IndexError, ValueError):
-        return 0
-
-
-def table(records: Sequence[RunRecord], title: str = "") -> Table:
-    """All rows of the chapter: tasks, ladder and speed."""
-    rows: list[TableRow] = []
-    for fn in (tasks_table, ladder_table, speed_table):
-        rows += fn(records).rows
-    return Table(rows, title, digits=1)
-
-
-TASKS_RUN = Experiment(
-    CHAPTER,
-    TASKS_EXPERIMENT,
-    "Table 3: the deep LRU on substitutes of the LRA tasks (test accuracy, %)",
-    jobs=task_jobs,
-    train=train_job,
-    table=tasks_table,
-)
-#: The ladder runs after the tasks: its LRU rung reuses their records when its config is the same.
-LADDER_RUN = Experiment(
-    CHAPTER,
-    LADDER_EXPERIMENT,
-    "Tables 1-3: from a tanh RNN to the LRU, one change at a time (test accuracy, %)",
-    jobs=ladder_jobs,
-    train=train_job,
-    table=ladder_table,
-    after=(TASKS_EXPERIMENT,),
-)
-#: The speed probe runs alone, after the training jobs, in one process.
-SPEED_RUN = Experiment(
-    CHAPTER,
-    SPEED_EXPERIMENT,
-    "Table 4: training steps per second, tanh RNN vs LRU (sequential loop, parallel scan)",
-    jobs=speed_jobs,
-    train=speed_records,
-    table=speed_table,
-    after=(TASKS_EXPERIMENT, LADDER_EXPERIMENT),
-    workers=1,
-)
-EXPERIMENTS = [TASKS_RUN, LADDER_RUN, SPEED_RUN]

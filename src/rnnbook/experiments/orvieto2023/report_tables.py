@@ -1,0 +1,132 @@
+"""Orvieto et al. (2023): the paper-vs-ours tables of the three experiments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rnnbook.cells.lru import LADDER
+from rnnbook.experiments.orvieto2023.config import (
+    CHAPTER,
+    LADDER_EXPERIMENT,
+    LADDER_RUNGS,
+    PAPER_LADDER,
+    PAPER_SPEED,
+    PAPER_SPEEDUP,
+    PAPER_TABLE3,
+    SPEED_EXPERIMENT,
+    STANDS_IN_FOR,
+    TASK_TITLES,
+    TASKS,
+    TASKS_EXPERIMENT,
+)
+from rnnbook.results import RunRecord, Table, TableRow, paper_vs_ours
+
+__all__ = ["ladder_table", "speed_table", "table", "tasks_table"]
+
+
+def _task_label(task: str) -> str:
+    return f"{TASK_TITLES[task]} (for {STANDS_IN_FOR[task]})"
+
+
+def tasks_table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """Table 3: the LRU's test accuracy (%) on each substitute beside the paper's on the task it
+    stands in for."""
+    records = [r for r in records if r.experiment == TASKS_EXPERIMENT]
+    paper = {(_task_label(t), "lru", "test"): PAPER_TABLE3["LRU"][STANDS_IN_FOR[t]] for t in TASKS}
+    rows = paper_vs_ours(
+        records,
+        paper,
+        metric="accuracy",
+        splits=("test",),
+        dataset_of=lambda r: _task_label(r.config["data"]["task"]),
+        model_of=lambda r: r.config["rung"],
+        chapter=CHAPTER,
+        experiment=TASKS_EXPERIMENT,
+    )
+    order = {_task_label(t): k for k, t in enumerate(TASKS)}
+    rows.sort(key=lambda r: (order.get(r.dataset, 99), r.profile))
+    return Table(rows, title, digits=1)
+
+
+def ladder_table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """Tables 1-3: test accuracy (%) of every rung on each ladder task, beside the paper's."""
+    records = [r for r in records if r.experiment == LADDER_EXPERIMENT]
+    tasks = sorted({r.config["data"]["task"] for r in records}) or ["psmnist", "listops"]
+    paper = {}
+    for t in tasks:
+        for rung in LADDER_RUNGS:
+            value = PAPER_LADDER[rung].get(STANDS_IN_FOR.get(t, ""))
+            if value is not None:
+                paper[(_task_label(t), rung, "test")] = value
+    rows = paper_vs_ours(
+        records,
+        paper,
+        metric="accuracy",
+        splits=("test",),
+        dataset_of=lambda r: _task_label(r.config["data"]["task"]),
+        model_of=lambda r: r.config["rung"],
+        chapter=CHAPTER,
+        experiment=LADDER_EXPERIMENT,
+    )
+    rank = {r: k for k, r in enumerate(LADDER)}
+    rows.sort(key=lambda r: (r.dataset, rank.get(r.model, 99), r.profile))
+    return Table(rows, title, digits=1)
+
+
+def _speed_label(length: int) -> str:
+    for task, n in PAPER_SPEED:
+        if n == length:
+            return f"length {length} ({task})"
+    return f"length {length}"
+
+
+def speed_table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """Table 4: training steps per second, and the LRU's speed-up over the tanh RNN measured in the
+    same run (rows ``... / tanh``), beside the paper's A100 numbers."""
+    records = [r for r in records if r.experiment == SPEED_EXPERIMENT]
+    paper: dict[tuple[str, str, str], float] = {}
+    for (_, n), values in PAPER_SPEED.items():
+        if "tanh" in values:
+            paper[(_speed_label(n), "tanh", "train")] = values["tanh"]
+        paper[(_speed_label(n), "lru-parallel", "train")] = values["lru"]
+    rows = paper_vs_ours(
+        records,
+        paper,
+        metric="steps_per_s",
+        splits=("train",),
+        dataset_of=lambda r: _speed_label(int(r.metrics["length"])),
+        model_of=lambda r: r.extra["model"],
+        chapter=CHAPTER,
+        experiment=SPEED_EXPERIMENT,
+    )
+    ratios = {
+        (_speed_label(n), "lru-parallel / tanh", "train"): v for (_, n), v in PAPER_SPEEDUP.items()
+    }
+    ratio_rows = paper_vs_ours(
+        [r for r in records if "train_speedup_vs_tanh" in r.metrics and r.extra["model"] != "tanh"],
+        ratios,
+        metric="speedup_vs_tanh",
+        splits=("train",),
+        dataset_of=lambda r: _speed_label(int(r.metrics["length"])),
+        model_of=lambda r: f"{r.extra['model']} / tanh",
+        chapter=CHAPTER,
+        experiment=SPEED_EXPERIMENT,
+    )
+    rows = rows + ratio_rows
+    rows.sort(key=lambda r: (_length_of(r.dataset), r.model, r.profile))
+    return Table(rows, title, digits=2)
+
+
+def _length_of(label: str) -> int:
+    try:
+        return int(label.split()[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """All rows of the chapter: tasks, ladder and speed."""
+    rows: list[TableRow] = []
+    for fn in (tasks_table, ladder_table, speed_table):
+        rows += fn(records).rows
+    return Table(rows, title, digits=1)
