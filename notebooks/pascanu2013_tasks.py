@@ -196,6 +196,27 @@ plots.save(fig, "pascanu2013", f"generalisation-{profile}")
 display(Markdown(report.generalisation_findings(general)))
 
 # %% [markdown]
+# ## Runs at the paper's lengths on a CPU
+#
+# The `long` profile trains Figure 7 at the paper's lengths 50 and 100 for at most 50,000
+# updates (or until a run makes no mistake on its validation set), and the generalisation models
+# on the paper's random lengths 50-200, each job on one CPU core for up to about two hours. Its
+# records are loaded, never trained, by this notebook: `python -m rnnbook run pascanu2013
+# --profile long` trains what is missing.
+
+# %%
+long_success = pascanu2013.SUCCESS_EXPERIMENT.recorded("long")
+long_general = pascanu2013.GENERALISATION_EXPERIMENT.recorded("long")
+if long_success:
+    display(pascanu2013.success_table(long_success, title="Figure 7 as rows, profile long"))
+    display(Markdown(report.success_findings(long_success)))
+else:
+    display(Markdown("No `long`-profile runs of Figure 7 are recorded yet."))
+if long_general:
+    display(pascanu2013.generalisation_table(long_general, title="Test error by length, long"))
+    display(Markdown(report.generalisation_findings(long_general)))
+
+# %% [markdown]
 # ## Runs at the paper's scale
 #
 # The `full` profile runs Figure 7 at lengths 50-200 with up to 5M updates per run (a GPU's
