@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import platform
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 import torch
 
 from rnnbook.device import default_device, describe
+from rnnbook.files import atomic_write_text
 
 
 def pick_device(name: str | None) -> torch.device:
@@ -91,17 +90,7 @@ def write_json(path: Path | str, payload: dict[str, Any]) -> Path:
         raise ValueError("payload must record the device it was measured on")
     record = {"date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
     record.update(payload)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(record, f, indent=1, default=str)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(path, json.dumps(record, indent=1, default=str) + "\n")
 
 
 def markdown_table(header: list[str], rows: list[list[Any]]) -> str:

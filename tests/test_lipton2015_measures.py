@@ -15,6 +15,7 @@ from rnnbook.data.copy import copy_batch
 from rnnbook.experiments import lipton2015 as L
 from rnnbook.experiments.lipton2015 import train_measures as M
 from rnnbook.models import unroll
+from rnnbook.train import classifiers
 
 D = torch.float64
 
@@ -160,5 +161,5 @@ def test_masked_cross_entropy_scores_only_masked_steps():
     batch = type("B", (), {"targets": targets, "mask": mask})()
     logits = torch.zeros(2, 3, 2, 4, dtype=D)
     logits[1, 0, 1, 0] = 50.0  # member 1, an unscored step
-    got = M.masked_cross_entropy(logits, batch)
+    got = classifiers.masked_cross_entropy(logits, batch)
     torch.testing.assert_close(got, torch.full((2,), math.log(4), dtype=D))

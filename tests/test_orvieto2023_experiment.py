@@ -11,12 +11,14 @@ import pytest
 import torch
 
 from rnnbook import cli
+from rnnbook.data.batches import ClassBatch
 from rnnbook.experiments import get_experiments
 from rnnbook.experiments import orvieto2023 as lru
-from rnnbook.experiments.orvieto2023 import data, report, train
+from rnnbook.experiments.orvieto2023 import data, report
 from rnnbook.experiments.runner import run_all
 from rnnbook.profiles import UnknownProfileError
 from rnnbook.results import RunRecord
+from rnnbook.train import classifiers
 
 
 def test_cross_entropy_and_accuracy_on_a_hand_computed_case():
@@ -27,17 +29,17 @@ def test_cross_entropy_and_accuracy_on_a_hand_computed_case():
         def forward(self, x, mask=None):
             return logits
 
-    batch = data.ClassBatch(torch.zeros(1, 2, 1), labels)
+    batch = ClassBatch(torch.zeros(1, 2, 1), labels)
     expected = torch.tensor(
         [
             (math.log(1 + math.exp(-2)) + math.log(2)) / 2,
             (math.log(1 + math.exp(3)) + math.log(1 + math.exp(1))) / 2,
         ]
     )
-    torch.testing.assert_close(lru.cross_entropy_loss(Fixed(), batch), expected)
+    torch.testing.assert_close(classifiers.cross_entropy_loss(Fixed(), batch), expected)
     # argmax of a tie is the first class: member 0 gets sample 2 wrong
-    torch.testing.assert_close(train.accuracy(logits, labels), torch.tensor([0.5, 0.0]))
-    out = lru.evaluate_classifier(Fixed(), [batch])
+    torch.testing.assert_close(classifiers.accuracy(logits, labels), torch.tensor([0.5, 0.0]))
+    out = classifiers.evaluate_classifier(Fixed(), [batch])
     torch.testing.assert_close(out["accuracy"], torch.tensor([0.5, 0.0], dtype=torch.float64))
     torch.testing.assert_close(out["error"], 1 - out["accuracy"])
     torch.testing.assert_close(out["nll"], expected.double())

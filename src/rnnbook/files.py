@@ -24,16 +24,27 @@ def temporary_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{tag}.tmp")
 
 
-def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path:
-    """Call ``write(file)`` on a fresh temporary file, then rename it over ``path``."""
+def atomic_write(
+    path: str | Path,
+    write: Callable[[IO[bytes]], object],
+    verify: Callable[[Path], object] | None = None,
+) -> Path:
+    """Call ``write(file)`` on a fresh temporary file, then rename it over ``path``.
+
+    ``verify(temporary_path)``, when given, may raise to reject the complete file before it
+    replaces ``path`` (a download whose checksum does not match, say); on any error the temporary
+    file is removed and ``path`` is left as it was.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_name(path)
     try:
-        with open(tmp, "wb") as f:
+        with open(tmp, "xb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        if verify is not None:
+            verify(tmp)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -83,3 +83,19 @@ def sorted_batches(sequences: Sequence[np.ndarray], max_steps: int = 8192) -> li
     if current:
         batches.append(pad_next_step([sequences[j] for j in current]))
     return batches
+
+
+@dataclass
+class ClassBatch:
+    """A minibatch of classified sequences (introduced by the orvieto2023 chapter): ``inputs``
+    (T, B, I) or token ids (T, B), ``labels`` (B,), ``mask`` (T, B) true on real steps (``None``
+    when nothing is padded)."""
+
+    inputs: Tensor
+    labels: Tensor
+    mask: Tensor | None = None
+
+    def to(self, device) -> ClassBatch:
+        """The batch on ``device``."""
+        mask = None if self.mask is None else self.mask.to(device)
+        return ClassBatch(self.inputs.to(device), self.labels.to(device), mask)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import secrets
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+
+from rnnbook.files import atomic_write
 
 from .paths import ChecksumError, DataNotFoundError
 
@@ -68,26 +69,22 @@ def download(
     temporary file is deleted and ``dest`` is left as it was.
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.parent / f".{dest.name}.{secrets.token_hex(6)}.part"
-    try:
-        with open(tmp, "xb") as out:
-            digest = _stream(url, out, timeout)
-            out.flush()
-            os.fsync(out.fileno())
-        if sha256 is not None and digest != sha256.lower():
+    digest: dict[str, str] = {}
+
+    def write(out) -> None:
+        digest["sha256"] = _stream(url, out, timeout)
+
+    def check(tmp: Path) -> None:
+        if sha256 is not None and digest["sha256"] != sha256.lower():
             raise ChecksumError(
-                f"checksum mismatch for {url}: expected sha256 {sha256.lower()}, got {digest}. "
-                "The download is corrupt or the file at that address has changed; nothing was "
-                f"written to {dest}."
+                f"checksum mismatch for {url}: expected sha256 {sha256.lower()}, got "
+                f"{digest['sha256']}. The download is corrupt or the file at that address has "
+                f"changed; nothing was written to {dest}."
             )
         if verify is not None:
             verify(tmp)
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return dest
+
+    return atomic_write(dest, write, check)
 
 
 def _stream(url: str, out, timeout: float) -> str:

@@ -25,6 +25,17 @@ def data_dir() -> Path:
     return path.expanduser().resolve()
 
 
+CACHE_ENV = "RNNBOOK_CACHE"
+"""Name of the environment variable that points at the cache of generated data sets."""
+
+
+def cache_dir() -> Path:
+    """Where generated data sets are kept between runs: ``$RNNBOOK_CACHE`` (default
+    ``~/.cache/rnnbook``), subfolder ``generated`` (introduced by the orvieto2023 chapter)."""
+    root = os.environ.get(CACHE_ENV, "").strip() or "~/.cache/rnnbook"
+    return Path(root).expanduser() / "generated"
+
+
 def downloads_allowed() -> bool:
     """May loaders download missing files? Yes, unless ``RNNBOOK_DOWNLOAD=0`` (the tests set it)."""
     return os.environ.get("RNNBOOK_DOWNLOAD", "1").strip().lower() not in ("0", "false", "no")

@@ -37,6 +37,8 @@ from urllib.parse import quote
 
 import numpy as np
 
+from rnnbook.files import atomic_write
+
 from .download import DownloadError, sha256_file
 from .download import download as _download
 from .paths import DATA_ENV, ChecksumError, DataNotFoundError, downloads_allowed
@@ -366,15 +368,7 @@ def write_pickle(rolls: PianoRolls, path: str | os.PathLike[str]) -> Path:
             starts = [0, *ends[:-1]]
             pieces.append([notes[s:e] for s, e in zip(starts, ends, strict=True)])
         data[name] = pieces
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
-    try:
-        with open(tmp, "wb") as f:
-            pickle.dump(data, f, protocol=2)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda f: pickle.dump(data, f, protocol=2))
 
 
 # ------------------------------------------------------------------------------------- loading

@@ -28,8 +28,8 @@ def plot_gradients(records: Sequence[RunRecord], tag: str = "init"):
 
     Dashed: the simple law of the review, ``rate^(t - tau)``, with rate the spectral radius ρ
     (tanh) or the carousel's own rate (LSTM,
-    :func:`~rnnbook.experiments.lipton2015.train_measures.carousel_log10_rate`), drawn within the range
-    of the measured curves."""
+    :func:`~rnnbook.experiments.lipton2015.train_measures.carousel_log10_rate`), drawn within the
+    range of the measured curves."""
     import matplotlib.pyplot as plt
 
     from rnnbook.results import plots

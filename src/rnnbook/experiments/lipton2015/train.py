@@ -46,7 +46,6 @@ from rnnbook.experiments.lipton2015.data import (
     _recall_sets,
 )
 from rnnbook.experiments.lipton2015.train_measures import (
-    accuracy,
     add_forget_bias,
     carousel_log10_rate,
     copy_loss,
@@ -54,7 +53,6 @@ from rnnbook.experiments.lipton2015.train_measures import (
     decay_rate,
     head_trace,
     jacobian_norms,
-    masked_cross_entropy,
     set_spectral_radius,
     truncated_unroll,
 )
@@ -62,6 +60,7 @@ from rnnbook.models import RecurrentNetwork, count_parameters
 from rnnbook.models.bidirectional import BidirectionalNetwork, StackedRecurrentNetwork
 from rnnbook.results import RunRecord
 from rnnbook.train import TrainConfig, fit
+from rnnbook.train.classifiers import masked_cross_entropy, sequence_accuracy
 
 __all__ = ["build_brnn_model", "build_copy_model", "build_gradient_model", "build_tbptt_model"]
 
@@ -124,7 +123,7 @@ def _fit_recall(model, loss_fn, valid, members, job: Job, started, context: RunC
             device=context.device,
         ),
         loss_fn,
-        lambda m: {"error": 1 - accuracy(m, valid)},
+        lambda m: {"error": 1 - sequence_accuracy(m, valid)},
         TrainConfig(
             optimizer="adam",
             lr=config.lr,
@@ -147,7 +146,7 @@ def _train_gradients(job: Job, context: RunContext) -> list[RunRecord] | None:
     init = _measure(model, config, config.model)
     model = model.to(device)
     valid = _recall_sets(config, config.length, config.lag, _seed_of(config.data_seed, 1), device)
-    init_acc = accuracy(model, valid)
+    init_acc = sequence_accuracy(model, valid)
     members = _gradient_members(config)
     result = _fit_recall(model, _recall_loss, valid, members, job, started, context)
     if not result.finished:
@@ -155,7 +154,7 @@ def _train_gradients(job: Job, context: RunContext) -> list[RunRecord] | None:
     # fit keeps each member's best validation epoch; the measurement wants the last weights of
     # a brief training, which for this task is (nearly always) the best one as well.
     trained = _measure(model.cpu(), config, config.model)
-    final_acc = accuracy(model.to(device), valid)
+    final_acc = sequence_accuracy(model.to(device), valid)
     metrics, curves = [], []
     for e, (value, _) in enumerate(members):
         member = {
@@ -211,7 +210,7 @@ def _train_tbptt(job: Job, context: RunContext) -> list[RunRecord] | None:
     result = _fit_recall(model, loss, valid, members, job, started, context)
     if not result.finished:
         return None
-    test_acc, valid_acc = accuracy(model, test), accuracy(model, valid)
+    test_acc, valid_acc = sequence_accuracy(model, test), sequence_accuracy(model, valid)
     metrics = [
         {
             "test_accuracy": test_acc[e].item(),
@@ -273,7 +272,7 @@ def _train_brnn(job: Job, context: RunContext) -> list[RunRecord] | None:
         model,
         partial(_brnn_batches, config=config, device=device),
         _brnn_loss,
-        lambda m: {"error": 1 - accuracy(m, valid, _brnn_forward)},
+        lambda m: {"error": 1 - sequence_accuracy(m, valid, _brnn_forward)},
         TrainConfig(
             optimizer="adam",
             lr=config.lr,
@@ -289,7 +288,7 @@ def _train_brnn(job: Job, context: RunContext) -> list[RunRecord] | None:
     )
     if not result.finished:
         return None
-    test_acc = accuracy(model, test, _brnn_forward)
+    test_acc = sequence_accuracy(model, test, _brnn_forward)
     metrics = [
         {
             "test_accuracy": test_acc[e].item(),

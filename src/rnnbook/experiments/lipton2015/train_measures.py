@@ -5,7 +5,7 @@ truncated unroll, masked losses and accuracies, copy-task scores, the NTM's head
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -19,7 +19,6 @@ from rnnbook.data.copy import bit_errors, copy_batch
 from rnnbook.models import RecurrentNetwork
 
 __all__ = [
-    "accuracy",
     "add_forget_bias",
     "carousel_log10_rate",
     "copy_loss",
@@ -27,7 +26,6 @@ __all__ = [
     "decay_rate",
     "head_trace",
     "jacobian_norms",
-    "masked_cross_entropy",
     "set_spectral_radius",
     "state_trajectory",
     "truncated_unroll",
@@ -115,28 +113,6 @@ def carousel_log10_rate(cell: RecurrentCell, x: Tensor) -> Tensor:
         total += torch.log10(torch.sigmoid(a))
         state = cell.step(xw_t, state)
     return (total / xw.shape[0]).amax(-1).mean(-1)
-
-
-def masked_cross_entropy(logits: Tensor, batch: SequenceBatch) -> Tensor:
-    """Cross-entropy of one-hot targets at the scored steps (``batch.mask``), mean per member
-    (E,)."""
-    nll = -(F.log_softmax(logits, -1) * batch.targets).sum(-1)  # (E, T, B)
-    mask = batch.mask
-    return torch.where(mask, nll, nll.new_zeros(())).sum((1, 2)) / mask.sum().clamp_min(1)
-
-
-@torch.no_grad()
-def accuracy(
-    model: nn.Module, batches: Sequence[SequenceBatch], forward: Callable | None = None
-) -> Tensor:
-    """Share of scored steps whose most likely symbol is the target, per member (E,)."""
-    right = total = 0
-    for b in batches:
-        logits = forward(model, b) if forward else model(b.inputs)
-        hit = (logits.argmax(-1) == b.targets.argmax(-1)) & b.mask
-        right = right + hit.sum((1, 2))
-        total += int(b.mask.sum())
-    return right.double() / total
 
 
 def truncated_unroll(cell: RecurrentCell, x: Tensor, windows: Sequence[int | None]) -> Tensor:

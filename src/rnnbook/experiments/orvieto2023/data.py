@@ -4,17 +4,17 @@ the training stream.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import torch
-from torch import Tensor
 
 from rnnbook.data import length_bucketed_order
+from rnnbook.data.batches import ClassBatch
 from rnnbook.data.listops import CLASSES as LISTOPS_CLASSES
 from rnnbook.data.listops import PAD, VOCAB, ListOpsSpec, generate_listops
 from rnnbook.data.mnist import (
@@ -24,26 +24,19 @@ from rnnbook.data.mnist import (
     pixel_permutation,
 )
 from rnnbook.data.pathfinder import PathfinderSpec, generate_pathfinder
+from rnnbook.data.paths import cache_dir
 from rnnbook.experiments.orvieto2023.config import PERMUTATION_SEED, TASKS, LRUConfig, TaskSpec
+from rnnbook.files import atomic_write
 from rnnbook.profiles import config_hash
 
 __all__ = [
-    "ClassBatch",
     "EvaluationSlices",
     "TaskData",
-    "cache_dir",
     "eval_batches",
     "load_task",
     "make_batch",
     "training_stream",
 ]
-
-
-def cache_dir() -> Path:
-    """Where generated data sets are kept between runs: ``$RNNBOOK_CACHE`` or
-    ``~/.cache/rnnbook``, subfolder ``generated``."""
-    root = os.environ.get("RNNBOOK_CACHE", "").strip() or "~/.cache/rnnbook"
-    return Path(root).expanduser() / "generated"
 
 
 def _cached_npz(name: str, spec, build) -> dict[str, np.ndarray]:
@@ -54,13 +47,8 @@ def _cached_npz(name: str, spec, build) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as f:
             return {k: f[k] for k in f.files}
     arrays = build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        atomic_write(path, lambda f: np.savez(f, **arrays))
     return arrays
 
 
@@ -143,21 +131,6 @@ def load_task(spec: TaskSpec) -> TaskData:
             labels[split] = arrays[f"{split}_labels"][:n]
         return TaskData(task, seqs, labels, classes=2, input_size=1)
     raise ValueError(f"unknown task {task!r}: choose one of {', '.join(TASKS)}")
-
-
-@dataclass
-class ClassBatch:
-    """A minibatch of classified sequences: ``inputs`` (T, B, I) or token ids (T, B),
-    ``labels`` (B,), ``mask`` (T, B) true on real steps (``None`` when nothing is padded)."""
-
-    inputs: Tensor
-    labels: Tensor
-    mask: Tensor | None = None
-
-    def to(self, device) -> ClassBatch:
-        """The batch on ``device``."""
-        mask = None if self.mask is None else self.mask.to(device)
-        return ClassBatch(self.inputs.to(device), self.labels.to(device), mask)
 
 
 def make_batch(sequences, labels: np.ndarray, index: Sequence[int]) -> ClassBatch:

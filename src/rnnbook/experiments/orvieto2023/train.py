@@ -9,8 +9,6 @@ from dataclasses import replace
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import Tensor
 
 from rnnbook.experiments.jobs import Job, RunContext, cached_records
 from rnnbook.experiments.orvieto2023.config import (
@@ -21,7 +19,6 @@ from rnnbook.experiments.orvieto2023.config import (
 )
 from rnnbook.experiments.orvieto2023.config_jobs import run_id
 from rnnbook.experiments.orvieto2023.data import (
-    ClassBatch,
     TaskData,
     eval_batches,
     load_task,
@@ -31,8 +28,9 @@ from rnnbook.models import count_parameters
 from rnnbook.models.lru import DeepRecurrentClassifier
 from rnnbook.results import RunRecord
 from rnnbook.train import fit
+from rnnbook.train.classifiers import cross_entropy_loss, evaluate_classifier
 
-__all__ = ["accuracy", "build_model", "cross_entropy_loss", "evaluate_classifier", "train_job"]
+__all__ = ["build_model", "train_job"]
 
 
 def build_model(
@@ -148,38 +146,3 @@ def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:
             for i in range(len(config.seeds))
         ],
     )
-
-
-def cross_entropy_loss(model: torch.nn.Module, batch: ClassBatch) -> Tensor:
-    """Mean cross-entropy (nats) of each member's logits (E, B, C): shape (E,)."""
-    logits = model(batch.inputs, batch.mask)
-    e, b, c = logits.shape
-    nll = F.cross_entropy(logits.reshape(e * b, c), batch.labels.repeat(e), reduction="none")
-    return nll.view(e, b).mean(1)
-
-
-def accuracy(logits: Tensor, labels: Tensor) -> Tensor:
-    """Fraction of correct arg-max predictions per member: (E, B, C), (B,) -> (E,)."""
-    return (logits.argmax(-1) == labels).to(logits.dtype).mean(-1)
-
-
-@torch.no_grad()
-def evaluate_classifier(model: torch.nn.Module, batches: Sequence[ClassBatch]) -> dict[str, Tensor]:
-    """Accuracy, error (1 - accuracy) and mean cross-entropy of a whole split, per member."""
-    correct = nll = None
-    count = 0
-    for batch in batches:
-        logits = model(batch.inputs, batch.mask)
-        e, b, c = logits.shape
-        hits = (logits.argmax(-1) == batch.labels).sum(1).double()
-        loss = F.cross_entropy(
-            logits.reshape(e * b, c).double(), batch.labels.repeat(e), reduction="none"
-        )
-        loss = loss.view(e, b).sum(1)
-        correct = hits if correct is None else correct + hits
-        nll = loss if nll is None else nll + loss
-        count += b
-    if correct is None:
-        raise ValueError("no batches to evaluate")
-    acc = correct / count
-    return {"accuracy": acc, "error": 1.0 - acc, "nll": nll / count}
