@@ -3,6 +3,7 @@ reload, the tables and findings computed from records, and the one-unit error su
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -13,6 +14,7 @@ import torch
 from rnnbook.cli import main
 from rnnbook.experiments import get_experiments
 from rnnbook.experiments import pascanu2013 as p13
+from rnnbook.experiments.jobs import RunContext
 from rnnbook.experiments.pascanu2013 import (
     config_table1,
     report,
@@ -162,3 +164,21 @@ def test_findings_are_computed_from_records():
     assert "SGD-CR 12 of 12" in text and "SGD 0 of 12" in text
     assert "of the 12 runs where SGD-C failed, SGD-CR succeeded in 12" in text
     assert "this reproduces the paper's ordering" in text
+
+
+def test_long_configs_are_the_papers_lengths_and_train_a_few_steps(results_root):
+    """The `long` jobs (hours on a CPU) are built as specified and train: here for four updates."""
+    success = p13.SUCCESS_EXPERIMENT.jobs_of("long")
+    general = p13.GENERALISATION_EXPERIMENT.jobs_of("long")
+    assert {j.config.length for j in success} == {50, 100} and len(success) == 6
+    assert all(len(j.runs) == 15 and j.config.max_updates == 50_000 for j in success)
+    assert {(j.config.length, j.config.max_length) for j in general} == {(50, 200)}
+    assert {j.config.task for j in general} >= {"temporal_order", "addition", "multiplication"}
+    context = RunContext(device=torch.device("cpu"), commit="test")
+    for job in (success[-1], general[0]):
+        tiny = dataclasses.replace(
+            job.config, max_updates=4, eval_every=2, n_valid=20, n_test=20, test_lengths=(500,)
+        )
+        records = p13.train_task_job(dataclasses.replace(job, config=tiny), context)
+        assert len(records) == len(job.runs)
+        assert all(r.metrics["updates"] == 4 and 0 <= r.metrics["test_error"] <= 1 for r in records)
