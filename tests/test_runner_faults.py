@@ -328,3 +328,11 @@ def test_a_record_from_other_training_code_is_marked_code_changed(results_root, 
     assert main(["results", "chung2014.table2", "--profile", "cpu", "--json"]) == 0
     rows = [r for r in json.loads(capsys.readouterr().out) if r["n"]]
     assert rows and all(r["code_changed"] for r in rows)
+
+
+def test_checkpoints_go_where_every_node_can_reach_them(results_root, tmp_path, monkeypatch):
+    (job,) = toy_jobs("a")
+    assert job.checkpoint_path().parent == results_root / "toy" / "exp" / "cpu" / "_checkpoints"
+    monkeypatch.setenv("RNNBOOK_CHECKPOINTS", str(tmp_path / "shared"))
+    assert job.checkpoint_path().parent == tmp_path / "shared" / "toy" / "exp" / "cpu"
+    assert job.lock_path().parent == job.checkpoint_path().parent

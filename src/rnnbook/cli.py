@@ -2,6 +2,7 @@
 
     python -m rnnbook list
     python -m rnnbook run chung2014 --profile full [--only jsb-gru] [--time-budget 540]
+    python -m rnnbook run chung2014 --profile full --engine ray [--address host:6379]
     python -m rnnbook results chung2014 --json
 
 Exit status: 0 when everything asked for is recorded; 3 when a job paused at its time budget
@@ -75,6 +76,8 @@ def _run(args: argparse.Namespace) -> int:
             only=[k for k in only if k in keys] if only else None,
             progress=False if args.no_progress else None,
             time_budget_s=args.time_budget,
+            engine=args.engine,
+            address=args.address,
         )
         paused += records.paused
         print(f"{e.id} [{args.profile}]: {len(records)} runs recorded")
@@ -143,6 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="pause after the epoch that passes this time; run again to resume",
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="where jobs train: local processes (default) or a Ray cluster",
+    )
+    run.add_argument(
+        "--address", help="the Ray cluster's address (default: $RAY_ADDRESS, else auto)"
+    )
     run.set_defaults(func=_run)
     res = sub.add_parser("results", help="print the paper-vs-ours rows of recorded runs")
     res.add_argument("chapter", nargs="?", help="a chapter or chapter.experiment (default: all)")

@@ -20,6 +20,7 @@ from pathlib import Path
 NOT_TRAINING = (
     "rnnbook.results",
     "rnnbook.experiments.runner",
+    "rnnbook.experiments.ray_engine",
     "rnnbook.experiments.jobs",
     "rnnbook.experiments.code",
     "rnnbook.files",

@@ -27,6 +27,8 @@ from rnnbook.results import RecordError, RunRecord, load_record, results_dir
 
 #: The curves that every member shares (one value per evaluation, not one per member).
 SHARED_CURVES = ("epoch", "updates", "wall_time_s")
+#: The environment variable naming a checkpoint directory shared by the nodes of a cluster.
+CHECKPOINTS_ENV = "RNNBOOK_CHECKPOINTS"
 #: The key, in a record's ``extra``, of how many members trained together in its job.
 MEMBERS_KEY = "members_trained_together"
 
@@ -58,9 +60,17 @@ class Job:
         return root / self.chapter / self.experiment / self.profile / f"{run_id}.json"
 
     def checkpoint_path(self, root: Path | None = None) -> Path:
-        """The job's checkpoint; other files of the job's state share its stem."""
-        root = root or results_dir()
-        folder = root / self.chapter / self.experiment / self.profile / "_checkpoints"
+        """The job's checkpoint; other files of the job's state share its stem.
+
+        Checkpoints live under ``$RNNBOOK_CHECKPOINTS`` when set (a directory every node of a
+        cluster can reach), else in ``_checkpoints`` beside the job's records.
+        """
+        shared = os.environ.get(CHECKPOINTS_ENV, "").strip()
+        if root is None and shared:
+            folder = Path(shared).expanduser() / self.chapter / self.experiment / self.profile
+        else:
+            folder = (root or results_dir()) / self.chapter / self.experiment / self.profile
+            folder = folder / "_checkpoints"
         return folder / f"{self.key}-{config_hash(self.config)}.pt"
 
     def lock_path(self, root: Path | None = None) -> Path:

@@ -108,6 +108,38 @@ def _one_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
+#: Where jobs run: ``local`` (a process pool on this machine) or ``ray`` (a Ray cluster).
+ENGINES = ("local", "ray")
+
+
+def check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    return engine
+
+
+def _run_local(pending, jobs, train, context, fresh, workers, finish, fail) -> None:
+    """Train the pending jobs in this process or in a pool of worker processes."""
+    workers = workers or default_workers(len(pending))
+    if workers <= 1 or len(pending) <= 1:
+        for k in pending:
+            try:
+                finish(k, train_one(train, jobs[k], context, fresh))
+            except Exception as err:  # noqa: BLE001 - reported by name by the caller
+                fail(k, err)
+        return
+    mp = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=mp, initializer=_init_worker, initargs=(os.getpid(),)
+    ) as pool:
+        futures = {pool.submit(train_one, train, jobs[k], context, fresh): k for k in pending}
+        for future in as_completed(futures):
+            try:
+                finish(futures[future], future.result())
+            except Exception as err:  # noqa: BLE001 - a worker's error or its death
+                fail(futures[future], err)
+
+
 def execute(
     jobs: Sequence[Job],
     train: TrainFunction,
@@ -115,15 +147,20 @@ def execute(
     *,
     rerun: bool | str | None = None,
     workers: int | None = None,
+    engine: str = "local",
+    address: str | None = None,
     log: Callable[[str], None] | None = None,
 ) -> Records:
     """Load or train each job and return all their records, in job order.
 
-    Jobs to train run in ``workers`` processes (:func:`default_workers`). A job whose train
-    function returns ``None`` paused; one that raises is reported in :class:`JobsFailedError`
-    once every other job has finished and been saved.
+    Jobs to train run in ``workers`` processes (:func:`default_workers`), or as tasks of a Ray
+    cluster with ``engine="ray"`` (:mod:`rnnbook.experiments.ray_engine`; ``address`` or
+    ``$RAY_ADDRESS``, default ``auto``). A job whose train function returns ``None`` paused; one
+    that raises is reported in :class:`JobsFailedError` once every other job has finished and
+    been saved. Each job's records are saved by this process as soon as the job ends.
     """
     log = log or (lambda msg: print(msg, file=sys.stderr))
+    check_engine(engine)
     fresh = rerun_requested(rerun)
     done: dict[int, list[RunRecord]] = {}
     pending = []
@@ -152,24 +189,12 @@ def execute(
 
     for k in pending:
         log(f"training {jobs[k].id} ({len(jobs[k].runs)} runs)")
-    workers = workers or default_workers(len(pending))
-    if workers <= 1 or len(pending) <= 1:
-        for k in pending:
-            try:
-                finish(k, train_one(train, jobs[k], context, fresh))
-            except Exception as err:  # noqa: BLE001 - reported by name below
-                fail(k, err)
-    else:
-        mp = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            workers, mp_context=mp, initializer=_init_worker, initargs=(os.getpid(),)
-        ) as pool:
-            futures = {pool.submit(train_one, train, jobs[k], context, fresh): k for k in pending}
-            for future in as_completed(futures):
-                try:
-                    finish(futures[future], future.result())
-                except Exception as err:  # noqa: BLE001 - a worker's error or its death
-                    fail(futures[future], err)
+    if pending and engine == "ray":
+        from rnnbook.experiments.ray_engine import run_on_ray
+
+        run_on_ray(pending, jobs, train, context, fresh, finish, fail, address=address)
+    elif pending:
+        _run_local(pending, jobs, train, context, fresh, workers, finish, fail)
     records = [r for k in sorted(done) for r in done[k]]
     if failures:
         raise JobsFailedError(failures, records)
@@ -231,12 +256,24 @@ class Experiment:
         time_budget_s: float | None = None,
         workers: int | None = None,
         device: torch.device | None = None,
+        engine: str = "local",
+        address: str | None = None,
     ) -> Records:
         """Load or train every job of ``profile`` (``only``: these job keys) and return the
-        records; see :func:`~rnnbook.experiments.runner.execute` for pausing and failures."""
+        records; ``engine="ray"`` trains them on a Ray cluster (``address``); see
+        :func:`~rnnbook.experiments.runner.execute` for pausing and failures."""
+        check_engine(engine)
         jobs = select_jobs(self.jobs_of(profile), only)
         context = self.context(progress=progress, time_budget_s=time_budget_s, device=device)
-        return execute(jobs, self.train, context, rerun=rerun, workers=workers or self.workers)
+        return execute(
+            jobs,
+            self.train,
+            context,
+            rerun=rerun,
+            workers=workers or self.workers,
+            engine=engine,
+            address=address,
+        )
 
     def recorded(self, profile: str | None = None, root: Path | None = None) -> list[RunRecord]:
         """Every recorded run (one profile or all), each marked stale unless its job is still
