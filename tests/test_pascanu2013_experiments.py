@@ -182,3 +182,17 @@ def test_long_configs_are_the_papers_lengths_and_train_a_few_steps(results_root)
         records = p13.train_task_job(dataclasses.replace(job, config=tiny), context)
         assert len(records) == len(job.runs)
         assert all(r.metrics["updates"] == 4 and 0 <= r.metrics["test_error"] <= 1 for r in records)
+
+
+def test_the_error_rate_of_a_task_scored_at_every_step_is_a_share_of_sequences():
+    """Memorisation scores every step: its targets are (E, T, B), and the error rate must still
+    divide by the number of sequences (B), not of steps (a long-profile run showed 14.3)."""
+    config = dataclasses.replace(
+        p13.generalisation_configs("long", ["memorisation"])[0], n_valid=30, n_test=30
+    )
+    members = config.members()
+    model = p13.build_model(config, members)
+    data = p13.TaskData(config, members, torch.device("cpu"))
+    for nominal in (None, 50, 500):
+        error = data.test(model, nominal)
+        assert ((0 <= error) & (error <= 1)).all(), (nominal, error)

@@ -112,11 +112,12 @@ class TaskData:
         n = 0
         for x, y in chunks:
             out = model(x)
+            batch = y.shape[-1]  # targets (E, B), or (E, T, B) when every step is scored
             wrong = task_mistakes(self.spec, out, y).sum(1).double()
-            batch_loss = task_loss(self.spec, out, y).double() * y.shape[1]
+            batch_loss = task_loss(self.spec, out, y).double() * batch
             mistakes = wrong if mistakes is None else mistakes + wrong
             loss = batch_loss if loss is None else loss + batch_loss
-            n += y.shape[1]
+            n += batch
         return {"error": mistakes / n, "loss": loss / n}
 
     def evaluate(self, model: TaskRNN) -> dict[str, Tensor]:
