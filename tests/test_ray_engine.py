@@ -15,7 +15,7 @@ import torch
 from fault_jobs import failing_train, resumable_job, resumable_train, toy_jobs
 from ray import cloudpickle
 
-from rnnbook.experiments import pascanu2013
+from rnnbook.experiments import jozefowicz2015, pascanu2013
 from rnnbook.experiments.jobs import RunContext
 from rnnbook.experiments.ray_engine import ClusterError, connect
 from rnnbook.experiments.runner import JobsFailedError, execute
@@ -101,3 +101,20 @@ def test_the_ray_engine_without_ray_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
     with pytest.raises(ClusterError, match=r"pip install -e '\.\[cluster\]'"):
         connect("127.0.0.1:1")
+
+
+def test_the_architecture_search_evaluates_its_candidates_as_ray_tasks(
+    ray_cluster, tmp_path, monkeypatch
+):
+    """The search job runs as a task and each of its candidates as a task of its own; the
+    candidates found and their scores are those of the local run."""
+    monkeypatch.setenv("RNNBOOK_WORKERS", "1")
+    monkeypatch.setenv("RNNBOOK_DEVICE", "cpu")
+    found = {}
+    for engine in ("local", "ray"):
+        monkeypatch.setenv("RNNBOOK_RESULTS", str(tmp_path / engine))
+        (record,) = jozefowicz2015.SEARCH_EXPERIMENT.run("smoke", engine=engine, progress=False)
+        found[engine] = [
+            {k: v for k, v in c.items() if k != "seconds"} for c in record.extra["candidates"]
+        ]
+    assert len(found["ray"]) > 3 and found["ray"] == found["local"]

@@ -98,8 +98,15 @@ def _evaluate_all(
     seeds: Sequence[int],
     threshold: float | None,
     workers: int,
+    engine: str = "local",
 ) -> list[dict[str, Any]]:
+    """Every candidate's assessment, in order: one job each, in this process, in a pool of
+    ``workers`` processes, or as tasks of the Ray cluster this process is connected to."""
     jobs = [(evaluate, c.graph, s, threshold) for c, s in zip(candidates, seeds)]
+    if engine == "ray":
+        from rnnbook.experiments.ray_engine import map_tasks
+
+        return map_tasks(_assess, jobs)
     if workers <= 1 or len(jobs) <= 1:
         return [_assess(*j) for j in jobs]
     context = multiprocessing.get_context("spawn")
@@ -122,7 +129,11 @@ class SearchSettings:
 
 
 def _evaluate_references(
-    references: dict[str, Graph], evaluate: Evaluator, settings: SearchSettings, workers: int
+    references: dict[str, Graph],
+    evaluate: Evaluator,
+    settings: SearchSettings,
+    workers: int,
+    engine: str = "local",
 ) -> list[Candidate]:
     """The references as candidates of generation 0, evaluated and scored against the GRU."""
     refs = [
@@ -130,7 +141,7 @@ def _evaluate_references(
         for name, g in references.items()
     ]
     seeds = [settings.seed * 10_007 + k for k in range(len(refs))]
-    for c, result in zip(refs, _evaluate_all(evaluate, refs, seeds, None, workers)):
+    for c, result in zip(refs, _evaluate_all(evaluate, refs, seeds, None, workers, engine)):
         c.memorization, c.accuracy = result["memorization"], result["accuracy"]
         c.seconds, c.status = result["seconds"], "evaluated"
     gru = next(c for c in refs if c.name == "gru")
@@ -179,6 +190,7 @@ def run_search(
     state_path: Path | None = None,
     time_budget_s: float | None = None,
     log: Callable[[str], None] | None = None,
+    engine: str = "local",
 ) -> tuple[list[Candidate], bool]:
     """Run the search; return every candidate looked at and whether the search finished.
 
@@ -186,7 +198,9 @@ def run_search(
     and seed the list of parents, except those whose name ends in ``"-rerun"``: a second run of a
     reference with other seeds, which only measures how much a score varies from run to run.
     With ``state_path`` the candidates are saved after every generation and a later call resumes;
-    with ``time_budget_s`` the call returns after the generation that exceeds it.
+    with ``time_budget_s`` the call returns after the generation that exceeds it. Each candidate
+    is assessed as a job of its own: in ``workers`` local processes, or with ``engine="ray"`` as a
+    task of the Ray cluster.
     """
     if "gru" not in references:
         raise ValueError("the references must include the GRU, the yardstick of the score")
@@ -201,7 +215,7 @@ def run_search(
             atomic_write_text(state_path, json.dumps([asdict(c) for c in candidates]))
 
     if not candidates:
-        candidates = _evaluate_references(references, evaluate, settings, workers)
+        candidates = _evaluate_references(references, evaluate, settings, workers, engine)
         save()
         log(f"references: {', '.join(f'{c.name} {c.score:.3f}' for c in candidates)}")
 
@@ -214,7 +228,7 @@ def run_search(
         generation += 1
         children = _children(candidates, generation, settings)
         seeds = [settings.seed * 10_007 + len(candidates) + k for k in range(len(children))]
-        results = _evaluate_all(evaluate, children, seeds, threshold, workers)
+        results = _evaluate_all(evaluate, children, seeds, threshold, workers, engine)
         for c, result in zip(children, results):
             c.memorization, c.seconds = result["memorization"], result["seconds"]
             if result["accuracy"]:

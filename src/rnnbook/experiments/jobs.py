@@ -129,6 +129,7 @@ class RunContext:
     code_hash: str = ""
     progress: bool | None = None
     time_budget_s: float | None = None
+    engine: str = "local"
 
     def record(
         self,

@@ -123,3 +123,14 @@ def run_on_ray(
                 finish(k, ray.get(ref))
             except Exception as err:  # noqa: BLE001 - reported by name by the runner
                 fail(k, getattr(err, "cause", None) or err)
+
+
+def map_tasks(function: Callable, arguments: Sequence[tuple]) -> list:
+    """``[function(*a) for a in arguments]``, each call a Ray task (one CPU, retried when its
+    worker dies), on the cluster this process is connected to (a Ray task's own, inside one)."""
+    ray = connect()
+    env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
+    task = ray.remote(function).options(
+        num_cpus=1, max_retries=MAX_RETRIES, retry_exceptions=False, runtime_env={"env_vars": env}
+    )
+    return ray.get([task.remote(*a) for a in arguments])

@@ -237,6 +237,7 @@ class Experiment:
         progress: bool | None = None,
         time_budget_s: float | None = None,
         device: torch.device | None = None,
+        engine: str = "local",
     ) -> RunContext:
         return RunContext(
             device=device or default_device(),
@@ -244,6 +245,7 @@ class Experiment:
             code_hash=self.code_hash(),
             progress=progress,
             time_budget_s=check_time_budget(time_budget_s),
+            engine=check_engine(engine),
         )
 
     def run(
@@ -262,9 +264,10 @@ class Experiment:
         """Load or train every job of ``profile`` (``only``: these job keys) and return the
         records; ``engine="ray"`` trains them on a Ray cluster (``address``); see
         :func:`~rnnbook.experiments.runner.execute` for pausing and failures."""
-        check_engine(engine)
         jobs = select_jobs(self.jobs_of(profile), only)
-        context = self.context(progress=progress, time_budget_s=time_budget_s, device=device)
+        context = self.context(
+            progress=progress, time_budget_s=time_budget_s, device=device, engine=engine
+        )
         return execute(
             jobs,
             self.train,

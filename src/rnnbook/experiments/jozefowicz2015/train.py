@@ -355,6 +355,7 @@ def train_search_job(job: Job, context: RunContext) -> list[RunRecord] | None:
         workers=default_workers(config.children),
         state_path=job.state_path(".json"),
         time_budget_s=context.time_budget_s,
+        engine=context.engine,
     )
     if not finished:
         return None
