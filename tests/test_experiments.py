@@ -219,3 +219,19 @@ def test_training_in_process_uses_one_thread_on_the_cpu_only():
 def test_chung_budget_variants_record_under_their_own_run_ids(smoke_env):
     (r,) = chung2014.BUDGET_VARIANTS_EXPERIMENT.run("smoke", only=["batch-8"], progress=False)
     assert r.run_id == "nottingham-gru-batch-8-s0" and r.config["batch_size"] == 8
+
+
+def test_profile_sizes_are_counted_from_the_configs():
+    from rnnbook.experiments import pascanu2013
+    from rnnbook.experiments.sizes import experiment_size, sizes_markdown
+
+    size = experiment_size(pascanu2013.SUCCESS_EXPERIMENT, "long")
+    assert size == {
+        "experiment": "pascanu2013.success",
+        "jobs": 6,
+        "runs": 90,
+        "budget": 50_000,
+        "unit": "updates",
+    }
+    table = sizes_markdown([pascanu2013.SUCCESS_EXPERIMENT, chung2014.TABLE2], "long")
+    assert "pascanu2013.success" in table and "chung2014" not in table  # no long jobs there
