@@ -217,6 +217,14 @@ if long_general:
     display(Markdown(report.generalisation_findings(long_general)))
 
 # %% [markdown]
+# What a rerun of a `long` job should see on its way: the mean validation error over seeds after
+# 10% and 50% of the update budget, and the time per update on the recording device.
+
+# %%
+if long_success or long_general:
+    display(Markdown(report.trajectory_table(long_success + long_general)))
+
+# %% [markdown]
 # ## Runs at the paper's scale
 #
 # The `full` profile runs Figure 7 at lengths 50-200 with up to 5M updates per run (a GPU's

@@ -197,3 +197,28 @@ def test_the_error_rate_of_a_task_scored_at_every_step_is_a_share_of_sequences()
         error = data.test(model, nominal)
         assert ((error >= 0) & (error <= 1)).all(), (nominal, error)
         assert (error > 0.9).all()  # an untrained network gets nearly every sequence wrong
+
+
+def test_the_expected_trajectory_is_read_from_the_curves():
+    def record(seed, errors):
+        return RunRecord(
+            chapter="pascanu2013",
+            experiment="success",
+            profile="long",
+            run_id=f"r{seed}",
+            config={"task": "temporal_order", "length": 50, "init": "smart_tanh"}
+            | {"max_updates": 50_000},
+            config_hash="x",
+            seed=seed,
+            metrics={"updates": 50_000},
+            curves={"updates": [1000, 5000, 25000, 50000], "valid_error": errors},
+            wall_time_s=1000.0,
+            device="CPU test",
+            extra={"method": "sgd-cr"},
+        )
+
+    table = report.trajectory_table(
+        [record(0, [0.7, 0.5, 0.1, 0.0]), record(1, [0.7, 0.3, 0.3, 0.0])]
+    )
+    row = table.splitlines()[-1]
+    assert "| 0.400 (n=2) | 0.200 (n=2) | 20 | CPU test |" in row and "SGD-CR" in row
