@@ -28,6 +28,9 @@ def test_notebooks_execute_and_the_book_builds(shared_data, tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     notebooks = sorted(p.stem for p in (ROOT / "notebooks").glob("*.py"))
     assert notebooks and all((ROOT / "notebooks" / f"{n}.ipynb").exists() for n in notebooks)
+    for n in notebooks:  # no path of the build machine, no stray Path return value
+        text = (ROOT / "notebooks" / f"{n}.ipynb").read_text()
+        assert str(ROOT) not in text and "PosixPath(" not in text, n
 
     build = subprocess.run(
         [

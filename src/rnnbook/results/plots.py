@@ -61,11 +61,13 @@ def figures_dir(chapter: str) -> Path:
     return path
 
 
-def save(fig: plt.Figure, chapter: str, name: str) -> Path:
-    """Save ``fig`` as ``book/figures/<chapter>/<name>.png`` and return the path."""
-    path = figures_dir(chapter) / f"{name}.png"
-    fig.savefig(path, bbox_inches="tight")
-    return path
+def save(fig: plt.Figure, chapter: str, name: str) -> None:
+    """Save ``fig`` as ``book/figures/<chapter>/<name>.png``.
+
+    Returns nothing, so that a notebook cell ending in ``plots.save(...)`` shows no path of the
+    build machine; :func:`figures_dir` says where the file is.
+    """
+    fig.savefig(figures_dir(chapter) / f"{name}.png", bbox_inches="tight")
 
 
 def band(
