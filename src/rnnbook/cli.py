@@ -57,28 +57,22 @@ def _list(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from rnnbook.experiments import chapter_of, get_experiments
-    from rnnbook.experiments.runner import check_only, in_run_order
+    from rnnbook.experiments.runner import check_only, run_each
 
     check_profile(args.profile)
-    experiments = in_run_order(get_experiments(args.experiment))
-    only = args.only
-    if only:  # checked against every job of the chapter before anything trains
-        check_only(chapter_of(args.experiment), args.profile, only)
-        check_only(experiments, args.profile, only)
+    if args.only:  # checked against every job of the chapter before anything trains
+        check_only(chapter_of(args.experiment), args.profile, args.only)
     paused = []
-    for e in experiments:
-        keys = [j.key for j in e.jobs_of(args.profile)]
-        if only and not set(only) & set(keys):
-            continue
-        records = e.run(
-            args.profile,
-            rerun=args.rerun or None,
-            only=[k for k in only if k in keys] if only else None,
-            progress=False if args.no_progress else None,
-            time_budget_s=args.time_budget,
-            engine=args.engine,
-            address=args.address,
-        )
+    for e, records in run_each(
+        get_experiments(args.experiment),
+        args.profile,
+        only=args.only,
+        rerun=args.rerun or None,
+        progress=False if args.no_progress else None,
+        time_budget_s=args.time_budget,
+        engine=args.engine,
+        address=args.address,
+    ):
         paused += records.paused
         print(f"{e.id} [{args.profile}]: {len(records)} runs recorded")
         print(e.table(records).to_markdown())

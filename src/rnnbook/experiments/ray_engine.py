@@ -84,6 +84,19 @@ def _check_reachable(address: str) -> None:
         ) from None
 
 
+def _task(ray, function: Callable, gpus: int = 0):
+    """``function`` as a Ray task: one CPU (and ``gpus``), retried when its worker dies, with
+    the driver's :data:`FORWARDED_ENV`."""
+    env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
+    return ray.remote(function).options(
+        num_cpus=1,
+        num_gpus=gpus,
+        max_retries=MAX_RETRIES,
+        retry_exceptions=False,
+        runtime_env={"env_vars": env},
+    )
+
+
 def _train_task(train, job, context, fresh: bool):
     """What a Ray worker runs: the runner's own training of one job (lock, one thread)."""
     from rnnbook.experiments.runner import train_one
@@ -105,15 +118,7 @@ def run_on_ray(
     """Submit every pending job as a task and hand each result to ``finish`` (or its error to
     ``fail``) as soon as it arrives."""
     ray = connect(address)
-    gpus = 1 if context.device.type == "cuda" else 0
-    env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
-    task = ray.remote(_train_task).options(
-        num_cpus=1,
-        num_gpus=gpus,
-        max_retries=MAX_RETRIES,
-        retry_exceptions=False,
-        runtime_env={"env_vars": env},
-    )
+    task = _task(ray, _train_task, gpus=1 if context.device.type == "cuda" else 0)
     refs = {task.remote(train, jobs[k], context, fresh): k for k in pending}
     while refs:
         ready, _ = ray.wait(list(refs), num_returns=1)
@@ -129,8 +134,5 @@ def map_tasks(function: Callable, arguments: Sequence[tuple]) -> list:
     """``[function(*a) for a in arguments]``, each call a Ray task (one CPU, retried when its
     worker dies), on the cluster this process is connected to (a Ray task's own, inside one)."""
     ray = connect()
-    env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
-    task = ray.remote(function).options(
-        num_cpus=1, max_retries=MAX_RETRIES, retry_exceptions=False, runtime_env={"env_vars": env}
-    )
+    task = _task(ray, function)
     return ray.get([task.remote(*a) for a in arguments])

@@ -21,7 +21,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -326,6 +326,26 @@ def check_only(experiments: Sequence[Experiment], profile: str, only: Sequence[s
         )
 
 
+def run_each(
+    experiments: Sequence[Experiment],
+    profile: str = "cpu",
+    *,
+    only: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> Iterator[tuple[Experiment, Records]]:
+    """Run ``experiments`` in their order (:func:`in_run_order`), each on the keys of ``only``
+    that are its own (``only`` is checked against all of them before anything trains); yield
+    each experiment that ran with its records."""
+    if only:
+        check_only(experiments, profile, only)
+    for e in in_run_order(experiments):
+        keys = [j.key for j in e.jobs_of(profile)]
+        if only and not set(only) & set(keys):
+            continue
+        mine = [k for k in only if k in keys] if only else None
+        yield e, e.run(profile, only=mine, **kwargs)
+
+
 def run_all(
     experiments: Sequence[Experiment],
     profile: str = "cpu",
@@ -333,17 +353,9 @@ def run_all(
     only: Sequence[str] | None = None,
     **kwargs: Any,
 ) -> Records:
-    """Run ``experiments`` in their order (:func:`in_run_order`), each on the keys of ``only``
-    that are its own (``only`` is checked against all of them first); all their records."""
-    if only:
-        check_only(experiments, profile, only)
+    """All the records of :func:`run_each`, and every job that paused."""
     records, paused = [], []
-    for e in in_run_order(experiments):
-        keys = [j.key for j in e.jobs_of(profile)]
-        if only and not set(only) & set(keys):
-            continue
-        mine = [k for k in only if k in keys] if only else None
-        done = e.run(profile, only=mine, **kwargs)
+    for _, done in run_each(experiments, profile, only=only, **kwargs):
         records += done
         paused += done.paused
     return Records(records, paused)
