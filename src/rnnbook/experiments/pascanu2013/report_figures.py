@@ -95,7 +95,10 @@ def plot_grad_norms(records: Sequence[RunRecord], length: int | None = None):
                 ax.set_xlabel("update")
             if col == 0:
                 ax.set_ylabel("gradient norm")
-    axes[0, 0].legend(loc="upper right", fontsize=7)
+    # the threshold's line, on the top-left panel even when that panel has no run (smoke)
+    thresholds = [h for ax in axes.flat for h in ax.get_legend_handles_labels()[0]][:1]
+    if thresholds:
+        axes[0, 0].legend(thresholds, ["clipping threshold"], loc="upper right", fontsize=7)
     fig.suptitle(f"temporal order, length {length}: gradient norm before clipping, seed 0")
     fig.tight_layout()
     return fig
