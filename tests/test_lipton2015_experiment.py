@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from rnnbook.experiments import get_experiments
 from rnnbook.experiments import lipton2015 as L
@@ -141,3 +142,24 @@ def test_the_chapter_table_is_the_report_table(smoke_results):
     assert experiment.table(copy).to_dicts() == R.copy_table(copy).to_dicts()
     rows = [row for e in L.EXPERIMENTS for row in e.table(records).to_dicts()]
     assert len(rows) == len(R.table(records).to_dicts())
+
+
+def test_long_copy_jobs_are_graves_sizes_and_train_a_few_steps():
+    """The `long` profile holds only the copy task, at Graves et al.'s sizes; each of its jobs
+    builds and trains (here for four updates), and the other experiments have no `long` jobs."""
+    from rnnbook.experiments.jobs import RunContext
+
+    jobs = L.COPY_EXPERIMENT.jobs_of("long")
+    assert {j.key for j in jobs} == {"ntm-lstm", "ntm-ff", "lstm"}
+    assert all(j.config.train_max == 20 and len(j.runs) == 3 for j in jobs)
+    assert all(j.config.memory_rows == 128 and j.config.memory_width == 20 for j in jobs)
+    assert max(jobs[0].config.test_lengths) == 120
+    assert not any(e.jobs_of("long") for e in L.EXPERIMENTS if e is not L.COPY_EXPERIMENT)
+    context = RunContext(device=torch.device("cpu"), commit="test")
+    for job in jobs:
+        tiny = dataclasses.replace(
+            job.config, updates=4, updates_per_epoch=2, test_lengths=(30,), test_sequences=2
+        )
+        records = L.COPY_EXPERIMENT.train(dataclasses.replace(job, config=tiny), context)
+        assert len(records) == 3 and all(r.metrics["updates"] == 4 for r in records)
+        assert all(math.isfinite(r.metrics["L30_bit_errors"]) for r in records)

@@ -393,6 +393,28 @@ PROFILES: dict[str, dict[str, dict]] = {
             },
         ),
     },
+    # hours on a two-core CPU: only the copy task, at Graves et al.'s sizes (lengths 1-20, memory
+    # 128 x 20, controller of 100 units, tested up to 120); Adam at 1e-3 as in the `cpu` profile,
+    # under which the feed-forward NTM learned; updates sized to about 1-2 hours of one core per job
+    "long": {
+        COPY: dict(
+            models=("ntm-lstm", "ntm-ff", "lstm"),
+            seeds=(0, 1, 2),
+            test_lengths=(10, 20, 40, 60, 80, 100, 120),
+            test_sequences=64,
+            batch_size=16,
+            updates_per_epoch=1_000,
+            valid_per_length=4,
+            optimizer="adam",
+            lr=1e-3,
+            clip_norm=10.0,
+            **{
+                "ntm-lstm": {"updates": 30_000},
+                "ntm-ff": {"updates": 15_000},
+                "lstm": {"updates": 30_000, "lstm_layers": 1},
+            },
+        ),
+    },
     # Graves et al. (2014): lengths 1-20, memory 128 x 20, LSTM controller of 100 units, one read
     # and one write head, RMSProp with momentum 0.9 at 1e-4; LSTM baseline 3 x 256 at 3e-5
     "full": {
@@ -421,11 +443,11 @@ PROFILES: dict[str, dict[str, dict]] = {
 }
 
 
-def _defined(makers):
-    """``makers(profile)``, or no jobs in a profile that the chapter does not define."""
+def _defined(experiment: str, makers):
+    """``makers(profile)``, or no jobs in a profile that does not define ``experiment``."""
 
     def jobs(profile: str) -> list[Job]:
-        return makers(profile) if check_profile(profile) in PROFILES else []
+        return makers(profile) if experiment in PROFILES.get(check_profile(profile), {}) else []
 
     jobs.__doc__ = makers.__doc__
     return jobs
@@ -433,8 +455,8 @@ def _defined(makers):
 
 #: The jobs of each experiment, by name.
 JOBS = {
-    GRADIENTS: _defined(_gradient_jobs),
-    TBPTT: _defined(_tbptt_jobs),
-    BRNN: _defined(_brnn_jobs),
-    COPY: _defined(_copy_jobs),
+    GRADIENTS: _defined(GRADIENTS, _gradient_jobs),
+    TBPTT: _defined(TBPTT, _tbptt_jobs),
+    BRNN: _defined(BRNN, _brnn_jobs),
+    COPY: _defined(COPY, _copy_jobs),
 }
