@@ -1,6 +1,7 @@
 # Two entry points on a fresh machine:
 #   make book   create .venv if missing, execute every notebook with papermill (PROFILE=cpu by
-#               default; smoke|cpu|full), build the HTML book with warnings as errors
+#               default; smoke|cpu|long|full; NB=chung2014 for one notebook), write the generated
+#               pages from results/, build the HTML book with warnings as errors
 #   make test   create .venv if missing, run the tests: unit tests, every notebook in the smoke
 #               profile, and the book built from those outputs
 PYTHON ?= python3
@@ -18,7 +19,7 @@ export RNNBOOK_PROGRESS ?= 0
 NPM_CACHE ?= $(HOME)/.cache/rnnbook/npm
 export NODE_PATH := $(NPM_CACHE)/node_modules$(if $(NODE_PATH),:$(NODE_PATH))
 
-.PHONY: book notebooks html test lint venv data clean
+.PHONY: book notebooks html pages test lint venv data clean
 
 venv: $(STAMP)
 
@@ -38,10 +39,14 @@ data:
 book: notebooks html
 
 notebooks: $(STAMP) data
-	$(BIN)/python scripts/execute_notebooks.py --profile $(PROFILE)
+	$(BIN)/python scripts/execute_notebooks.py --profile $(PROFILE) $(NB)
 
-html: $(STAMP)
+html: $(STAMP) pages
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# the chapter pages' verdicts, tables and findings, written from results/ (no training)
+pages: $(STAMP)
+	$(BIN)/python -m rnnbook pages
 
 test: $(STAMP) data
 	$(BIN)/python -m pytest
@@ -50,4 +55,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf _build notebooks/*.ipynb book/figures
+	rm -rf _build notebooks/*.ipynb book/figures book/generated

@@ -46,6 +46,10 @@ def execute(name: str, profile: str, rerun: bool) -> float:
     executed = nbformat.read(target, as_version=4)
     for key in ("input_path", "output_path"):  # paths of the build machine, never shown
         executed.metadata.get("papermill", {}).pop(key, None)
+    for cell in executed.cells:  # papermill's injected parameters stay out of the page
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
     nbformat.write(executed, target)
     return time.perf_counter() - started
 

@@ -168,23 +168,33 @@ def test_chung_lr_search_picks_the_best_validation_candidate(smoke_env):
 
 
 def test_findings_and_baselines_are_computed_from_records():
-    def rec(ds, model, test):
+    def rec(ds, model, test, seed=0):
         return RunRecord(
             chapter="chung2014",
             experiment="table2",
             profile="cpu",
-            run_id=f"{ds}-{model}-s0",
+            run_id=f"{ds}-{model}-s{seed}",
             config={"dataset": ds, "model": model},
             config_hash="x",
-            seed=0,
+            seed=seed,
             metrics={"test_nll": test},
         )
 
     records = [rec("jsb", "tanh", 9.0), rec("jsb", "gru", 8.5), rec("jsb", "lstm", 8.7)]
     text = chung2014.findings(records)
-    assert "both gated units beat tanh" in text and "best is gru (paper: gru)" in text
-    assert "GRU - LSTM = -0.20" in text and "3 of 3 test cells" in text
+    assert "gru vs tanh not decided by the seeds" in text  # one seed decides nothing
+    assert "(paper's best: gru)" in text and "3 of 3 test cells" in text
     assert "8.50 (gru)" in chung2014.baseline_table(records)
+    # two seeds each: tanh 9.0 +- 0.14, GRU 8.5 +- 0.14 (2 SE = 0.28 < 0.5), LSTM = tanh
+    two = [
+        rec("jsb", m, v + d, s)
+        for m, v in (("tanh", 9.0), ("gru", 8.5), ("lstm", 9.0))
+        for s, d in ((0, -0.1), (1, 0.1))
+    ]
+    text = chung2014.findings(two)
+    assert "gru vs tanh better (decided)" in text and "lstm vs tanh not decided" in text
+    verdicts = chung2014.claims(two)
+    assert [c.verdict for c in verdicts] == ["unresolved", "refuted"]
 
 
 def test_parameter_counts_match_the_formulas():

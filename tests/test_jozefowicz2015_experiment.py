@@ -279,8 +279,9 @@ def test_findings_are_computed_from_the_numbers():
     }
     records = [rec("xml", a, v) for a, v in values.items()]
     text = report.ablation_findings(records)
-    assert "the forget gate matters most (paper: forget)" in text
-    assert "the output gate least (paper: output)" in text
+    assert "the largest drop is without the forget gate (paper: forget)" in text
+    assert "the smallest without the output gate (paper: output)" in text
+    assert "One seed per cell: these are descriptions of single runs, not findings" in text
     # (0.85 - 0.80) / (0.86 - 0.80) = 83% of the LSTM-GRU gap closed by the bias
     assert "GRU - LSTM = +0.060 and LSTM-b - LSTM = +0.050" in text
     assert "the bias closes most of the gap (83% of it)" in text

@@ -20,6 +20,7 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 from rnnbook.profiles import DEFAULT_PROFILE, PROFILES, check_profile
 
@@ -106,6 +107,15 @@ def _results(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pages(args: argparse.Namespace) -> int:
+    from rnnbook.experiments.pages import write_pages
+    from rnnbook.results import repo_root
+
+    for path in write_pages(Path(args.root) if args.root else repo_root()):
+        print(path)
+    return 0
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -155,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("--profile", help="only this profile")
     res.add_argument("--json", action="store_true", help="machine-readable rows")
     res.set_defaults(func=_results)
+    pages = sub.add_parser(
+        "pages", help="write the book's generated pages (verdicts, tables) from the records"
+    )
+    pages.add_argument("--root", help="the book's root folder (default: this repository)")
+    pages.set_defaults(func=_pages)
     return parser
 
 

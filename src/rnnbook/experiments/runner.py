@@ -290,6 +290,11 @@ class Experiment:
         return out
 
 
+def recorded_all(experiments: Sequence[Experiment]) -> list[RunRecord]:
+    """Every recorded run of ``experiments``, every profile, stale ones marked."""
+    return [r for e in experiments for r in e.recorded()]
+
+
 def in_run_order(experiments: Sequence[Experiment]) -> list[Experiment]:
     """``experiments`` with each one after those it names in ``after`` (otherwise as given)."""
     names = {e.name: e for e in experiments}

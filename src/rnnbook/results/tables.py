@@ -210,3 +210,89 @@ def settings_markdown(rows: Sequence[dict[str, Any]]) -> str:
     head = "| " + " | ".join(varying) + " |\n|" + "---|" * len(varying)
     body = ["| " + " | ".join(str(r.get(k, "")) for k in varying) + " |" for r in rows]
     return "\n".join([*shared, "", head, *body])
+
+
+def grid_cell(row: TableRow | None, digits: int = 2) -> str:
+    """``paper / ours ± SD (n)`` for one cell of a paper-layout grid (``–`` where one is absent)."""
+    if row is None:
+        return "–"
+    ours = _ours(row, digits).replace("(n=", "(n = ")
+    ours += " **stale**" if row.stale else ""
+    return ours if row.paper is None else f"{_fmt(row.paper, digits)} / {ours}"
+
+
+def provenance(rows: Sequence[TableRow]) -> str:
+    """Where the ``ours`` of a table came from, said once: profiles, devices, commits, wall time."""
+    run = [r for r in rows if r.n or r.failed]
+    if not run:
+        return "Ours: not recorded yet."
+    longest = max((r.wall_time_s or 0.0) for r in run)
+    parts = [
+        f"profile {_join('`' + r.profile + '`' for r in run)}",
+        f"device {_join(r.device for r in run)}",
+        f"commit {_join('`' + r.commit + '`' for r in run)}",
+        f"longest job {longest / 60:.1f} min",
+    ]
+    return "Ours: " + "; ".join(parts) + "."
+
+
+def grid_markdown(
+    rows: Sequence[TableRow],
+    *,
+    row_of: Callable[[TableRow], str],
+    col_of: Callable[[TableRow], str],
+    row_order: Sequence[str] | None = None,
+    col_order: Sequence[str] | None = None,
+    corner: str = "",
+    digits: int = 2,
+    title: str = "",
+) -> str:
+    """A paper-layout table: one row per ``row_of``, one column per ``col_of``, each cell
+    ``paper / ours ± SD (n)``; provenance once, under the table."""
+    cells = {(row_of(r), col_of(r)): r for r in rows}
+    row_names = list(row_order or dict.fromkeys(k for k, _ in cells))
+    col_names = list(col_order or dict.fromkeys(c for _, c in cells))
+    lines = [
+        "| " + " | ".join([corner, *col_names]) + " |",
+        "|" + "---|" * (len(col_names) + 1),
+    ]
+    for name in row_names:
+        values = [grid_cell(cells.get((name, c)), digits) for c in col_names]
+        lines.append("| " + " | ".join([name, *values]) + " |")
+    head = f"**{title}**\n\n" if title else ""
+    return head + "\n".join(lines) + "\n\n" + provenance(rows)
+
+
+def profile_grids(
+    rows: Sequence[TableRow],
+    title: str,
+    *,
+    transpose: bool = False,
+    digits: int = 2,
+    corner: str = "paper / ours",
+) -> str:
+    """One paper-layout grid per recorded profile, strongest first (``smoke`` left out): models
+    as rows and data sets as columns (``transpose`` swaps them)."""
+    from rnnbook.profiles import PROFILES
+
+    row_of, col_of = (lambda r: r.model), (lambda r: r.dataset)
+    if transpose:
+        row_of, col_of = col_of, row_of
+    out = []
+    for profile in reversed(PROFILES[1:]):
+        ours = [r for r in rows if r.profile == profile]
+        if not ours:
+            continue
+        mine = {(r.dataset, r.model) for r in ours}
+        paper_only = [r for r in rows if r.profile == "-" and (r.dataset, r.model) not in mine]
+        grid = grid_markdown(
+            [*ours, *paper_only],
+            row_of=row_of,
+            col_of=col_of,
+            row_order=list(dict.fromkeys(row_of(r) for r in rows)),
+            col_order=list(dict.fromkeys(col_of(r) for r in rows)),
+            corner=corner,
+            digits=digits,
+        )
+        out.append(f"**{title}, profile `{profile}`**\n\n{grid}\n")
+    return "\n".join(out) or f"**{title}**: not recorded yet.\n"

@@ -7,22 +7,26 @@ and here its experiments, declared.
 
 from __future__ import annotations
 
-from rnnbook.experiments.chung2014 import config, report, train
+from rnnbook.experiments.chung2014 import config, report, report_claims, train
 from rnnbook.experiments.chung2014.config import *  # noqa: F403 - the chapter's names, one namespace
 from rnnbook.experiments.chung2014.config import BUDGET, CHAPTER, EXPERIMENT, budget_jobs, jobs
 from rnnbook.experiments.chung2014.report import *  # noqa: F403 - the chapter's names, one namespace
 from rnnbook.experiments.chung2014.report import budget_table, table
+from rnnbook.experiments.chung2014.report_claims import *  # noqa: F403 - the chapter's names
 from rnnbook.experiments.chung2014.train import *  # noqa: F403 - the chapter's names, one namespace
 from rnnbook.experiments.chung2014.train import train_job
-from rnnbook.experiments.runner import Experiment
+from rnnbook.experiments.runner import Experiment, recorded_all
 
 __all__ = [
     *config.__all__,
     *train.__all__,
     *report.__all__,
+    *report_claims.__all__,
     "BUDGET_VARIANTS_EXPERIMENT",
     "EXPERIMENTS",
     "TABLE2",
+    "chapter_claims",
+    "chapter_results",
 ]
 
 
@@ -47,3 +51,13 @@ BUDGET_VARIANTS_EXPERIMENT = Experiment(
 
 
 EXPERIMENTS = [TABLE2, BUDGET_VARIANTS_EXPERIMENT]
+
+
+def chapter_claims() -> list:
+    """The paper's claims with their verdicts, from every recorded run of the chapter."""
+    return report_claims.claims(recorded_all(EXPERIMENTS))
+
+
+def chapter_results() -> str:
+    """The chapter page's generated results section (Markdown), from every recorded run."""
+    return report_claims.results_page(recorded_all(EXPERIMENTS))

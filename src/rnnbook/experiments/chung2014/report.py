@@ -22,6 +22,7 @@ from rnnbook.experiments.chung2014.config import (
 from rnnbook.experiments.chung2014.train import parameter_counts
 from rnnbook.profiles import config_dict
 from rnnbook.results import RunRecord, Table, paper_vs_ours, settings_markdown
+from rnnbook.results.verdicts import Sample, compare
 
 __all__ = [
     "averaging_table",
@@ -29,6 +30,7 @@ __all__ = [
     "budget_table",
     "config_table",
     "findings",
+    "nll_samples",
     "parameter_table",
     "plot_budget",
     "plot_learning_curves",
@@ -147,34 +149,44 @@ def test_means(records: Sequence[RunRecord], split: str = "test") -> dict[tuple[
 
 
 def findings(records: Sequence[RunRecord]) -> str:
-    """The paper's qualitative claims checked on ``records`` (Markdown bullet list).
-
-    Sec. 5 of the paper: gated units (GRU, LSTM) beat tanh units; GRU and LSTM are close, with no
-    clear winner. Each statement below is computed, not written by hand.
-    """
-    means = test_means(records)
+    """Per data set, the test NLLs (mean ± SD over seeds) and which differences the seeds decide
+    (Sec. 5 of the paper: gated units beat tanh units; GRU and LSTM are close)."""
+    samples = nll_samples(records)
     lines = []
     for ds in DATASETS:
-        if not all((ds, m) in means for m in MODELS):
+        if not all((ds, m) in samples for m in MODELS):
             continue
-        t, g, l_ = (means[(ds, m)] for m in ("tanh", "gru", "lstm"))
-        best = min(MODELS, key=lambda m: means[(ds, m)])
-        gated = (
-            "both gated units beat"
-            if max(g, l_) < t
-            else ("one gated unit beats" if min(g, l_) < t else "neither gated unit beats")
-        )
+        s = {m: samples[(ds, m)] for m in MODELS}
+        said = []
+        for gated in ("gru", "lstm"):
+            c = compare(s[gated], s["tanh"], higher_is_better=False)
+            said.append(f"{gated} vs tanh {_OUTCOME[c.sign]}")
+        c = compare(s["gru"], s["lstm"], higher_is_better=False)
+        said.append(f"GRU vs LSTM {_OUTCOME[c.sign]}")
         paper_best = min(MODELS, key=lambda m: PAPER_TABLE2[(ds, m, "test")])
         lines.append(
-            f"- **{DATASET_TITLES[ds]}**: test NLL tanh {t:.2f}, GRU {g:.2f}, LSTM {l_:.2f}; "
-            f"{gated} tanh; best is {best} (paper: {paper_best}); "
-            f"GRU - LSTM = {g - l_:+.2f} nats."
+            f"- **{DATASET_TITLES[ds]}**: test NLL tanh {s['tanh'].text()}, GRU {s['gru'].text()}, "
+            f"LSTM {s['lstm'].text()}; {'; '.join(said)} (paper's best: {paper_best})."
         )
+    means = test_means(records)
     cells = [(k, v) for k, v in means.items() if (k[0], k[1], "test") in PAPER_TABLE2]
     within = sum(abs(v / PAPER_TABLE2[(ds, m, "test")] - 1) <= 0.10 for (ds, m), v in cells)
     if cells:
         lines.append(f"- {within} of {len(cells)} test cells lie within 10% of the paper's value.")
     return "\n".join(lines) if lines else "No complete set of records yet."
+
+
+_OUTCOME = {1: "better (decided)", -1: "worse (decided)", 0: "not decided by the seeds"}
+
+
+def nll_samples(records: Sequence[RunRecord], split: str = "test") -> dict[tuple[str, str], Sample]:
+    """NLL per frame over seeds, per (data set, model), of the finished runs."""
+    groups: dict[tuple[str, str], list[float]] = {}
+    for r in _ok(records):
+        groups.setdefault((r.config["dataset"], r.config["model"]), []).append(
+            r.metrics[f"{split}_nll"]
+        )
+    return {k: Sample.of(v) for k, v in groups.items()}
 
 
 def baseline_table(records: Sequence[RunRecord]) -> str:

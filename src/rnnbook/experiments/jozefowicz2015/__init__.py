@@ -13,6 +13,7 @@ from rnnbook.experiments.jozefowicz2015 import (
     config_profiles,
     data,
     report,
+    report_claims,
     report_more,
     train,
     train_lm,
@@ -43,9 +44,11 @@ from rnnbook.experiments.jozefowicz2015.train import (
     train_table1_job,
 )
 from rnnbook.experiments.jozefowicz2015.train_lm import *  # noqa: F403
-from rnnbook.experiments.runner import Experiment
+from rnnbook.experiments.runner import Experiment, recorded_all
 
 __all__ = [
+    "chapter_claims",
+    "chapter_results",
     *config.__all__,
     *config_profiles.__all__,
     *data.__all__,
@@ -93,3 +96,13 @@ SEARCH_EXPERIMENT = Experiment(
     table=search_table,
 )
 EXPERIMENTS = [TABLE1_EXPERIMENT, MUSIC_EXPERIMENT, PTB_DROPOUT_EXPERIMENT, SEARCH_EXPERIMENT]
+
+
+def chapter_claims() -> list:
+    """The paper's claims with their verdicts, from every recorded run of the chapter."""
+    return report_claims.claims(recorded_all(EXPERIMENTS))
+
+
+def chapter_results() -> str:
+    """The chapter page's generated results section (Markdown), from every recorded run."""
+    return report_claims.results_page(recorded_all(EXPERIMENTS))

@@ -333,8 +333,9 @@ def ablation_findings(records: Sequence[RunRecord]) -> str:
             + ", ".join(f"{ours[g]:+.3f} ({g})" for g in ours)
             + " (paper: "
             + ", ".join(f"{theirs[g]:+.3f}" for g in theirs)
-            + f"); the {min(ours, key=ours.get)} gate matters most (paper: "
-            f"{min(theirs, key=theirs.get)}), the {max(ours, key=ours.get)} gate least (paper: "
+            + f"); the largest drop is without the {min(ours, key=ours.get)} gate (paper: "
+            f"{min(theirs, key=theirs.get)}), the smallest without the {max(ours, key=ours.get)} "
+            f"gate (paper: "
             f"{max(theirs, key=theirs.get)}). "
             f"GRU - LSTM = {acc[(task, 'gru')] - acc[(task, 'lstm')]:+.3f} and LSTM-b - LSTM = "
             f"{acc[(task, 'lstm-b')] - acc[(task, 'lstm')]:+.3f}: "
@@ -342,6 +343,13 @@ def ablation_findings(records: Sequence[RunRecord]) -> str:
             + " (paper: "
             + bias_closes_gap(paper[(task, "lstm")], paper[(task, "lstm-b")], paper[(task, "gru")])
             + ")."
+        )
+    seeds = {(r.config["task"], r.config["arch"]) for r in records if r.status == "ok"}
+    single = len(seeds) == sum(r.status == "ok" for r in records)
+    if lines and single:
+        lines.append(
+            "- One seed per cell: these are descriptions of single runs, not findings; the "
+            "verdicts above say which differences the seeds decide."
         )
     return "\n".join(lines) if lines else "No complete set of records yet."
 

@@ -12,6 +12,7 @@ from rnnbook.experiments.lipton2015 import (
     config,
     data,
     report,
+    report_claims,
     report_figures,
     train,
     train_measures,
@@ -30,9 +31,11 @@ from rnnbook.experiments.lipton2015.train import (
     _train_tbptt,
 )
 from rnnbook.experiments.lipton2015.train_measures import *  # noqa: F403
-from rnnbook.experiments.runner import Experiment
+from rnnbook.experiments.runner import Experiment, recorded_all
 
 __all__ = [
+    "chapter_claims",
+    "chapter_results",
     *config.__all__,
     *data.__all__,
     *train_measures.__all__,
@@ -66,3 +69,13 @@ COPY_EXPERIMENT = _experiment(
     COPY, "Copy task: NTM vs LSTM, trained short, tested long (Graves et al. 2014)", _train_copy
 )
 EXPERIMENTS = [GRADIENTS_EXPERIMENT, TBPTT_EXPERIMENT, BRNN_EXPERIMENT, COPY_EXPERIMENT]
+
+
+def chapter_claims() -> list:
+    """The paper's claims with their verdicts, from every recorded run of the chapter."""
+    return report_claims.claims(recorded_all(EXPERIMENTS))
+
+
+def chapter_results() -> str:
+    """The chapter page's generated results section (Markdown), from every recorded run."""
+    return report_claims.results_page(recorded_all(EXPERIMENTS))

@@ -393,9 +393,7 @@ PROFILES: dict[str, dict[str, dict]] = {
             },
         ),
     },
-    # hours on a two-core CPU: only the copy task, at Graves et al.'s sizes (lengths 1-20, memory
-    # 128 x 20, controller of 100 units, tested up to 120); Adam at 1e-3 as in the `cpu` profile,
-    # under which the feed-forward NTM learned; updates sized to about 1-2 hours of one core per job
+    # hours on a CPU: the copy task at Graves et al.'s sizes, Adam at 1e-3 as in `cpu`, 1-2 h a job
     "long": {
         COPY: dict(
             models=("ntm-lstm", "ntm-ff", "lstm"),

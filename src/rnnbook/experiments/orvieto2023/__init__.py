@@ -12,6 +12,7 @@ from rnnbook.experiments.orvieto2023 import (
     config_jobs,
     data,
     report,
+    report_claims,
     report_figures,
     report_tables,
     train,
@@ -35,9 +36,11 @@ from rnnbook.experiments.orvieto2023.train import *  # noqa: F403
 from rnnbook.experiments.orvieto2023.train import train_job
 from rnnbook.experiments.orvieto2023.train_speed import *  # noqa: F403
 from rnnbook.experiments.orvieto2023.train_speed import speed_records
-from rnnbook.experiments.runner import Experiment
+from rnnbook.experiments.runner import Experiment, recorded_all
 
 __all__ = [
+    "chapter_claims",
+    "chapter_results",
     *config.__all__,
     *config_jobs.__all__,
     *data.__all__,
@@ -82,3 +85,13 @@ SPEED_RUN = Experiment(
     workers=1,
 )
 EXPERIMENTS = [TASKS_RUN, LADDER_RUN, SPEED_RUN]
+
+
+def chapter_claims() -> list:
+    """The paper's claims with their verdicts, from every recorded run of the chapter."""
+    return report_claims.claims(recorded_all(EXPERIMENTS))
+
+
+def chapter_results() -> str:
+    """The chapter page's generated results section (Markdown), from every recorded run."""
+    return report_claims.results_page(recorded_all(EXPERIMENTS))

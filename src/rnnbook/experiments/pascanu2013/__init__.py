@@ -13,6 +13,7 @@ from rnnbook.experiments.pascanu2013 import (
     config,
     config_table1,
     report,
+    report_claims,
     report_figures,
     report_table1,
     report_wall,
@@ -33,7 +34,7 @@ from rnnbook.experiments.pascanu2013.report_figures import *  # noqa: F403
 from rnnbook.experiments.pascanu2013.report_wall import *  # noqa: F403
 from rnnbook.experiments.pascanu2013.train import *  # noqa: F403
 from rnnbook.experiments.pascanu2013.train import train_task_job
-from rnnbook.experiments.runner import Experiment
+from rnnbook.experiments.runner import Experiment, recorded_all
 
 __all__ = [
     *config.__all__,
@@ -48,6 +49,8 @@ __all__ = [
     "GENERALISATION_EXPERIMENT",
     "SUCCESS_EXPERIMENT",
     "TABLE1_EXPERIMENT",
+    "chapter_claims",
+    "chapter_results",
 ]
 
 TABLE1_EXPERIMENT = Experiment(
@@ -75,3 +78,13 @@ GENERALISATION_EXPERIMENT = Experiment(
     table=generalisation_table,
 )
 EXPERIMENTS = [TABLE1_EXPERIMENT, SUCCESS_EXPERIMENT, GENERALISATION_EXPERIMENT]
+
+
+def chapter_claims() -> list:
+    """The paper's claims with their verdicts, from every recorded run of the chapter."""
+    return report_claims.claims(recorded_all(EXPERIMENTS))
+
+
+def chapter_results() -> str:
+    """The chapter page's generated results section (Markdown), from every recorded run."""
+    return report_claims.results_page(recorded_all(EXPERIMENTS))

@@ -234,26 +234,6 @@ def success_findings(records: Sequence[RunRecord]) -> str:
             )
             + "."
         )
-    longest = max(lengths)
-    cr = [rates[(i, "sgd-cr", longest)][0] for i in INITS if (i, "sgd-cr", longest) in rates]
-    others = [
-        rates[(i, m, longest)][0]
-        for i in ("sigmoid", "basic_tanh")
-        for m in ("sgd", "sgd-c")
-        if (i, m, longest) in rates
-    ]
-    if cr and others:
-        verdict = (
-            "reproduces"
-            if min(cr) > max(others) or (max(cr) == 1.0 and max(others) == 0.0)
-            else "does not reproduce"
-        )
-        lines.append(
-            f"- At the longest length run here ({longest}), SGD-CR's success rate per "
-            f"initialisation is {', '.join(f'{v:.0%}' for v in cr)}, while SGD and SGD-C with the "
-            f"sigmoid and basic-tanh initialisations reach at most {max(others):.0%}: this "
-            f"{verdict} the paper's ordering (its lengths are 50-200)."
-        )
     return "\n".join(lines)
 
 

@@ -1,0 +1,138 @@
+"""Chung et al. (2014): the paper's claims on music, each with a verdict computed from the records,
+and the chapter page's generated results section."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rnnbook.experiments.chung2014.config import (
+    BUDGET,
+    DATASET_TITLES,
+    DATASETS,
+    EXPERIMENT,
+    MODELS,
+    PAPER_TABLE2,
+)
+from rnnbook.experiments.chung2014.report import (
+    averaging_table,
+    baseline_table,
+    budget_table,
+    findings,
+    nll_samples,
+)
+from rnnbook.results import RunRecord, paper_vs_ours
+from rnnbook.results.tables import grid_markdown
+from rnnbook.results.verdicts import (
+    CONFIRMED,
+    REFUTED,
+    UNRESOLVED,
+    Claim,
+    Sample,
+    all_better,
+    by_profile_strongest_first,
+    compare,
+    count_outcomes,
+    dropdown,
+    strongest,
+    unresolved,
+    verdict_box,
+)
+
+__all__ = ["claims", "results_page", "table2_grid"]
+
+SOURCE = "Sec. 5.1, Table 2, arXiv:1412.3555v1"
+MODEL_TITLES = {"tanh": "tanh", "gru": "GRU", "lstm": "LSTM"}
+MORE_SEEDS = "five seeds per cell at the `full` protocol (about 3 core-hours more)"
+
+
+def _per_set(s: dict[tuple[str, str], Sample]) -> str:
+    parts = []
+    for ds in DATASETS:
+        if all((ds, m) in s for m in MODELS):
+            values = " / ".join(s[(ds, m)].text() for m in MODELS)
+            parts.append(f"{DATASET_TITLES[ds]} {values}")
+    return "Test NLL tanh / GRU / LSTM: " + "; ".join(parts) + "."
+
+
+def claims(records: Sequence[RunRecord]) -> list[Claim]:
+    """The two claims of Sec. 5 on music: gated units beat tanh; GRU and LSTM are comparable."""
+    gated_text = "Gated units (GRU and LSTM) beat the tanh RNN on polyphonic music"
+    tie_text = "GRU and LSTM are comparable: neither is better on every data set"
+    profile, runs = strongest([r for r in records if r.experiment == EXPERIMENT])
+    s = nll_samples(runs)
+    sets = [ds for ds in DATASETS if all((ds, m) in s for m in MODELS)]
+    if not sets:
+        return [
+            unresolved(t, SOURCE, "No finished runs recorded.", "the `cpu` profile")
+            for t in (gated_text, tie_text)
+        ]
+    gated = [compare(s[(ds, g)], s[(ds, "tanh")], False) for ds in sets for g in ("gru", "lstm")]
+    pairs = [compare(s[(ds, "gru")], s[(ds, "lstm")], False) for ds in sets]
+    gru_wins, lstm_wins = sum(c.sign == 1 for c in pairs), sum(c.sign == -1 for c in pairs)
+    if gru_wins == len(pairs) or lstm_wins == len(pairs):
+        tie = REFUTED
+    else:
+        tie = CONFIRMED if gru_wins and lstm_wins else UNRESOLVED
+    verdict = all_better(gated)
+    return [
+        Claim(
+            gated_text,
+            SOURCE,
+            verdict,
+            f"{_per_set(s)} Gated better than tanh: {count_outcomes(gated)}.",
+            profile,
+            MORE_SEEDS if verdict == UNRESOLVED else "",
+        ),
+        Claim(
+            tie_text,
+            SOURCE,
+            tie,
+            f"GRU decidedly better on {gru_wins} of {len(pairs)} data sets, LSTM on {lstm_wins}.",
+            profile,
+            MORE_SEEDS if tie == UNRESOLVED else "",
+        ),
+    ]
+
+
+def table2_grid(records: Sequence[RunRecord], split: str = "test") -> str:
+    """Table 2 in the paper's layout: data sets by models, each cell ``paper / ours``."""
+    rows = paper_vs_ours(
+        [r for r in records if r.experiment == EXPERIMENT],
+        {k: v for k, v in PAPER_TABLE2.items() if k[2] == split},
+        metric="nll",
+        splits=(split,),
+    )
+    rows = [r for r in rows if r.profile != "-" or r.paper is not None]
+    return grid_markdown(
+        rows,
+        row_of=lambda r: DATASET_TITLES.get(r.dataset, r.dataset),
+        col_of=lambda r: MODEL_TITLES.get(r.model, r.model),
+        row_order=[DATASET_TITLES[d] for d in DATASETS],
+        col_order=[MODEL_TITLES[m] for m in MODELS],
+        corner=f"{split} NLL per frame (nats), paper / ours",
+    )
+
+
+def results_page(records: Sequence[RunRecord]) -> str:
+    """The chapter page's results, every number from the records: verdicts, Table 2 in the
+    paper's layout per recorded profile (strongest first), then the computed findings."""
+    table2 = [r for r in records if r.experiment == EXPERIMENT]
+    budget = [r for r in records if r.experiment == BUDGET]
+    parts = [verdict_box(claims(table2), label="chung2014-verdicts")]
+    for profile, runs in by_profile_strongest_first(table2):
+        if profile == "smoke":
+            continue
+        parts.append(f"### Table 2, profile `{profile}`\n\n{table2_grid(runs)}\n")
+        parts.append(dropdown(f"Train NLL, profile `{profile}`", table2_grid(runs, "train")))
+    profile, runs = strongest(table2)
+    if runs:
+        parts.append(f"### What the `{profile}` runs show\n\n{findings(runs)}\n")
+        parts.append(
+            f"Our best beside the RNNs of Boulanger-Lewandowski et al.\n\n{baseline_table(runs)}\n"
+        )
+        parts.append(f"How the average is taken:\n\n{averaging_table(runs)}\n")
+    if budget:
+        parts.append(
+            dropdown("Nottingham budget variants (GRU)", budget_table(budget).to_markdown())
+        )
+    return "\n".join(parts)

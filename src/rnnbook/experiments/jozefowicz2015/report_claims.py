@@ -1,0 +1,142 @@
+"""Jozefowicz et al. (2015): the paper's findings, each with a verdict computed from the records,
+and the chapter page's generated results section."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rnnbook.experiments.jozefowicz2015.config import MUSIC, PTB_DROPOUT, SEARCH, TABLE1
+from rnnbook.experiments.jozefowicz2015.report import (
+    ablation_findings,
+    baseline_findings,
+    music_table,
+    ptb_dropout_table,
+    table1,
+)
+from rnnbook.experiments.jozefowicz2015.report_more import (
+    dropout_findings,
+    music_findings,
+    search_findings,
+)
+from rnnbook.results import RunRecord
+from rnnbook.results.tables import profile_grids
+from rnnbook.results.verdicts import (
+    Claim,
+    by_profile_strongest_first,
+    compare,
+    judge,
+    samples_by,
+    strongest,
+    unresolved,
+    verdict_box,
+)
+
+__all__ = ["claims", "results_page"]
+
+SOURCE = "Sec. 4 and Table 1, PMLR 37 (ICML 2015)"
+DROPOUT_SOURCE = "Table 3, PMLR 37 (ICML 2015)"
+TASKS_DECIDED = ("arithmetic", "xml")
+TO_DECIDE = (
+    "three seeds per cell after a search of at least 8 settings with 10,000 updates each, at "
+    "8 digits (the `long` plan: about 12 core-hours)"
+)
+
+
+def _accuracy(records: Sequence[RunRecord]) -> tuple[str, dict]:
+    profile, runs = strongest([r for r in records if r.experiment == TABLE1])
+    s = samples_by(
+        runs, lambda r: (r.config["task"], r.config["arch"]), lambda r: r.metrics["test_accuracy"]
+    )
+    return profile, s
+
+
+def _values(s: dict, archs: Sequence[str], tasks: Sequence[str]) -> str:
+    return "; ".join(
+        f"{t}: " + ", ".join(f"{a} {s[(t, a)].text(3)}" for a in archs if (t, a) in s)
+        for t in tasks
+    )
+
+
+def claims(records: Sequence[RunRecord]) -> list[Claim]:
+    """Sec. 4's findings: the forget gate matters most and the output gate least (outside
+    language modelling); a forget bias of 1 closes the LSTM-GRU gap; the GRU beats the LSTM;
+    on PTB with dropout the LSTM beats the tanh RNN."""
+    profile, s = _accuracy(records)
+    tasks = [t for t in TASKS_DECIDED if all((t, a) in s for a in ("lstm", "lstm-f", "lstm-i"))]
+    gates = [
+        compare(s[(t, other)], s[(t, "lstm-f")], True)
+        for t in tasks
+        for other in ("lstm-i", "lstm-o")
+        if (t, other) in s
+    ]
+    out = [
+        judge(
+            "Removing the forget gate hurts more than removing the input or the output gate "
+            "(arithmetic, XML)",
+            SOURCE,
+            gates,
+            "Test accuracy " + _values(s, ("lstm-f", "lstm-i", "lstm-o"), tasks) + ".",
+            profile,
+            TO_DECIDE,
+        )
+    ]
+    pairs = [t for t in tasks if all((t, a) in s for a in ("lstm", "lstm-b", "gru"))]
+    bias = [compare(s[(t, "lstm-b")], s[(t, "lstm")], True) for t in pairs]
+    out.append(
+        judge(
+            "A forget-gate bias of 1 closes the gap between the LSTM and the GRU (LSTM-b beats "
+            "the LSTM)",
+            SOURCE,
+            bias,
+            "Test accuracy " + _values(s, ("lstm", "lstm-b", "gru"), pairs) + ".",
+            profile,
+            TO_DECIDE,
+        )
+    )
+    gru = [compare(s[(t, "gru")], s[(t, "lstm")], True) for t in pairs]
+    out.append(
+        judge(
+            "The GRU beats the LSTM (without the bias) on arithmetic and XML",
+            SOURCE,
+            gru,
+            "See the row above.",
+            profile,
+            TO_DECIDE,
+        )
+    )
+    out.append(_dropout_claim(records))
+    return out
+
+
+def _dropout_claim(records: Sequence[RunRecord]) -> Claim:
+    text = "With dropout on PTB, the LSTM has a lower test perplexity than the tanh RNN"
+    profile, runs = strongest([r for r in records if r.experiment == PTB_DROPOUT])
+    s = samples_by(runs, lambda r: r.config["arch"], lambda r: r.metrics["test_perplexity"])
+    if "lstm" not in s or "tanh" not in s:
+        return unresolved(text, DROPOUT_SOURCE, "Not recorded yet.", TO_DECIDE)
+    comps = [compare(s["lstm"], s["tanh"], False)]
+    evidence = f"Test perplexity LSTM {s['lstm'].text(1)}, tanh {s['tanh'].text(1)}."
+    return judge(text, DROPOUT_SOURCE, comps, evidence, profile, TO_DECIDE)
+
+
+def results_page(records: Sequence[RunRecord]) -> str:
+    """The chapter page's results, every number from the records."""
+    parts = [verdict_box(claims(records), label="jozefowicz2015-verdicts")]
+    of = {e: [r for r in records if r.experiment == e] for e in (TABLE1, MUSIC, PTB_DROPOUT)}
+    parts.append(profile_grids(table1(of[TABLE1]).rows, "Table 1, test accuracy", digits=3))
+    for profile, runs in by_profile_strongest_first(of[TABLE1]):
+        parts.append(f"Ablations, profile `{profile}`:\n\n{ablation_findings(runs)}\n")
+        parts.append(
+            f"Predictors without memory on the `{profile}` data (what any model should beat):"
+            f"\n\n{baseline_findings(profile)}\n"
+        )
+    parts.append(profile_grids(music_table(of[MUSIC]).rows, "Music, test NLL per frame"))
+    for profile, runs in by_profile_strongest_first(of[MUSIC]):
+        parts.append(f"Music, profile `{profile}`:\n\n{music_findings(runs)}\n")
+    grids = profile_grids(ptb_dropout_table(of[PTB_DROPOUT]).rows, "PTB with dropout", digits=1)
+    parts.append(grids)
+    for profile, runs in by_profile_strongest_first(of[PTB_DROPOUT]):
+        parts.append(f"PTB with dropout, profile `{profile}`:\n\n{dropout_findings(runs)}\n")
+    for profile, runs in by_profile_strongest_first([r for r in records if r.experiment == SEARCH]):
+        parts.append(f"Architecture search, profile `{profile}`:\n\n{search_findings(runs[0])}\n")
+    return "\n".join(parts)

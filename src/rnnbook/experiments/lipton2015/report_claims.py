@@ -1,0 +1,217 @@
+"""Lipton et al. (2015): the review's claims made executable, each with a verdict computed from the
+records, and the chapter page's generated results section."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rnnbook.experiments.lipton2015.config import BRNN, COPY, GRADIENTS, TBPTT
+from rnnbook.experiments.lipton2015.report import (
+    brnn_findings,
+    copy_findings,
+    gradient_findings,
+    tbptt_findings,
+)
+from rnnbook.results import RunRecord
+from rnnbook.results.verdicts import (
+    UNRESOLVED,
+    Claim,
+    Sample,
+    all_better,
+    by_profile_strongest_first,
+    compare,
+    count_outcomes,
+    samples_by,
+    strongest,
+    unresolved,
+    verdict_box,
+)
+
+__all__ = ["claims", "results_page"]
+
+REVIEW = "arXiv:1506.00019v4"
+FINDINGS = {GRADIENTS: gradient_findings, TBPTT: tbptt_findings, BRNN: brnn_findings}
+TITLES = {
+    GRADIENTS: "Gradients through time",
+    TBPTT: "Truncated backpropagation through time",
+    BRNN: "Bidirectional RNNs",
+    COPY: "The copy task",
+}
+
+
+def _of(records: Sequence[RunRecord], experiment: str) -> tuple[str, list[RunRecord]]:
+    return strongest([r for r in records if r.experiment == experiment])
+
+
+def _gradient_claims(records: Sequence[RunRecord]) -> list[Claim]:
+    text_tanh = (
+        "In a tanh RNN the gradient shrinks by a factor per step below 1 when the recurrent "
+        "weights' spectral radius is below 1 (|w|^(t-τ), vanishing)"
+    )
+    text_cec = "The LSTM's forget gate, biased open, keeps the gradient better than a tanh RNN"
+    source = f"Sec. 3.2 and 4.1, {REVIEW}"
+    profile, runs = _of(records, GRADIENTS)
+    s = samples_by(
+        runs, lambda r: (r.config["model"], r.metrics["variant"]), lambda r: r.metrics["init_rate"]
+    )
+    below = [k for k in s if k[0] == "tanh" and k[1] < 1]
+    if not below:
+        return [
+            unresolved(t, source, "Not recorded yet.", "the `cpu` profile")
+            for t in (text_tanh, text_cec)
+        ]
+    one = Sample((1.0, 1.0))  # the factor of a gradient that neither shrinks nor grows
+    comps = [compare(one, s[k], True) for k in sorted(below)]
+    shown = ", ".join(f"ρ = {k[1]:g}: {s[k].text()}" for k in sorted(below))
+    out = [
+        Claim(
+            text_tanh,
+            source,
+            all_better(comps),
+            f"Per-step factor at initialisation, {shown}. Below 1: {count_outcomes(comps)}.",
+            profile,
+        )
+    ]
+    lstm = sorted(k for k in s if k[0] == "lstm")
+    tanh_one = s.get(("tanh", 1.0))
+    if not lstm or tanh_one is None:
+        out.append(unresolved(text_cec, source, "Not recorded yet.", "the `cpu` profile"))
+        return out
+    best = max(lstm, key=lambda k: k[1])
+    # "keeps better" is closeness to 1, not size: a factor above 1 grows over the lag
+    gap = Sample(tuple(abs(v - 1) for v in s[best].values))
+    gap_tanh = Sample(tuple(abs(v - 1) for v in tanh_one.values))
+    comp = compare(gap, gap_tanh, False)
+    out.append(
+        Claim(
+            text_cec,
+            source,
+            all_better([comp]),
+            f"Per-step factor (1 keeps the gradient): LSTM with forget bias {best[1]:g} "
+            f"{s[best].text(3)}, tanh RNN at ρ = 1 {tanh_one.text(3)}; distance from 1 "
+            f"compared: {comp.reason}.",
+            profile,
+            "more seeds (five)" if not comp.decided else "",
+        )
+    )
+    return out
+
+
+def _tbptt_claim(records: Sequence[RunRecord]) -> Claim:
+    text = "Truncated BPTT cannot learn a dependency longer than its window"
+    source = f"Sec. 4.1, {REVIEW}"
+    profile, runs = _of(records, TBPTT)
+    s = samples_by(
+        runs, lambda r: (r.config["lag"], r.metrics["window"]), lambda r: r.metrics["test_accuracy"]
+    )
+    comps, shown = [], []
+    for lag in sorted({k[0] for k in s}):
+        short = [k for k in s if k[0] == lag and k[1] is not None and k[1] < lag]
+        if (lag, None) in s:
+            for k in short:
+                comps.append(compare(s[(lag, None)], s[k], True))
+                shown.append(
+                    f"lag {lag}: full {s[(lag, None)].text(3)}, window {k[1]} {s[k].text(3)}"
+                )
+    if not comps:
+        return unresolved(text, source, "Not recorded yet.", "the `cpu` profile")
+    verdict = all_better(comps)
+    return Claim(
+        text,
+        source,
+        verdict,
+        "; ".join(shown) + f". {count_outcomes(comps)}.",
+        profile,
+        "more seeds" if verdict == UNRESOLVED else "",
+    )
+
+
+def _brnn_claim(records: Sequence[RunRecord]) -> Claim:
+    text = "A bidirectional RNN beats either one-directional RNN on a task that needs both sides"
+    source = f"Sec. 4.2, {REVIEW}"
+    profile, runs = _of(records, BRNN)
+    s = samples_by(runs, lambda r: r.config["model"], lambda r: r.metrics["test_accuracy"])
+    if not {"bidirectional", "forward", "backward"} <= set(s):
+        return unresolved(text, source, "Not recorded yet.", "the `cpu` profile")
+    comps = [compare(s["bidirectional"], s[m], True) for m in ("forward", "backward")]
+    verdict = all_better(comps)
+    shown = ", ".join(f"{m} {s[m].text(3)}" for m in ("bidirectional", "forward", "backward"))
+    return Claim(
+        text,
+        source,
+        verdict,
+        f"Test accuracy {shown}. {count_outcomes(comps)}.",
+        profile,
+        "more seeds" if verdict == UNRESOLVED else "",
+    )
+
+
+def _copy_claim(records: Sequence[RunRecord]) -> Claim:
+    text = (
+        "On the copy task an NTM generalises beyond its training lengths while an LSTM does not "
+        "(Graves et al. 2014, quoted by the review)"
+    )
+    source = f"Sec. 5.4, {REVIEW}; Graves et al. 2014, Sec. 4.1"
+    profile, runs = _of(records, COPY)
+    to_decide = (
+        "the `long` profile: the NTM with an LSTM controller for 30,000 updates on lengths 1-20, "
+        "3 seeds (about 2 core-hours per model)"
+    )
+    learned = samples_by(runs, lambda r: r.config["model"], lambda r: r.metrics["valid_bit_errors"])
+    if "ntm-lstm" not in learned or "lstm" not in learned:
+        return unresolved(text, source, "Not recorded yet.", to_decide)
+    lengths = sorted(
+        int(k[1:].split("_")[0])
+        for k in runs[0].metrics
+        if k.endswith("_bit_errors") and k[0] == "L"
+    )
+    longest = lengths[-1]
+    errors = samples_by(
+        runs, lambda r: r.config["model"], lambda r: r.metrics[f"L{longest}_bit_errors"]
+    )
+    ntm = learned["ntm-lstm"]
+    shown = (
+        f"Validation bit errors per sequence at the training lengths: NTM (LSTM controller) "
+        f"{ntm.text()}, LSTM {learned['lstm'].text()}; at length {longest}: NTM "
+        f"{errors['ntm-lstm'].text(1)}, LSTM {errors['lstm'].text(1)}"
+    )
+    if ntm.mean >= 1:
+        return unresolved(
+            text,
+            source,
+            shown + "; the NTM has not yet learned its training lengths.",
+            to_decide,
+            profile,
+        )
+    comp = compare(errors["ntm-lstm"], errors["lstm"], False)
+    verdict = all_better([comp])
+    return Claim(
+        text,
+        source,
+        verdict,
+        shown + f"; {comp.reason}.",
+        profile,
+        "more seeds" if verdict == UNRESOLVED else "",
+    )
+
+
+def claims(records: Sequence[RunRecord]) -> list[Claim]:
+    """Vanishing gradients and the carousel, truncation, bidirectionality and the copy task."""
+    return [
+        *_gradient_claims(records),
+        _tbptt_claim(records),
+        _brnn_claim(records),
+        _copy_claim(records),
+    ]
+
+
+def results_page(records: Sequence[RunRecord]) -> str:
+    """The chapter page's results, every number from the records."""
+    parts = [verdict_box(claims(records), label="lipton2015-verdicts")]
+    for experiment, title in TITLES.items():
+        findings = FINDINGS.get(experiment, copy_findings)
+        for profile, runs in by_profile_strongest_first(
+            [r for r in records if r.experiment == experiment]
+        ):
+            parts.append(f"### {title}, profile `{profile}`\n\n{findings(runs)}\n")
+    return "\n".join(parts)

@@ -1,0 +1,219 @@
+"""Pascanu et al. (2013): the paper's claims, each with a verdict computed from the records, and the
+chapter page's generated results section."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rnnbook.experiments.pascanu2013.config import (
+    GENERALISATION,
+    INIT_TITLES,
+    INITS,
+    METHOD_TITLES,
+    METHODS,
+    PAPER_GENERALISATION,
+    PAPER_SUCCESS,
+    SUCCESS,
+)
+from rnnbook.experiments.pascanu2013.config_table1 import DATASET_TITLES
+from rnnbook.experiments.pascanu2013.config_table1 import EXPERIMENT as TABLE1
+from rnnbook.experiments.pascanu2013.report import (
+    generalisation_findings,
+    success_findings,
+    trajectory_table,
+)
+from rnnbook.experiments.pascanu2013.report_table1 import findings as table1_findings
+from rnnbook.results import RunRecord, TableRow
+from rnnbook.results.tables import grid_markdown, summarize
+from rnnbook.results.verdicts import (
+    UNRESOLVED,
+    Claim,
+    by_profile_strongest_first,
+    compare,
+    dropdown,
+    judge,
+    samples_by,
+    strongest,
+    unresolved,
+    verdict_box,
+)
+
+__all__ = ["claims", "figure7_grid", "results_page"]
+
+FIG7 = "Fig. 7 and Sec. 4.1, arXiv:1211.5063v2 (read from the text, not the figure)"
+GENERAL = "Sec. 4.3, arXiv:1211.5063v2 (text)"
+TABLE = "Table 1, arXiv:1211.5063v2"
+PAPER_LENGTHS = (50, 100, 150, 200)
+TABLE1_BUDGET = (
+    "3 seeds per data set at the paper's sizes (300-500 sigmoid units), about ten times the "
+    "`cpu` budget: roughly 6 core-hours"
+)
+FIG7_BUDGET = (
+    "lengths 150 and 200, and SGD-CR with the sigmoid initialisation for more than 50,000 updates "
+    "(the paper allows up to 5M): about 10 core-hours per length at 50,000 updates"
+)
+
+
+def _method(r: RunRecord) -> str:
+    return r.extra.get("method", "")
+
+
+def _figure7_claims(records: Sequence[RunRecord]) -> list[Claim]:
+    runs = [r for r in records if r.experiment == SUCCESS and r.config["length"] in PAPER_LENGTHS]
+    profile, runs = strongest(runs)
+    texts = (
+        "Clipping plus the regulariser (SGD-CR) solves temporal order at lengths 50-200 where "
+        "plain SGD fails",
+        "Clipping alone is not enough: SGD-CR succeeds more often than SGD-C",
+    )
+    if not runs:
+        return [unresolved(t, FIG7, "No run at the paper's lengths.", FIG7_BUDGET) for t in texts]
+    s = samples_by(
+        runs,
+        lambda r: (r.config["length"], r.config["init"], _method(r)),
+        lambda r: r.metrics["test_success"],
+    )
+    cells = sorted({(n, i) for n, i, _ in s}, key=lambda k: (k[0], INITS.index(k[1])))
+    rates = "; ".join(
+        f"L{n} {INIT_TITLES[i]}: "
+        + " / ".join(f"{s[(n, i, m)].mean:.0%}" for m in METHODS if (n, i, m) in s)
+        for n, i in cells
+    )
+    n = max(x.n for x in s.values())
+    evidence = f"Success rate SGD / SGD-C / SGD-CR over {n} seeds: {rates}."
+    out = []
+    for text, other in zip(texts, ("sgd", "sgd-c")):
+        comps = [compare(s[(n, i, "sgd-cr")], s[(n, i, other)], True) for n, i in cells]
+        said = f"{evidence} SGD-CR vs {METHOD_TITLES[other]}:"
+        out.append(judge(text, FIG7, comps, said, profile, FIG7_BUDGET))
+    return out
+
+
+def _generalisation_claim(records: Sequence[RunRecord]) -> Claim:
+    text = (
+        "Trained on lengths 50-200, SGD-CR generalises: no error on temporal order up to "
+        "length 5,000, addition and multiplication up to 500"
+    )
+    runs = [r for r in records if r.experiment == GENERALISATION and r.config["length"] >= 50]
+    profile, runs = strongest(runs)
+    learned = [r for r in runs if r.metrics["test_success"] > 0]
+    if not runs:
+        return unresolved(text, GENERAL, "No run trained on lengths 50-200.", "the `long` profile")
+    tasks = sorted({r.config["task"] for r in runs})
+    evidence = (
+        f"{len(learned)} of {len(runs)} runs ({', '.join(tasks)}) learned their training lengths "
+        f"in {max(r.metrics['updates'] for r in runs):,} updates"
+    )
+    if not learned:
+        return unresolved(
+            text,
+            GENERAL,
+            evidence + "; generalisation cannot be judged before a model learns.",
+            "SGD-CR at the appendix's settings for well over 50,000 updates (the paper allows "
+            "5M), or a curriculum from shorter lengths",
+            profile,
+        )
+    horizons = []
+    for r in learned:
+        good = [n for n in r.config["test_lengths"] if r.metrics[f"L{n}_error"] < 0.01]
+        horizons.append((r.config["task"], max(good, default=0)))
+    reached = all(h >= PAPER_GENERALISATION.get(t, 0) for t, h in horizons)
+    verdict = "confirmed" if reached and len(learned) == len(runs) else UNRESOLVED
+    shown = ", ".join(f"{t} to {h}" for t, h in horizons)
+    return Claim(text, GENERAL, verdict, f"{evidence}; below 1% error: {shown}.", profile)
+
+
+def _table1_claims(records: Sequence[RunRecord]) -> list[Claim]:
+    profile, runs = strongest([r for r in records if r.experiment == TABLE1])
+    texts = (
+        ("Clipping lowers the test error on music and Penn Treebank (SGD-C beats SGD)", "sgd"),
+        ("The regulariser helps on top of clipping (SGD-CR beats SGD-C)", "sgd-c"),
+    )
+    s = samples_by(
+        runs,
+        lambda r: (r.config["dataset"], _method(r)),
+        lambda r: r.metrics[f"test_{r.extra.get('metric', 'nll')}"],
+    )
+    sets = [ds for ds in DATASET_TITLES if all((ds, m) in s for m in METHODS)]
+    out = []
+    for (text, other), better in zip(texts, ("sgd-c", "sgd-cr")):
+        if not sets:
+            out.append(unresolved(text, TABLE, "No Table 1 runs.", "the `cpu` profile"))
+            continue
+        comps = [compare(s[(ds, better)], s[(ds, other)], False) for ds in sets]
+        values = "; ".join(
+            f"{DATASET_TITLES[ds]} " + " / ".join(s[(ds, m)].text() for m in METHODS) for ds in sets
+        )
+        evidence = f"Test SGD / SGD-C / SGD-CR: {values}."
+        out.append(judge(text, TABLE, comps, evidence, profile, TABLE1_BUDGET))
+    return out
+
+
+def claims(records: Sequence[RunRecord]) -> list[Claim]:
+    """Fig. 7's two orderings, length generalisation and Table 1's two orderings."""
+    return [*_figure7_claims(records), _generalisation_claim(records), *_table1_claims(records)]
+
+
+def figure7_grid(records: Sequence[RunRecord]) -> str:
+    """Figure 7 as a grid: initialisation x method rows, length columns, ``paper / ours``."""
+    groups: dict[tuple[int, str, str], list[RunRecord]] = {}
+    for r in records:
+        if r.experiment == SUCCESS:
+            groups.setdefault((r.config["length"], r.config["init"], _method(r)), []).append(r)
+    keys = set(groups) | set(PAPER_SUCCESS)
+    rows = []
+    for n, init, m in sorted(keys):
+        profile, group = strongest(groups.get((n, init, m), []))
+        mean, std = summarize([r.metrics["test_success"] for r in group])
+        rows.append(
+            TableRow(
+                chapter="pascanu2013",
+                experiment=SUCCESS,
+                dataset=init,
+                model=m,
+                metric="success",
+                split=f"L = {n}",
+                paper=PAPER_SUCCESS.get((n, init, m)),
+                ours_mean=mean,
+                ours_std=std,
+                n=len(group),
+                profile=profile or "-",
+                device=", ".join(sorted({r.device for r in group})),
+                commit=", ".join(sorted({r.commit for r in group})),
+                stale=False,
+                wall_time_s=max((r.wall_time_s for r in group), default=None),
+            )
+        )
+    return grid_markdown(
+        rows,
+        row_of=lambda r: f"{INIT_TITLES[r.dataset]}, {METHOD_TITLES[r.model]}",
+        col_of=lambda r: r.split,
+        row_order=[f"{INIT_TITLES[i]}, {METHOD_TITLES[m]}" for i in INITS for m in METHODS],
+        col_order=[f"L = {n}" for n in sorted({k[0] for k in keys})],
+        corner="success rate, paper / ours",
+    )
+
+
+def results_page(records: Sequence[RunRecord]) -> str:
+    """The chapter page's results, every number from the records (all three experiments)."""
+    parts = [verdict_box(claims(records), label="pascanu2013-verdicts")]
+    parts.append(f"### Figure 7 as a table\n\n{figure7_grid(records)}\n")
+    success = [r for r in records if r.experiment == SUCCESS]
+    for profile, runs in by_profile_strongest_first(success):
+        if profile != "smoke":
+            parts.append(
+                dropdown(f"Figure 7, profile `{profile}`: findings", success_findings(runs))
+            )
+    long_runs = [r for r in records if r.profile in ("long", "full")]
+    if long_runs:
+        parts.append(dropdown("Expected trajectory of the long runs", trajectory_table(long_runs)))
+    general = [r for r in records if r.experiment == GENERALISATION]
+    for profile, runs in by_profile_strongest_first(general):
+        if profile != "smoke":
+            text = generalisation_findings(runs)
+            parts.append(f"### Length generalisation, profile `{profile}`\n\n{text}\n")
+    table1 = [r for r in records if r.experiment == TABLE1]
+    for profile, runs in by_profile_strongest_first(table1):
+        if profile != "smoke":
+            parts.append(f"### Table 1, profile `{profile}`\n\n{table1_findings(runs)}\n")
+    return "\n".join(parts)

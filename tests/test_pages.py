@@ -1,0 +1,64 @@
+"""The book's pages state no result by hand: every number of a chapter's results comes from the
+generated section, and the hand-written text keeps only constants that the code also holds
+(paper values, settings)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from rnnbook.experiments import pages
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = tuple(pages.PAPERS)
+DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
+
+
+def prose(text: str) -> str:
+    """``text`` without math, code, labels, directives' options and link targets."""
+    text = re.sub(r"```.*?```", " ", text, flags=re.S)
+    text = re.sub(r"\$\$.*?\$\$", " ", text, flags=re.S)
+    text = re.sub(r"\$[^$\n]+\$", " ", text)
+    text = re.sub(r"`[^`\n]*`", " ", text)
+    text = re.sub(r"\b(Lemma|Sec\.|Section|Table|Fig\.|Figure|Eqs?\.|Appendix) [\d.]+", " ", text)
+    return re.sub(r"\]\([^)]*\)", "]", text)
+
+
+def code_text() -> str:
+    """Every module of the package: where the book's constants (settings, paper values) live."""
+    return "\n".join(p.read_text() for p in (ROOT / "src" / "rnnbook").rglob("*.py"))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_a_chapter_page_includes_its_generated_results(chapter):
+    text = (ROOT / "book" / f"{chapter}.md").read_text()
+    assert f"{{include}} generated/{chapter}.md" in text
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_a_chapter_page_types_no_result_by_hand(chapter):
+    """A decimal number in the page's prose must be a constant of the chapter's code (a paper
+    value or a setting); a number only the records hold belongs in the generated section."""
+    code = code_text()
+    typed = [n for n in DECIMAL.findall(prose((ROOT / "book" / f"{chapter}.md").read_text()))]
+    unknown = sorted({n for n in typed if n not in code and n.rstrip("0") not in code})
+    assert not unknown, f"{chapter}.md states numbers the code does not hold: {unknown}"
+
+
+def test_the_number_check_sees_typed_results():
+    """Guard against a vacuous pass: a result typed into prose is caught, math is not."""
+    page = "Our GRU scored 3.92 on Nottingham; the paper's $3.13$ is in math."
+    assert DECIMAL.findall(prose(page)) == ["3.92"]
+
+
+def test_generated_pages_hold_every_chapter_and_the_overviews(tmp_path):
+    written = pages.write_pages(tmp_path)
+    names = {p.name for p in written}
+    assert names == {f"{c}.md" for c in CHAPTERS} | {"verdicts.md", "runs.md"}
+    for chapter in CHAPTERS:
+        text = (tmp_path / pages.GENERATED / f"{chapter}.md").read_text()
+        assert f"({chapter}-verdicts)=" in text and "Verdicts:" in text
+    overview = (tmp_path / pages.GENERATED / "verdicts.md").read_text()
+    assert all(f"<{c}-verdicts>" in overview for c in CHAPTERS)
