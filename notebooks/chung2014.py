@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Table 2, rerun: tanh, GRU and LSTM on polyphonic music
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/chung2014.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=chung2014`.
+#
 # {cite:t}`chung2014empirical` train three recurrent networks of about 20K parameters each, a
 # tanh RNN, a GRU and an LSTM, to predict the next frame of a piano roll, and report the average
 # negative log-likelihood per frame on four data sets. This notebook reruns that experiment with
@@ -56,7 +59,7 @@ display(Markdown(verdict_table(chung2014.chapter_claims())))
 # parameter carries a leading axis of stacked members (seeds), so the three seeds of a model train
 # in one batched product:
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(GRUCell.step)}```"))
 
 # %% [markdown]
@@ -65,7 +68,7 @@ display(Markdown(f"```python\n{inspect.getsource(GRUCell.step)}```"))
 # $c_t$. Our tests check the cells against PyTorch's `nn.GRU` and `nn.LSTM` where the equations
 # coincide and against a float64 loop written from the equations where they do not.
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(LSTMCell.step)}```"))
 
 # %% [markdown]
@@ -96,6 +99,7 @@ display(Markdown(chung2014.config_table(profile)))
 
 # %%
 records = chung2014.TABLE2.run(profile, rerun=rerun)
+print(records.summary())
 chung2014.table(records, title=f"Table 2, average NLL per frame (nats), profile {profile}")
 
 # %% [markdown]
@@ -164,6 +168,7 @@ display(Markdown(chung2014.averaging_table(best)))
 
 # %%
 budget = chung2014.BUDGET_VARIANTS_EXPERIMENT.run(profile, rerun=rerun)
+print(budget.summary())
 chung2014.budget_table(budget, title=f"Nottingham GRU, profile {profile}: what training changes")
 
 # %%

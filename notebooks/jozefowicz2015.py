@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Table 1, rerun: ten recurrent cells on arithmetic, XML and Penn Treebank
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/jozefowicz2015.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=jozefowicz2015`.
+#
 # {cite:t}`jozefowicz2015empirical` compare the LSTM, four ablations of it, the GRU, three
 # mutants found by their architecture search (MUT1-3) and a tanh RNN on three next-step
 # prediction tasks, each cell with its best hyperparameters out of a random search. This notebook
@@ -61,7 +64,7 @@ display(Markdown(verdict_table(jz.chapter_claims())))
 # reset gate adds $x_t$ itself; MUT3's update gate reads $\tanh(h_{t-1})$. One class computes all
 # three; this is one step:
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(MUTCell.step)}```"))
 
 # %% [markdown]
@@ -116,6 +119,7 @@ display(Markdown(report.table1_settings(profile)))
 
 # %%
 records = jz.TABLE1_EXPERIMENT.run(profile, rerun=rerun)
+print(records.summary())
 jz.table1(records, title=f"Table 1, test next-step accuracy, profile {profile}")
 
 # %% [markdown]

@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Music, and Penn Treebank with dropout
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/jozefowicz2015_music_ptb.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=jozefowicz2015_music_ptb`.
+#
 # Beyond Table 1, {cite:t}`jozefowicz2015empirical` report the negative log-likelihood of the
 # cells on two polyphonic music data sets, and the perplexity of large regularised language
 # models on the Penn Treebank, where dropout changes which cell wins. This notebook reruns both at
@@ -46,6 +49,7 @@ display(Markdown(report.config_table(profile, "music")))
 
 # %%
 music = jz.MUSIC_EXPERIMENT.run(profile, rerun=rerun)
+print(music.summary())
 jz.music_table(music, title=f"Music, test NLL per frame (nats), profile {profile}")
 
 # %%
@@ -66,6 +70,7 @@ display(Markdown(report.config_table(profile, "ptb_dropout")))
 
 # %%
 ptb = jz.PTB_DROPOUT_EXPERIMENT.run(profile, rerun=rerun)
+print(ptb.summary())
 jz.ptb_dropout_table(ptb, title=f"PTB with dropout, test perplexity, profile {profile}")
 
 # %%

@@ -13,6 +13,9 @@
 # %% [markdown]
 # # The architecture search, in small
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/jozefowicz2015_search.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=jozefowicz2015_search`.
+#
 # {cite:t}`jozefowicz2015empirical` looked for a better recurrent cell by mutating the computation
 # graphs of the LSTM and the GRU, about ten thousand candidates in all. This notebook runs the same
 # procedure at a size that fits the profile: cells as graphs, the paper's six mutation operators,
@@ -66,7 +69,7 @@ print(describe(child))
 # The score of a candidate $A$ is
 # $\min_{\text{task}} \mathrm{acc}_A(\text{task}) / \mathrm{acc}_{\text{GRU}}(\text{task})$:
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(arch_search.score)}```"))
 
 # %% [markdown]
@@ -84,7 +87,10 @@ display(Markdown(report.config_table(profile, "search")))
 # ## Run (or load) the search
 
 # %%
-(record,) = jz.SEARCH_EXPERIMENT.run(profile, rerun=rerun)
+search = jz.SEARCH_EXPERIMENT.run(profile, rerun=rerun)
+print(search.summary())
+(record,) = search
+print(search.summary())
 jz.search_table([record], title=f"The best cells found, profile {profile}")
 
 # %% [markdown]

@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Bidirectional RNNs use the future
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/lipton2015_brnn.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=lipton2015_brnn`.
+#
 # When a whole sequence is given before any output is needed, the output at step $t$ may depend
 # on inputs after $t$. {cite:t}`lipton2015critical` (Sec. 4.3) present the bidirectional RNN of
 # {cite:t}`schuster1997bidirectional` for this case: a forward chain $h$, a backward chain $z$, and
@@ -47,10 +50,10 @@ profile = check_profile(profile)
 # chain is the same cell run over each sequence reversed *within its own length*, so that the
 # padding of a shorter sequence never reaches its real steps:
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(reverse_padded)}```"))
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(BidirectionalNetwork.forward)}```"))
 
 # %% [markdown]
@@ -73,6 +76,7 @@ display(Markdown(report.config_table(profile, "brnn")))
 
 # %%
 records = lipton2015.BRNN_EXPERIMENT.run(profile, rerun=rerun)
+print(records.summary())
 report.brnn_table(records, title=f"Test accuracy per labelled step, profile {profile}")
 
 # %%

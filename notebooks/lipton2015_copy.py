@@ -13,6 +13,9 @@
 # %% [markdown]
 # # The copy task: a Neural Turing Machine against an LSTM
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/lipton2015_copy.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=lipton2015_copy`.
+#
 # {cite:t}`lipton2015critical` (Sec. 4.4) close their survey of architectures with the Neural
 # Turing Machine of {cite:t}`graves2014neural`: a recurrent controller coupled to an external
 # memory that it reads and writes through soft attention. Their evidence is Graves et al.'s copy
@@ -44,7 +47,7 @@ profile = check_profile(profile)
 # four steps (Sec. 3.3 of Graves et al.; the chapter's page gives the equations). The code is one
 # small function per step; the tests check each against cases computed by hand.
 
-# %%
+# %% tags=["remove-input"]
 for fn in (ntm.content_weights, ntm.interpolate, ntm.shift_weights, ntm.sharpen):
     display(Markdown(f"```python\n{inspect.getsource(fn)}```"))
 
@@ -63,7 +66,7 @@ display(Markdown(report.addressing_example()))
 # memory and reads it. The cell's output, the controller state and the read vector, goes to a
 # linear readout of 8 bit logits.
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(ntm.NTMCell.step)}```"))
 
 # %% [markdown]
@@ -87,6 +90,7 @@ display(Markdown(report.copy_parameter_table("full")))
 
 # %%
 records = lipton2015.COPY_EXPERIMENT.run(profile, rerun=rerun)
+print(records.summary())
 report.copy_table(records, title=f"Copy task: bit errors per sequence, profile {profile}")
 
 # %%

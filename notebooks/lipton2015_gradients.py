@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Vanishing and exploding gradients, measured
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/lipton2015_gradients.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=lipton2015_gradients`.
+#
 # {cite:t}`lipton2015critical` (Sec. 3.2) explain why recurrent networks are hard to train with a
 # single unit: with a self-connection of weight $w$ and a linear activation, the influence of the
 # state at time $\tau$ on the state at time $t$ is $w^{\,t-\tau}$, which vanishes for
@@ -59,7 +62,7 @@ display(Markdown(verdict_table(lipton2015.chapter_claims())))
 # vector times a matrix), with a leading axis of stacked members: `xw` is $W^{hx} x^{(t)} + b_h$,
 # computed for the whole sequence at once, and `weight_hh` is $W^{hh}$.
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(SimpleCell.step)}```"))
 
 # %% [markdown]
@@ -67,7 +70,7 @@ display(Markdown(f"```python\n{inspect.getsource(SimpleCell.step)}```"))
 # {class}`rnnbook.cells.LSTMCell` with `peephole=False`; its state tuple is $(h, s)$ and the
 # update `c_new = i * g + f * c` is $s^{(t)} = g^{(t)} \odot i^{(t)} + s^{(t-1)} \odot f^{(t)}$.
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(LSTMCell.step)}```"))
 
 # %% [markdown]
@@ -81,7 +84,7 @@ display(Markdown(f"```python\n{inspect.getsource(LSTMCell.step)}```"))
 # per-step Jacobians written out by hand), at the last step $t = T$ of sequences of the
 # delayed-recall task, for every lag $t - \tau$.
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(measures.jacobian_norms)}```"))
 
 # %% [markdown]
@@ -95,6 +98,7 @@ display(Markdown(report.config_table(profile, "gradients")))
 
 # %%
 records = lipton2015.GRADIENTS_EXPERIMENT.run(profile, rerun=rerun)
+print(records.summary())
 report.gradient_table(records, title=f"Per-step factor of the Jacobian norm, profile {profile}")
 
 # %% [markdown]

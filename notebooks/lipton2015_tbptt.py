@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Truncated backpropagation through time
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/lipton2015_tbptt.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=lipton2015_tbptt`.
+#
 # Backpropagation through time over long sequences is expensive, and its gradients can explode.
 # {cite:t}`lipton2015critical` (Sec. 3.3) describe the common remedy, truncated BPTT
 # {cite:p}`williams1990efficient`: the error is propagated back only a fixed number of steps. The
@@ -53,7 +56,7 @@ profile = check_profile(profile)
 # the chunks' truncated gradients. (Online truncated BPTT would also update after every chunk; we
 # keep the number of updates equal across windows.)
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(measures.truncated_unroll)}```"))
 
 # %%
@@ -61,6 +64,7 @@ display(Markdown(report.config_table(profile, "tbptt")))
 
 # %%
 records = lipton2015.TBPTT_EXPERIMENT.run(profile, rerun=rerun)
+print(records.summary())
 report.tbptt_table(records, title=f"Test accuracy at the recall step, profile {profile}")
 
 # %% [markdown]

@@ -13,6 +13,9 @@
 # %% [markdown]
 # # The Linear Recurrent Unit on long-range tasks (Table 3)
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/orvieto2023.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=orvieto2023`.
+#
 # {cite:t}`orvieto2023resurrecting` build a deep network from a *linear*, complex, diagonal
 # recurrence, the LRU, and report that it matches deep state-space models on the Long Range
 # Arena {cite:p}`tay2021long`. This notebook builds the LRU with `rnnbook`, checks the pieces the
@@ -23,7 +26,7 @@
 profile = "cpu"  # smoke | cpu | full
 rerun = None  # None: follow the RERUN environment variable
 
-# %%
+# %% tags=["remove-input"]
 import inspect
 
 from IPython.display import Markdown, display
@@ -150,6 +153,7 @@ display(Markdown(report.config_table(orvieto2023.task_configs(profile))))
 
 # %%
 records = orvieto2023.TASKS_RUN.run(profile, rerun=rerun)
+print(records.summary())
 orvieto2023.tasks_table(records, title=f"Table 3, test accuracy (%), profile {profile}")
 
 # %%

@@ -13,6 +13,9 @@
 # %% [markdown]
 # # From a tanh RNN to the LRU, one change at a time (Tables 1-3)
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/orvieto2023_ladder.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=orvieto2023_ladder`.
+#
 # Sec. 3 of {cite:t}`orvieto2023resurrecting` turns a deep tanh RNN into the LRU in steps, keeping
 # the rest of the network (normalisation, GLU, skip connections, six blocks) fixed, and measures
 # each step on the LRA tasks. This notebook climbs the same ladder on two of the book's tasks.
@@ -53,7 +56,7 @@ profile = check_profile(profile)
 # only the way $\lambda$ is parameterised changes until the ring replaces the unit disk. The dense
 # rungs run as a loop, one matrix product per step:
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(DenseCell.step)}```"))
 display(Markdown("\n".join(f"- `{r}`: {LADDER[r].title}" for r in orvieto2023.LADDER_RUNGS)))
 
@@ -71,6 +74,7 @@ display(Markdown(report.config_table(orvieto2023.ladder_configs(profile))))
 
 # %%
 records = orvieto2023.LADDER_RUN.run(profile, rerun=rerun)
+print(records.summary())
 orvieto2023.ladder_table(records, title=f"Tables 1-3, test accuracy (%), profile {profile}")
 
 # %%

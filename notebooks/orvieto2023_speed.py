@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Training speed: tanh RNN against the LRU (Table 4)
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/orvieto2023_speed.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=orvieto2023_speed`.
+#
 # A linear recurrence can be computed by a parallel scan, a nonlinear one cannot. Table 4 of
 # {cite:t}`orvieto2023resurrecting` reports training steps per second on an A100: the LRU is 8
 # times faster than a tanh RNN on sCIFAR (1,024 steps) and 17 times on PathX (16,384). Here the
@@ -50,6 +53,7 @@ display(Markdown("\n".join(f"- `{k}` = `{v}`" for k, v in asdict(config).items()
 
 # %%
 records = orvieto2023.SPEED_RUN.run(profile, rerun=rerun)
+print(records.summary())
 orvieto2023.speed_table(records, title=f"Table 4, training steps per second, profile {profile}")
 
 # %%

@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Table 1, rerun: clipping and the regulariser on music and text
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/pascanu2013_table.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=pascanu2013_table`.
+#
 # {cite:t}`pascanu2013difficulty` (Sec. 4.2, Table 1) train one-layer sigmoid RNNs with plain
 # SGD, with gradient clipping (SGD-C) and with clipping and the regulariser Omega (SGD-CR) on
 # three polyphonic music data sets and on the Penn Treebank read character by character. This
@@ -43,7 +46,7 @@ profile = check_profile(profile)
 # the character-level form of {cite:t}`mikolov2012subword` writes each sentence's characters
 # separated by spaces and its words separated by `_`:
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(ptb.char_line)}```"))
 
 # %%
@@ -76,6 +79,7 @@ display(Markdown(report.config_table(profile, pascanu2013.TABLE1)))
 
 # %%
 records = pascanu2013.TABLE1_EXPERIMENT.run(profile, rerun=rerun)
+print(records.summary())
 report_table1.table(records, title=f"Table 1, profile {profile}")
 
 # %%

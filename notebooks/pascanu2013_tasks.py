@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Exploding and vanishing gradients on long-term-dependency tasks
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/pascanu2013_tasks.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=pascanu2013_tasks`.
+#
 # {cite:t}`pascanu2013difficulty` show that the gradient reaching a distant hidden state of a
 # recurrent network is a product of one Jacobian per step, so that it explodes or vanishes
 # exponentially with the distance. They propose to clip the gradient norm (SGD-C) and to add a
@@ -36,7 +39,7 @@ from IPython.display import Markdown, display
 from rnnbook.cells.init import sparse_spectral, spectral_radius
 from rnnbook.data.synthetic import generate
 from rnnbook.experiments import pascanu2013
-from rnnbook.experiments.pascanu2013 import report, report_figures, report_wall
+from rnnbook.experiments.pascanu2013 import report, report_claims, report_figures, report_wall
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
 from rnnbook.results.verdicts import verdict_table
@@ -91,7 +94,7 @@ display(
 # clipped by its own norm and its own threshold; a threshold of `inf` leaves SGD members
 # unclipped next to SGD-C and SGD-CR members in the same batched run.
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(clip_member_grads)}```"))
 
 # %% [markdown]
@@ -116,7 +119,7 @@ display(Markdown(report.benchmark_table()))
 # examples. The error signals come from the same backward pass as the gradient
 # (`add_omega`), and the tests check Omega and its gradient against explicit Jacobians.
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(f"```python\n{inspect.getsource(omega)}```"))
 
 # %% [markdown]
@@ -162,6 +165,7 @@ display(Markdown(report.config_table(profile, pascanu2013.SUCCESS)))
 
 # %%
 success = pascanu2013.SUCCESS_EXPERIMENT.run(profile, rerun=rerun)
+print(success.summary())
 pascanu2013.success_table(
     success, title=f"Figure 7 as rows: success rate over seeds, profile {profile}"
 )
@@ -198,6 +202,7 @@ display(Markdown(report.config_table(profile, pascanu2013.GENERALISATION)))
 
 # %%
 general = pascanu2013.GENERALISATION_EXPERIMENT.run(profile, rerun=rerun)
+print(general.summary())
 pascanu2013.generalisation_table(general, title=f"Test error by length, profile {profile}")
 
 # %%
@@ -220,7 +225,9 @@ display(Markdown(report.generalisation_findings(general)))
 long_success = pascanu2013.SUCCESS_EXPERIMENT.recorded("long")
 long_general = pascanu2013.GENERALISATION_EXPERIMENT.recorded("long")
 if long_success:
-    display(pascanu2013.success_table(long_success, title="Figure 7 as rows, profile long"))
+    display(Markdown(report_claims.figure7_grid([*success, *long_success])))
+    fig = report_figures.plot_success([*success, *long_success])
+    plots.save(fig, "pascanu2013", "figure7-long")
     display(Markdown(report.success_findings(long_success)))
 else:
     display(Markdown("No `long`-profile runs of Figure 7 are recorded yet."))

@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Recorded benchmark runs
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/performance.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=performance`.
+#
 # This notebook trains nothing: it reads the JSON that the scripts in `benchmarks/` wrote
 # (`benchmarks/results/`, one file per script and device) and checks each target of the
 # {ref}`performance` page against it. Every number is a ratio to a reference timed in the same

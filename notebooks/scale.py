@@ -13,6 +13,9 @@
 # %% [markdown]
 # # The size of each profile
 #
+# *Run it:* [on Binder](https://mybinder.org/v2/gh/rnnbook/rnnbook/main?urlpath=tree/notebooks/scale.py)
+# (Jupytext opens this source as a notebook) or here with `make book NB=scale`.
+#
 # This notebook trains nothing: it reads the configurations of every experiment and counts, per
 # profile, the jobs (training processes), the runs (one record each) and the largest budget of a
 # job. The `full` profile is the paper's own protocol; `long` is what a two-core CPU affords in

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -31,7 +32,21 @@ def test_notebooks_execute_and_the_book_builds(shared_data, tmp_path):
     for n in notebooks:  # no path of the build machine, no stray Path return value
         text = (ROOT / "notebooks" / f"{n}.ipynb").read_text()
         assert str(ROOT) not in text and "PosixPath(" not in text, n
+        for cell in json.loads(text)["cells"]:  # no papermill cell, no code that fetches source
+            tags = cell["metadata"].get("tags", [])
+            if "injected-parameters" in tags:
+                assert "remove-cell" in tags, n
+            if "getsource" in "".join(cell["source"]):
+                assert "remove-input" in tags, n
 
+    pages = subprocess.run(
+        [sys.executable, "-m", "rnnbook", "pages"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert pages.returncode == 0, pages.stderr
     build = subprocess.run(
         [
             str(BIN / "jupyter-book"),
@@ -53,3 +68,8 @@ def test_notebooks_execute_and_the_book_builds(shared_data, tmp_path):
     html = (tmp_path / "_build" / "html" / "notebooks" / "chung2014.html").read_text()
     assert "Table 2, average NLL per frame (nats), profile smoke" in html
     assert "rnnbook-table" in html and "Traceback" not in html
+    assert "Loaded " in html and "trained " in html  # where the notebook's numbers came from
+    chapter = (tmp_path / "_build" / "html" / "book" / "chung2014.html").read_text()
+    assert "Verdicts:" in chapter and "paper / ours" in chapter  # the generated section
+    intro = (tmp_path / "_build" / "html" / "book" / "intro.html").read_text()
+    assert "chung2014-verdicts" in intro

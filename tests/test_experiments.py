@@ -243,5 +243,22 @@ def test_profile_sizes_are_counted_from_the_configs():
         "budget": 50_000,
         "unit": "updates",
     }
-    table = sizes_markdown([pascanu2013.SUCCESS_EXPERIMENT, chung2014.TABLE2], "long")
-    assert "pascanu2013.success" in table and "chung2014" not in table  # no long jobs there
+    table = sizes_markdown([pascanu2013.SUCCESS_EXPERIMENT, pascanu2013.TABLE1_EXPERIMENT], "long")
+    assert "pascanu2013.success" in table and "table1" not in table  # no long jobs there
+
+
+def test_chung_long_widens_the_search_where_the_gaps_are_and_trains(smoke_env):
+    """`long`: Nottingham and MuseData, five rates spanning beyond the `full` search's largest
+    (which every gated job picked), twice its search epochs; a job trains (here for 2 epochs)."""
+    jobs = chung2014.TABLE2.jobs_of("long")
+    assert {j.config.dataset for j in jobs} == {"nottingham", "musedata"} and len(jobs) == 6
+    full = chung2014.configs("full")[0]
+    long = jobs[0].config
+    assert max(long.lrs) > 3 * max(full.lrs) and min(long.lrs) < max(full.lrs)
+    assert long.search_epochs == 2 * full.search_epochs and len(long.seeds) == 3
+    tiny = dataclasses.replace(
+        long, lrs=long.lrs[:2], search_epochs=1, max_epochs=1, max_sequences=4, max_length=20
+    )
+    job = Job(chung2014.CHAPTER, "long-test", "long", jobs[0].key, tiny, dict(jobs[0].runs))
+    records = chung2014.train_job(job, CONTEXT)
+    assert len(records) == 3 and all(math.isfinite(r.metrics["test_nll"]) for r in records)

@@ -108,11 +108,14 @@ def test_summarize_ignores_missing_and_non_finite_values():
     assert summarize([]) == (None, None)
 
 
-def test_settings_markdown_lists_shared_and_tabulates_varying_settings():
+def test_settings_markdown_tabulates_shared_and_varying_settings_collapsed():
     from rnnbook.results import settings_markdown
 
     rows = [{"lr": 0.1, "seed": 0, "clip": 1}, {"lr": 0.1, "seed": 1}]
-    assert settings_markdown(rows) == (
-        "- `lr` = `0.1`\n\n| seed | clip |\n|---|---|\n| 0 | 1 |\n| 1 |  |"
+    assert settings_markdown(rows, collapsed=False) == (
+        "| setting | value |\n|---|---|\n| `lr` | `0.1` |\n\n"
+        "Varying across the 2 jobs:\n\n| seed | clip |\n|---|---|\n| 0 | 1 |\n| 1 |  |"
     )
-    assert settings_markdown([{"lr": 0.1}, {"lr": 0.1}]) == "- `lr` = `0.1`"
+    one = settings_markdown([{"lr": 0.1}, {"lr": 0.1}])
+    assert one.startswith("::::{admonition} Settings (2 jobs)\n:class: dropdown")
+    assert "| `lr` | `0.1` |" in one and "Varying" not in one

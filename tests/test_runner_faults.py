@@ -336,3 +336,15 @@ def test_checkpoints_go_where_every_node_can_reach_them(results_root, tmp_path, 
     monkeypatch.setenv("RNNBOOK_CHECKPOINTS", str(tmp_path / "shared"))
     assert job.checkpoint_path().parent == tmp_path / "shared" / "toy" / "exp" / "cpu"
     assert job.lock_path().parent == job.checkpoint_path().parent
+
+
+def test_records_say_what_was_loaded_and_what_trained(results_root):
+    """A notebook prints where its numbers came from: trained now, then loaded from a record."""
+    jobs = toy_jobs("ab", seeds=2)
+    first = execute(jobs, quick_train, CONTEXT, workers=1)
+    assert sorted(first.trained) == ["a-s0", "a-s1", "b-s0", "b-s1"]
+    assert first.summary() == "Loaded 0 recorded runs (commits none); trained 4 now."
+    again = execute(jobs, quick_train, CONTEXT, workers=1)
+    assert again.trained == []
+    assert again.summary().startswith("Loaded 4 recorded runs (commits ")
+    assert again.summary().endswith("trained 0 now.")

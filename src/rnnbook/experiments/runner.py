@@ -57,11 +57,27 @@ class JobsFailedError(RuntimeError):
 
 class Records(list):
     """The records of a run, in job order; ``paused`` names the jobs that stopped at their time
-    budget (run again to resume them from their checkpoints)."""
+    budget (run again to resume them from their checkpoints), ``trained`` the run ids trained by
+    this call (the others were loaded from ``results/``)."""
 
-    def __init__(self, records: Sequence[RunRecord] = (), paused: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        records: Sequence[RunRecord] = (),
+        paused: Sequence[str] = (),
+        trained: Sequence[str] = (),
+    ) -> None:
         super().__init__(records)
-        self.paused = list(paused)
+        self.paused, self.trained = list(paused), list(trained)
+
+    def summary(self) -> str:
+        """One line for a notebook: what was loaded (and from which commits) and what trained."""
+        loaded = [r for r in self if r.run_id not in set(self.trained)]
+        commits = ", ".join(sorted({r.commit for r in loaded if r.commit})) or "none"
+        text = (
+            f"Loaded {len(loaded)} recorded runs (commits {commits}); trained {len(self.trained)}"
+        )
+        text += f" now; {len(self.paused)} jobs paused." if self.paused else " now."
+        return text
 
 
 def default_workers(pending: int) -> int:
@@ -198,7 +214,8 @@ def execute(
     records = [r for k in sorted(done) for r in done[k]]
     if failures:
         raise JobsFailedError(failures, records)
-    return Records(records, paused)
+    trained = [r.run_id for k in pending if k in done for r in done[k]]
+    return Records(records, paused, trained)
 
 
 @dataclass(frozen=True)
@@ -359,8 +376,9 @@ def run_all(
     **kwargs: Any,
 ) -> Records:
     """All the records of :func:`run_each`, and every job that paused."""
-    records, paused = [], []
+    records, paused, trained = [], [], []
     for _, done in run_each(experiments, profile, only=only, **kwargs):
         records += done
         paused += done.paused
-    return Records(records, paused)
+        trained += done.trained
+    return Records(records, paused, trained)

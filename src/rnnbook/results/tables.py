@@ -199,17 +199,27 @@ class Table:
         return [r.to_dict() for r in self.rows]
 
 
-def settings_markdown(rows: Sequence[dict[str, Any]]) -> str:
-    """The settings of a list of jobs as Markdown: those every job shares as a list, the ones that
-    vary as a table with one row per job (a key missing from a job shows as an empty cell)."""
+def settings_markdown(rows: Sequence[dict[str, Any]], collapsed: bool = True) -> str:
+    """The settings of a list of jobs as Markdown: those every job shares as a two-column table
+    (setting, value), the ones that vary as a table with one row per job (a key missing from a
+    job shows as an empty cell); ``collapsed`` folds both into a dropdown on the page."""
     keys = list(dict.fromkeys(k for r in rows for k in r))
     varying = [k for k in keys if len({str(r.get(k)) for r in rows}) > 1]
-    shared = [f"- `{k}` = `{rows[0].get(k)}`" for k in keys if k not in varying]
-    if not varying:
-        return "\n".join(shared)
-    head = "| " + " | ".join(varying) + " |\n|" + "---|" * len(varying)
-    body = ["| " + " | ".join(str(r.get(k, "")) for k in varying) + " |" for r in rows]
-    return "\n".join([*shared, "", head, *body])
+    shared = [f"| `{k}` | `{rows[0].get(k)}` |" for k in keys if k not in varying]
+    parts = []
+    if shared:
+        parts.append("\n".join(["| setting | value |", "|---|---|", *shared]))
+    if varying:
+        head = "| " + " | ".join(varying) + " |\n|" + "---|" * len(varying)
+        body = ["| " + " | ".join(str(r.get(k, "")) for k in varying) + " |" for r in rows]
+        parts.append("\n".join([f"Varying across the {len(rows)} jobs:", "", head, *body]))
+    text = "\n\n".join(parts)
+    return dropdown(f"Settings ({len(rows)} jobs)", text) if collapsed else text
+
+
+def dropdown(title: str, body: str) -> str:
+    """A collapsed block on a page (a sphinx-book-theme dropdown admonition)."""
+    return f"::::{{admonition}} {title}\n:class: dropdown\n\n{body}\n::::\n"
 
 
 def grid_cell(row: TableRow | None, digits: int = 2) -> str:

@@ -231,8 +231,3 @@ def verdict_box(claims: Sequence[Claim], label: str = "") -> str:
         f"{anchor}:::{{admonition}} Verdicts: {tally(claims)}\n:class: tip\n\n"
         f"{verdict_table(claims)}\n\n{RULE}\n:::\n"
     )
-
-
-def dropdown(title: str, body: str) -> str:
-    """A collapsed block on a page (a sphinx-book-theme dropdown admonition)."""
-    return f"::::{{admonition}} {title}\n:class: dropdown\n\n{body}\n::::\n"

@@ -14,6 +14,7 @@ from rnnbook.experiments.orvieto2023.config import (
     LADDER_EXPERIMENT,
     LADDER_RUNGS,
     PAPER_LADDER,
+    PAPER_SPEEDUP,
     SPEED_EXPERIMENT,
     STANDS_IN_FOR,
     TASK_TITLES,
@@ -194,7 +195,24 @@ def plot_speed(records: Sequence[RunRecord]):
         if model != "tanh" and None not in ratio:
             right.plot(n, ratio, style, marker="o", color=color, label=model)
     right.axhline(1.0, color="grey", linewidth=0.8)
-    lengths = sorted({int(r.metrics["length"]) for r in rows})
+    for k, ((task, n), ratio) in enumerate(sorted(PAPER_SPEEDUP.items(), key=lambda kv: kv[0][1])):
+        right.plot(
+            [n],
+            [ratio],
+            "*",
+            markersize=11,
+            color="black",
+            label="paper, A100 (Table 4)" if k == 0 else None,
+        )
+        right.annotate(
+            f"{task} {ratio:g}x",
+            (n, ratio),
+            textcoords="offset points",
+            xytext=(-6, 6),
+            ha="right",
+            fontsize=9,
+        )
+    lengths = sorted({int(r.metrics["length"]) for r in rows} | {n for _, n in PAPER_SPEEDUP})
     for ax, label in ((left, "training steps per second"), (right, "speed-up over tanh RNN")):
         plots.plain_log_axis(ax, "x")
         plots.plain_log_axis(ax, "y")

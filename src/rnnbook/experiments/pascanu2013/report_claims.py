@@ -24,13 +24,12 @@ from rnnbook.experiments.pascanu2013.report import (
 )
 from rnnbook.experiments.pascanu2013.report_table1 import findings as table1_findings
 from rnnbook.results import RunRecord, TableRow
-from rnnbook.results.tables import grid_markdown, summarize
+from rnnbook.results.tables import dropdown, grid_markdown, summarize
 from rnnbook.results.verdicts import (
     UNRESOLVED,
     Claim,
     by_profile_strongest_first,
     compare,
-    dropdown,
     judge,
     samples_by,
     strongest,

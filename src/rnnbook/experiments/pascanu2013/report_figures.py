@@ -16,6 +16,8 @@ from rnnbook.experiments.pascanu2013.config import (
     INITS,
     METHOD_TITLES,
     METHODS,
+    PAPER_SUCCESS,
+    SUCCESS,
     SUCCESS_ERROR,
 )
 from rnnbook.experiments.pascanu2013.report import (
@@ -25,39 +27,69 @@ from rnnbook.experiments.pascanu2013.report import (
     _traced,
     success_rates,
 )
+from rnnbook.profiles import PROFILES
 from rnnbook.results import RunRecord
 
 __all__ = ["plot_generalisation", "plot_grad_norms", "plot_success"]
 
 
 def plot_success(records: Sequence[RunRecord]):
-    """Figure 7 redrawn: success rate against length, one panel per initialisation. Lines that
-    coincide are drawn slightly apart (by 0.012) so that each stays visible."""
+    """Figure 7 redrawn: success rate against length, one panel per initialisation, ours (solid)
+    beside the paper's claim at 50-200 (dashed, hollow: read from its text). Lines that coincide
+    are drawn slightly apart (by 0.012) so that each stays visible."""
     import matplotlib.pyplot as plt
 
     from rnnbook.results import plots
 
     plots.use_style()
-    rates = success_rates(records)
-    runs = sorted({n for _, n in rates.values()})
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), sharex=True, sharey=True)
+    runs = sorted({n for _, n in success_rates(records).values()})
+    profiles = sorted({r.profile for r in records if r.experiment == SUCCESS}, key=PROFILES.index)
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4.2), sharex=True, sharey=True)
     for ax, init in zip(axes, INITS):
         for k, method in enumerate(METHODS):
-            pts = sorted((n, v[0]) for (i, m, n), v in rates.items() if i == init and m == method)
-            if pts:
-                x, y = zip(*pts)
-                offset = (k - 1) * 0.012  # keep overlapping lines apart
+            for j, profile in enumerate(profiles):  # one segment per budget, never joined
+                rates = success_rates([r for r in records if r.profile == profile])
+                pts = sorted(
+                    (n, v[0]) for (i, m, n), v in rates.items() if i == init and m == method
+                )
+                if pts:
+                    x, y = zip(*pts)
+                    offset = (k - 1) * 0.012  # keep overlapping lines apart
+                    ax.plot(
+                        x,
+                        [v + offset for v in y],
+                        "-",
+                        marker="os^"[j % 3],
+                        label=f"{METHOD_TITLES[method]}, ours",
+                        color=plots.color(method),
+                    )
+            paper = sorted(
+                (n, v) for (n, i, m), v in PAPER_SUCCESS.items() if (i, m) == (init, method)
+            )
+            if paper:
+                x, y = zip(*paper)
+                offset = (k - 1) * 0.012
                 ax.plot(
                     x,
                     [v + offset for v in y],
-                    "o-",
-                    label=METHOD_TITLES[method],
+                    "--",
+                    marker="o",
+                    fillstyle="none",
                     color=plots.color(method),
+                    alpha=0.6,
+                    label=f"{METHOD_TITLES[method]}, paper",
                 )
         ax.set_title(f"{INIT_TITLES[init]} initialisation")
         ax.set_xlabel("sequence length")
         ax.set_ylim(-0.05, 1.05)
     seeds = f" ({'/'.join(map(str, runs))} seeds per point)" if runs else ""
+    budgets = []
+    for j, profile in enumerate(profiles):
+        done = [r for r in records if r.profile == profile and r.experiment == SUCCESS]
+        most = max(r.metrics.get("updates", 0) for r in done)
+        budgets.append(f"{'●■▲'[j % 3]} `{profile}`: at most {most:,} updates")
+    if budgets:
+        fig.suptitle("Ours by profile: " + "; ".join(budgets).replace("`", ""))
     axes[0].set_ylabel("rate of success" + seeds)
     handles = {lab: h for ax in axes for h, lab in zip(*ax.get_legend_handles_labels())}
     if handles:
