@@ -100,7 +100,14 @@ display(Markdown(chung2014.config_table(profile)))
 # %%
 records = chung2014.TABLE2.run(profile, rerun=rerun)
 print(records.summary())
-chung2014.table(records, title=f"Table 2, average NLL per frame (nats), profile {profile}")
+title = f"Table 2, average NLL per frame (nats), profile {profile}"
+display(Markdown(f"**{title}**\n\n{chung2014.table2_grid(records)}"))
+
+# %% [markdown]
+# The same rows in long form, train and test (also `python -m rnnbook results chung2014 --json`):
+
+# %% tags=["hide-output"]
+chung2014.table(records, title=f"{title}, long form")
 
 # %% [markdown]
 # ## Learning curves (Figure 2)

@@ -81,11 +81,4 @@ plots.save(fig, "jozefowicz2015", f"ptb-dropout-{profile}")
 # ## The ranking, checked on this run
 
 # %%
-display(Markdown(report_more.dropout_findings(ptb)))
-baseline = report.ptb_unigram_baseline()
-display(
-    Markdown(
-        f"For scale: the unigram distribution of the training words has test perplexity "
-        f"{baseline['perplexity']:.0f}; a cell above that has not yet learnt to use the context."
-    )
-)
+display(Markdown(report_more.dropout_findings(ptb)))  # with the unigram on the same words

@@ -57,7 +57,7 @@ for fn in (ntm.content_weights, ntm.interpolate, ntm.shift_weights, ntm.sharpen)
 # concentrates it.
 
 # %%
-display(Markdown(report.addressing_example()))
+display(Markdown(lipton2015.addressing_example()))
 
 # %% [markdown]
 # Reading returns $r^{(t)} = \sum_i w^{(t)}(i) M^{(t)}(i)$; writing erases, then adds. One step of
@@ -86,7 +86,7 @@ display(Markdown(report.config_table(profile, "copy")))
 # does not say how it counted (a bias per gate, peepholes, the readout).
 
 # %%
-display(Markdown(report.copy_parameter_table("full")))
+display(Markdown(lipton2015.copy_parameter_table("full")))
 
 # %%
 records = lipton2015.COPY_EXPERIMENT.run(profile, rerun=rerun)

@@ -166,9 +166,10 @@ display(Markdown(report.config_table(profile, pascanu2013.SUCCESS)))
 # %%
 success = pascanu2013.SUCCESS_EXPERIMENT.run(profile, rerun=rerun)
 print(success.summary())
-pascanu2013.success_table(
-    success, title=f"Figure 7 as rows: success rate over seeds, profile {profile}"
-)
+display(Markdown(report_claims.figure7_grid(success)))
+
+# %% tags=["hide-output"]
+pascanu2013.success_table(success, title=f"Figure 7 in long form, profile {profile}")
 
 # %%
 fig = report_figures.plot_success(success)

@@ -155,14 +155,16 @@ class Table:
         rel = f" ({100 * row.rel_diff:+.0f}%)" if row.rel_diff is not None else ""
         diff = _fmt(row.diff, self.digits) + rel if row.diff is not None else "–"
         time = f"{row.wall_time_s / 60:.1f} min" if row.wall_time_s else "–"
-        commit = row.commit + (" **stale**" if row.stale else "")
-        commit += " **code changed**" if row.code_changed else ""
+        commit = row.commit
+        marks = (" **stale**" if row.stale else "") + (
+            " **code changed**" if row.code_changed else ""
+        )
         return [
             row.dataset,
             row.model,
             row.split,
             _fmt(row.paper, self.digits),
-            _ours(row, self.digits),
+            _ours(row, self.digits) + marks,
             diff,
             row.profile,
             row.device,
@@ -170,26 +172,50 @@ class Table:
             commit,
         ]
 
+    #: Columns said once under the table when every row has the same value.
+    shared_columns = ("profile", "device", "commit")
+
+    def layout(self) -> tuple[list[str], list[list[str]], str]:
+        """The columns shown, their cells and the provenance line: a column with no paper value
+        in any row is dropped (paper and diff), one with the same value in every row (profile,
+        device, commit) is said once in the provenance instead."""
+        cells = [self.cells(r) for r in self.rows]
+        keep, said = [], []
+        for k, name in enumerate(self.columns):
+            values = {c[k] for c in cells}
+            if name in ("paper", "diff") and values <= {"–"}:
+                continue
+            if name in self.shared_columns and len(values) == 1 and cells:
+                said.append(f"{name} {next(iter(values))}")
+                continue
+            keep.append(k)
+        columns = [self.columns[k] for k in keep]
+        return columns, [[c[k] for k in keep] for c in cells], "; ".join(said)
+
     def to_markdown(self) -> str:
-        lines = ["| " + " | ".join(self.columns) + " |", "|" + "---|" * len(self.columns)]
-        lines += ["| " + " | ".join(self.cells(r)) + " |" for r in self.rows]
-        return ("**" + self.title + "**\n\n" if self.title else "") + "\n".join(lines)
+        columns, cells, said = self.layout()
+        lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        lines += ["| " + " | ".join(c) + " |" for c in cells]
+        title = "**" + self.title + "**\n\n" if self.title else ""
+        return title + "\n".join(lines) + (f"\n\nOurs: {said}." if said else "")
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        columns, cells, said = self.layout()
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
         body = []
-        for r in self.rows:
+        for r, row in zip(self.rows, cells):
             style = ' style="background:#fff3cd"' if r.stale else ""
-            cells = "".join(
+            tds = "".join(
                 "<td>"
                 + html.escape(c)
                 .replace("**stale**", "<b>stale</b>")
                 .replace("**code changed**", "<b>code changed</b>")
                 + "</td>"
-                for c in self.cells(r)
+                for c in row
             )
-            body.append(f"<tr{style}>{cells}</tr>")
-        caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
+            body.append(f"<tr{style}>{tds}</tr>")
+        caption = " ".join(x for x in (self.title, f"Ours: {said}." if said else "") if x)
+        caption = f"<caption>{html.escape(caption)}</caption>" if caption else ""
         return (
             f'<table class="rnnbook-table">{caption}<thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>"

@@ -73,7 +73,7 @@ def plot_table1(records: Sequence[RunRecord], profile: str | None = None):
     plots.use_style()
     acc = accuracies(records)
     baselines = no_memory_baselines(profile) if profile else {}
-    fig, axes = plt.subplots(1, len(TASKS), figsize=(4.4 * len(TASKS), 3.8))
+    fig, axes = plt.subplots(1, len(TASKS), figsize=(4.6 * len(TASKS), 4.6))
     for ax, task in zip(axes, TASKS):
         archs = [a for a in ARCHS if (task, a) in acc]
         x = [PAPER_TABLE1[(task, a, "test")] for a in archs]
@@ -95,7 +95,8 @@ def plot_table1(records: Sequence[RunRecord], profile: str | None = None):
         if task in baselines:
             base, name = baselines[task]
             ax.axhline(base, color="0.3", linestyle=":", linewidth=1.2, label=f"{name} (no memory)")
-            ax.legend(loc="lower right")
+            # outside the panels: inside, it hid the GRU and MUT1 points
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
         ax.set_ylim(min(lows) - 0.08 * span_y, max(max(heights), max(lows)) + 0.1 * span_y)
         ax.set_xlim(min(x) - 0.06 * span_x, max(x) + 0.25 * span_x)
         ax.set_xlabel("paper: test accuracy")
@@ -214,7 +215,8 @@ def plot_perplexity_curves(records: Sequence[RunRecord]):
         xlabel = "training words seen" if per_epoch else xlabel
     if records:
         unigram = ptb_unigram_baseline(eval_tokens, "valid")["perplexity"]
-        ax.axhline(unigram, color="0.3", linestyle=":", label="unigram (no context)")
+        label = f"unigram, no context ({unigram:.0f} on these validation words)"
+        ax.axhline(unigram, color="0.3", linestyle=":", label=label)
         ax.set_xlabel(xlabel)
     plots.plain_log_axis(ax)
     ax.set_ylabel("validation perplexity")

@@ -13,6 +13,7 @@ from rnnbook.experiments.lipton2015 import (
     data,
     report,
     report_claims,
+    report_copy,
     report_figures,
     train,
     train_measures,
@@ -22,6 +23,7 @@ from rnnbook.experiments.lipton2015.config import BRNN, CHAPTER, COPY, GRADIENTS
 from rnnbook.experiments.lipton2015.data import *  # noqa: F403
 from rnnbook.experiments.lipton2015.report import *  # noqa: F403
 from rnnbook.experiments.lipton2015.report import TABLES
+from rnnbook.experiments.lipton2015.report_copy import *  # noqa: F403
 from rnnbook.experiments.lipton2015.report_figures import *  # noqa: F403
 from rnnbook.experiments.lipton2015.train import *  # noqa: F403
 from rnnbook.experiments.lipton2015.train import (
@@ -41,6 +43,7 @@ __all__ = [
     *train_measures.__all__,
     *train.__all__,
     *report.__all__,
+    *report_copy.__all__,
     *report_figures.__all__,
     "BRNN_EXPERIMENT",
     "COPY_EXPERIMENT",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -91,22 +92,27 @@ MARKERS = {"sgd": ("o", 7), "sgd-c": ("s", 5), "sgd-cr": ("^", 4)}
 
 
 def plot_curves(records: Sequence[RunRecord]):
-    """Validation NLL (nats per frame or per character) per epoch, one panel per data set."""
+    """Validation error per epoch, one panel per data set (two by two, readable at the page's
+    width): NLL in nats per frame for music, bits per character for PTB as in the table."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
     from rnnbook.results import plots
 
     plots.use_style()
-    fig, axes = plt.subplots(1, len(DATASETS), figsize=(13, 3.2))
+    fig, grid = plt.subplots(2, 2, figsize=(10, 6.6))
+    axes = grid.ravel()
     for ax, ds in zip(axes, DATASETS):
+        scale = 1 / math.log(2) if ds == "ptb" else 1.0  # nats -> bits for characters
+        epochs = [0]
         for r in records:
             if r.experiment == EXPERIMENT and r.config["dataset"] == ds:
                 method = r.extra.get("method", "")
                 marker, size = MARKERS.get(method, ("o", 5))
+                epochs += r.curves["epoch"]
                 ax.plot(
                     r.curves["epoch"],
-                    r.curves["valid_nll"],
+                    [v * scale for v in r.curves["valid_nll"]],
                     marker=marker,
                     ms=size,
                     label=method.upper(),
@@ -114,9 +120,12 @@ def plot_curves(records: Sequence[RunRecord]):
                 )
         ax.set_title(DATASET_TITLES[ds])
         ax.set_xlabel("epoch")
-        unit = "character" if ds == "ptb" else "frame"
-        ax.set_ylabel(f"validation NLL (nats per {unit})")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        unit = "bits per character" if ds == "ptb" else "NLL, nats per frame"
+        ax.set_ylabel(f"validation {unit}")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+        if max(epochs) <= 1:  # one evaluation: one tick, not a crowd of fractional ones
+            ax.set_xlim(0.5, 1.5)
+            ax.set_xticks([1])
     handles = {lab: h for ax in axes for h, lab in zip(*ax.get_legend_handles_labels())}
     labels = [m.upper() for m in METHODS if m.upper() in handles]
     if labels:
