@@ -202,4 +202,4 @@ def test_ladder_findings_compare_directions():
     text = report.ladder_findings(records)
     assert "1 of 3 steps agree" in text
     tasks = report.task_findings([record("tasks", "listops", "lru", 40.0)])
-    assert "40.0%" in tasks and "60.2% on ListOps" in tasks
+    assert "test accuracy (%) 40.0 (n = 1)" in tasks and "60.2% on ListOps" in tasks

@@ -130,7 +130,8 @@ def results_page(records: Sequence[RunRecord]) -> str:
             f"Predictors without memory on the `{profile}` data (what any model should beat):"
             f"\n\n{baseline_findings(profile)}\n"
         )
-    parts.append(profile_grids(music_table(of[MUSIC]).rows, "Music, test NLL per frame"))
+    music_title = "Music, test NLL per frame (paper: Table 2 as quoted by a summary, unchecked)"
+    parts.append(profile_grids(music_table(of[MUSIC]).rows, music_title))
     for profile, runs in by_profile_strongest_first(of[MUSIC]):
         parts.append(f"Music, profile `{profile}`:\n\n{music_findings(runs)}\n")
     grids = profile_grids(ptb_dropout_table(of[PTB_DROPOUT]).rows, "PTB with dropout", digits=1)

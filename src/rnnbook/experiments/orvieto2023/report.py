@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 
@@ -29,6 +28,7 @@ from rnnbook.experiments.orvieto2023.train import build_model
 from rnnbook.experiments.orvieto2023.train_speed import SPEED_MODELS
 from rnnbook.profiles import config_dict
 from rnnbook.results import RunRecord, settings_markdown
+from rnnbook.results.verdicts import Sample, compare
 
 __all__ = [
     "SUBSTITUTE_CHANGES",
@@ -72,17 +72,12 @@ def accuracies(
     return out
 
 
-def _mean_se(values: Sequence[float]) -> tuple[float, float]:
-    v = np.asarray(values, dtype=float)
-    se = float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else float("nan")
-    return float(v.mean()), se
-
-
 def ladder_steps(records: Sequence[RunRecord]) -> list[dict]:
     """Every step of the ladder on every task: the paper's change in accuracy on the task ours
-    stands in for, ours (mean over seeds, with the standard error of the difference), and whether
-    the two agree in direction. A change smaller than two standard errors counts as "no clear
-    change"; so does a paper change of less than 0.5 points."""
+    stands in for, ours (mean ± SD over seeds of both rungs), and whether the two agree in
+    direction. Our change counts only where the book's rule decides it
+    (:func:`rnnbook.results.verdicts.compare`); a paper change of less than 0.5 points counts as
+    flat."""
     acc = accuracies(records, LADDER_EXPERIMENT)
     steps = []
     for task in sorted({t for t, _ in acc}):
@@ -90,13 +85,11 @@ def ladder_steps(records: Sequence[RunRecord]) -> list[dict]:
         for before, after in zip(LADDER_RUNGS, LADDER_RUNGS[1:]):
             if (task, before) not in acc or (task, after) not in acc:
                 continue
-            m0, s0 = _mean_se(acc[(task, before)])
-            m1, s1 = _mean_se(acc[(task, after)])
-            ours = m1 - m0
-            se = math.sqrt(s0**2 + s1**2) if not (math.isnan(s0) or math.isnan(s1)) else 0.0
+            a, b = Sample.of(acc[(task, before)]), Sample.of(acc[(task, after)])
+            ours = b.mean - a.mean
             p0, p1 = PAPER_LADDER[before].get(lra), PAPER_LADDER[after].get(lra)
             paper = None if p0 is None or p1 is None else p1 - p0
-            ours_sign = 0 if abs(ours) <= 2 * se else int(np.sign(ours))
+            ours_sign = compare(b, a, higher_is_better=True).sign  # the book's one rule
             paper_sign = None if paper is None else (0 if abs(paper) < 0.5 else int(np.sign(paper)))
             if paper_sign is None:
                 verdict = "no paper value"
@@ -116,7 +109,8 @@ def ladder_steps(records: Sequence[RunRecord]) -> list[dict]:
                     after=after,
                     paper=paper,
                     ours=ours,
-                    ours_se=se,
+                    before_text=a.text(1),
+                    after_text=b.text(1),
                     verdict=verdict,
                 )
             )
@@ -133,8 +127,8 @@ def ladder_findings(records: Sequence[RunRecord]) -> str:
         paper = "–" if s["paper"] is None else f"{s['paper']:+.1f}"
         lines.append(
             f"- **{TASK_TITLES[s['task']]}**, {LADDER[s['before']].title} → "
-            f"{LADDER[s['after']].title}: ours {s['ours']:+.1f} ± {s['ours_se']:.1f} (s.e.) "
-            f"points, paper ({s['lra']}) {paper}: {s['verdict']}."
+            f"{LADDER[s['after']].title}: ours {s['before_text']} → {s['after_text']}, "
+            f"{s['ours']:+.1f} points; paper ({s['lra']}) {paper}: {s['verdict']}."
         )
     same = sum(s["verdict"] in ("same direction", "both flat") for s in steps)
     noise = sum(
@@ -142,7 +136,8 @@ def ladder_findings(records: Sequence[RunRecord]) -> str:
     )
     lines.append(
         f"- {same} of {len(steps)} steps agree with the paper in direction; in {noise} of the "
-        f"{len(steps)} steps our change is within two standard errors (seed noise)."
+        f"{len(steps)} steps the seeds do not decide our change (within two standard errors "
+        "of the difference, or one seed)."
     )
     failed = [r for r in records if r.experiment == LADDER_EXPERIMENT and r.status != "ok"]
     for r in failed:
@@ -160,7 +155,7 @@ def task_findings(records: Sequence[RunRecord]) -> str:
     for task in TASKS:
         if (task, "lru") not in acc:
             continue
-        mean, se = _mean_se(acc[(task, "lru")])
+        sample = Sample.of(acc[(task, "lru")])
         lra = STANDS_IN_FOR[task]
         majority = [
             r.metrics["test_majority_accuracy"]
@@ -170,10 +165,9 @@ def task_findings(records: Sequence[RunRecord]) -> str:
             and "test_majority_accuracy" in r.metrics
         ]
         baseline = f"always the commonest class: {majority[0]:.1f}%" if majority else "no baseline"
-        spread = f"± {se:.1f} s.e., " if not math.isnan(se) else ""
         lines.append(
-            f"- **{TASK_TITLES[task]}**: {mean:.1f}% ({spread}"
-            f"{len(acc[(task, 'lru')])} seeds; {baseline}); the paper's LRU scores "
+            f"- **{TASK_TITLES[task]}**: test accuracy (%) {sample.text(1)} ({baseline}); "
+            f"the paper's LRU scores "
             f"{PAPER_TABLE3['LRU'][lra]:.1f}% on {lra}. Substitute: "
             f"{SUBSTITUTE_CHANGES[task]}."
         )

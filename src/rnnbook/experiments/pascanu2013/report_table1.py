@@ -17,6 +17,7 @@ from rnnbook.experiments.pascanu2013.config_table1 import (
     PAPER_TABLE1,
 )
 from rnnbook.results import RunRecord, Table, paper_vs_ours
+from rnnbook.results.verdicts import Sample, compare
 
 __all__ = ["MARKERS", "findings", "plot_curves", "table"]
 
@@ -50,6 +51,9 @@ def table(records: Sequence[RunRecord], title: str = "") -> Table:
     return Table(rows, title)
 
 
+_SAID = {1: "helps (decided)", -1: "hurts (decided)", 0: "not decided by the seeds"}
+
+
 def findings(records: Sequence[RunRecord]) -> str:
     """Table 1's claims checked on ``records`` (Markdown bullets): clipping helps (SGD-C beats
     SGD), the regulariser helps further (SGD-CR beats SGD-C) on the test sets."""
@@ -64,17 +68,16 @@ def findings(records: Sequence[RunRecord]) -> str:
     means = {k: float(np.mean(v)) for k, v in groups.items()}
     lines = []
     for ds in DATASETS:
-        test = {m: means.get((ds, m, "test")) for m in METHODS}
-        if any(v is None for v in test.values()):
+        test = {m: Sample.of(groups.get((ds, m, "test"), [])) for m in METHODS}
+        if any(not v.n for v in test.values()):
             continue
         unit = "bits/char" if ds == "ptb" else "nats/frame"
-        best = min(METHODS, key=lambda m: test[m])
+        clip = compare(test["sgd-c"], test["sgd"], higher_is_better=False)
+        reg = compare(test["sgd-cr"], test["sgd-c"], higher_is_better=False)
         lines.append(
-            f"- **{DATASET_TITLES[ds]}** (test, {unit}): SGD {test['sgd']:.2f}, SGD-C "
-            f"{test['sgd-c']:.2f}, SGD-CR {test['sgd-cr']:.2f}; clipping "
-            f"{'helps' if test['sgd-c'] < test['sgd'] else 'does not help'}, the regulariser "
-            f"{'helps further' if test['sgd-cr'] < test['sgd-c'] else 'does not help further'}"
-            f"; best {best} (paper: sgd-cr)."
+            f"- **{DATASET_TITLES[ds]}** (test, {unit}): SGD {test['sgd'].text()}, SGD-C "
+            f"{test['sgd-c'].text()}, SGD-CR {test['sgd-cr'].text()}; clipping: "
+            f"{_SAID[clip.sign]}; the regulariser on top: {_SAID[reg.sign]}."
         )
     cells = [(k, v) for k, v in means.items() if k in PAPER_TABLE1 and k[2] == "test"]
     within = sum(abs(v / PAPER_TABLE1[k] - 1) <= 0.10 for k, v in cells)
