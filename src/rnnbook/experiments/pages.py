@@ -17,22 +17,36 @@ from rnnbook.results.verdicts import tally
 #: Where the hand-written pages find the generated ones (``{include} generated/<name>.md``).
 GENERATED = Path("book") / "generated"
 
+#: chapter -> (the paper's citation key, the question the chapter asks of it)
 PAPERS = {
-    "pascanu2013": "Pascanu, Mikolov & Bengio 2013",
-    "chung2014": "Chung, Gulcehre, Cho & Bengio 2014",
-    "jozefowicz2015": "Jozefowicz, Zaremba & Sutskever 2015",
-    "lipton2015": "Lipton, Berkowitz & Elkan 2015",
-    "orvieto2023": "Orvieto et al. 2023",
+    "pascanu2013": (
+        "pascanu2013difficulty",
+        "Why do RNN gradients explode or vanish, and do clipping and a regulariser fix it?",
+    ),
+    "chung2014": (
+        "chung2014empirical",
+        "Do gated units (GRU, LSTM) beat tanh units on polyphonic music?",
+    ),
+    "jozefowicz2015": (
+        "jozefowicz2015empirical",
+        "Which parts of the LSTM matter, and are there better architectures?",
+    ),
+    "lipton2015": ("lipton2015critical", "The review's central claims, made executable"),
+    "orvieto2023": (
+        "orvieto2023resurrecting",
+        "Can a linear recurrence match state-space models on long sequences?",
+    ),
 }
 
 
 def verdict_overview() -> str:
-    """The introduction's table: per chapter, the tally of its computed verdicts, linked."""
-    lines = ["| chapter | paper | verdicts of its claims |", "|---|---|---|"]
-    for chapter in PAPERS:
+    """The introduction's table: per chapter, its paper, its question and the tally of its
+    computed verdicts, linked to the chapter's verdict box."""
+    lines = ["| chapter | paper | question | verdicts of its claims |", "|---|---|---|---|"]
+    for chapter, (key, question) in PAPERS.items():
         claims = CHAPTERS[chapter].chapter_claims()
         lines.append(
-            f"| {{ref}}`{chapter}` | {PAPERS[chapter]} | "
+            f"| {{ref}}`{chapter}` | {{cite:t}}`{key}` | {question} | "
             f"{{ref}}`{tally(claims)} <{chapter}-verdicts>` |"
         )
     return "\n".join(lines) + "\n"
