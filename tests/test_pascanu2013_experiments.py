@@ -220,4 +220,4 @@ def test_the_expected_trajectory_is_read_from_the_curves():
         [record(0, [0.7, 0.5, 0.1, 0.0]), record(1, [0.7, 0.3, 0.3, 0.0])]
     )
     row = table.splitlines()[-1]
-    assert "| 0.400 (n=2) | 0.200 (n=2) | 20 | CPU test |" in row and "SGD-CR" in row
+    assert "| 0.400 (n = 2) | 0.200 (n = 2) | 20 | CPU test |" in row and "SGD-CR" in row

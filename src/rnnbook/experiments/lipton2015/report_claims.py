@@ -13,6 +13,8 @@ from rnnbook.experiments.lipton2015.report import (
     tbptt_findings,
 )
 from rnnbook.results import RunRecord
+from rnnbook.results.tables import dropdown
+from rnnbook.results.trajectory import trajectory_markdown
 from rnnbook.results.verdicts import (
     UNRESOLVED,
     Claim,
@@ -214,4 +216,20 @@ def results_page(records: Sequence[RunRecord]) -> str:
             [r for r in records if r.experiment == experiment]
         ):
             parts.append(f"### {title}, profile `{profile}`\n\n{findings(runs)}\n")
+    heavy = [r for r in records if r.experiment == COPY and r.profile in ("long", "full")]
+    if heavy:
+        groups = {
+            f"{r.config['model']}, `{r.profile}`": [
+                x for x in heavy if (x.config["model"], x.profile) == (r.config["model"], r.profile)
+            ]
+            for r in heavy
+        }
+        table = trajectory_markdown(
+            groups,
+            budget=lambda r: r.config["updates"],
+            metric="valid_bit_errors",
+            label="validation bit errors",
+            digits=2,
+        )
+        parts.append(dropdown("Expected trajectory of the copy task's long runs", table))
     return "\n".join(parts)

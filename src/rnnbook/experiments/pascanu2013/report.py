@@ -33,6 +33,7 @@ from rnnbook.experiments.pascanu2013.report_table1 import table as table1_table
 from rnnbook.profiles import config_dict
 from rnnbook.results import RunRecord, Table, TableRow, settings_markdown
 from rnnbook.results.benchmarks import load_benchmarks
+from rnnbook.results.trajectory import trajectory_markdown
 
 __all__ = [
     "trajectory_table",
@@ -358,41 +359,19 @@ def benchmark_table(directory: Path | None = None) -> str:
     return "\n".join([head, *body])
 
 
-def _at_fraction(r: RunRecord, fraction: float) -> float | None:
-    """The validation error after ``fraction`` of the run's update budget (the first
-    evaluation at or past it), or ``None`` if the run ended before."""
-    target = fraction * r.config["max_updates"]
-    for updates, error in zip(r.curves.get("updates", []), r.curves.get("valid_error", [])):
-        if updates >= target:
-            return error
-    return None
-
-
 def trajectory_table(records: Sequence[RunRecord]) -> str:
     """What a rerun should see on its way (Markdown): per job and method, the mean validation
     error over seeds after 10% and 50% of the update budget, and the job's milliseconds per
     update on its recording device (all members stacked, evaluation included)."""
-    groups: dict[tuple, list[RunRecord]] = {}
-    for r in records:
+    groups: dict[str, list[RunRecord]] = {}
+    for r in sorted(records, key=lambda r: r.run_id):
         c = r.config
-        key = (c["task"], c["length"], c.get("max_length") or 0, c["init"], _method(r))
-        groups.setdefault(key, []).append(r)
-    lines = [
-        "| task | lengths | initialisation | method | error at 10% | error at 50% | "
-        "ms per update | device |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for (task, length, top, init, method), runs in sorted(groups.items()):
-        cells = []
-        for fraction in (0.1, 0.5):
-            values = [v for v in (_at_fraction(r, fraction) for r in runs) if v is not None]
-            cells.append(f"{np.mean(values):.3f} (n={len(values)})" if values else "–")
-        r = runs[0]
-        ms = 1000 * r.wall_time_s / max(1, r.metrics.get("updates") or 1)
-        span = f"{length}-{top}" if top else f"{length}"
-        lines.append(
-            f"| {TASKS[task].title} | {span} | {INIT_TITLES.get(init, init)} | "
-            f"{METHOD_TITLES.get(method, method)} | {cells[0]} | {cells[1]} | {ms:.0f} | "
-            f"{r.device} |"
+        span = f"{c['length']}-{c['max_length']}" if c.get("max_length") else f"{c['length']}"
+        name = (
+            f"{TASKS[c['task']].title}, length {span}, {INIT_TITLES.get(c['init'], c['init'])}, "
+            f"{METHOD_TITLES.get(_method(r), _method(r))}"
         )
-    return "\n".join(lines)
+        groups.setdefault(name, []).append(r)
+    return trajectory_markdown(
+        groups, budget=lambda r: r.config["max_updates"], metric="valid_error"
+    )
