@@ -39,7 +39,7 @@ from rnnbook.experiments.lipton2015 import report, report_figures
 from rnnbook.experiments.lipton2015 import train_measures as measures
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
-from rnnbook.results.verdicts import verdict_table
+from rnnbook.results.verdicts import verdict_box
 
 profile = check_profile(profile)
 
@@ -47,12 +47,12 @@ profile = check_profile(profile)
 # ## Verdicts, from every recorded run
 #
 # The paper's claims and what our recorded runs (every profile, the strongest first) say of them;
-# the chapter page opens its findings with the same table. A claim is confirmed or refuted only
+# the chapter page opens its findings with the same box. A claim is confirmed or refuted only
 # when the seeds decide it: at least two a side, and a difference larger than twice its standard
 # error.
 
 # %%
-display(Markdown(verdict_table(lipton2015.chapter_claims())))
+display(Markdown(verdict_box(lipton2015.chapter_claims())))
 
 # %% [markdown]
 # ## The two cells in the review's notation

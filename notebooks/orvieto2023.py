@@ -39,7 +39,7 @@ from rnnbook.experiments.orvieto2023 import report, report_figures
 from rnnbook.models import scan as scans
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
-from rnnbook.results.verdicts import verdict_table
+from rnnbook.results.verdicts import verdict_box
 
 profile = check_profile(profile)
 
@@ -52,12 +52,12 @@ def show(obj) -> None:
 # ## Verdicts, from every recorded run
 #
 # The paper's claims and what our recorded runs (every profile, the strongest first) say of them;
-# the chapter page opens its findings with the same table. A claim is confirmed or refuted only
+# the chapter page opens its findings with the same box. A claim is confirmed or refuted only
 # when the seeds decide it: at least two a side, and a difference larger than twice its standard
 # error.
 
 # %%
-display(Markdown(verdict_table(orvieto2023.chapter_claims())))
+display(Markdown(verdict_box(orvieto2023.chapter_claims())))
 
 # %% [markdown]
 # ## The recurrence

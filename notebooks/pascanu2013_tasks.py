@@ -42,7 +42,7 @@ from rnnbook.experiments import pascanu2013
 from rnnbook.experiments.pascanu2013 import report, report_claims, report_figures, report_wall
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
-from rnnbook.results.verdicts import verdict_table
+from rnnbook.results.verdicts import verdict_box
 from rnnbook.train.optim import clip_member_grads
 from rnnbook.train.regularizers import omega
 
@@ -52,12 +52,12 @@ profile = check_profile(profile)
 # ## Verdicts, from every recorded run
 #
 # The paper's claims and what our recorded runs (every profile, the strongest first) say of them;
-# the chapter page opens its findings with the same table. A claim is confirmed or refuted only
+# the chapter page opens its findings with the same box. A claim is confirmed or refuted only
 # when the seeds decide it: at least two a side, and a difference larger than twice its standard
 # error.
 
 # %%
-display(Markdown(verdict_table(pascanu2013.chapter_claims())))
+display(Markdown(verdict_box(pascanu2013.chapter_claims())))
 
 # %% [markdown]
 # ## The wall: a one-unit network
