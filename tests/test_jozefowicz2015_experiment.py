@@ -303,3 +303,23 @@ def test_labels_are_spread_apart_and_placing_them_ends():
             if abs(xs[i] - xs[j]) < reach:
                 assert abs(heights[i] - heights[j]) >= gap * (1 - 1e-6)
     assert report_more._spread([0.0, 5.0], [0.5, 0.5], gap=0.1, reach=1.0) == [0.5, 0.5]
+
+
+def test_long_table1_is_the_papers_tasks_searched_over_eight_settings_and_trains():
+    """`long`: arithmetic at 8 digits and XML, ten cells each, 8 settings from the paper's ranges
+    and 10,000 updates per setting; a job builds and trains (here on a few hundred tokens)."""
+    import dataclasses
+
+    from rnnbook.experiments.jobs import RunContext
+
+    jobs = jz.TABLE1_EXPERIMENT.jobs_of("long")
+    assert {j.config.task for j in jobs} == {"arithmetic", "xml"} and len(jobs) == 20
+    arithmetic = next(j.config for j in jobs if j.config.task == "arithmetic")
+    assert arithmetic.max_digits == 8 and len(arithmetic.hyperparameters) == 8
+    tokens_per_update = arithmetic.batch_size * arithmetic.unroll
+    assert arithmetic.epochs * arithmetic.train_tokens // tokens_per_update == 10_000
+    assert not any(e.jobs_of("long") for e in jz.EXPERIMENTS if e is not jz.TABLE1_EXPERIMENT)
+    tiny = dataclasses.replace(arithmetic, epochs=1, train_tokens=1_400, eval_tokens=1_400)
+    job = dataclasses.replace(jobs[0], config=tiny)
+    (record,) = jz.TABLE1_EXPERIMENT.train(job, RunContext(torch.device("cpu"), "test"))
+    assert record.metrics["updates"] == 2 and 0 <= record.metrics["test_accuracy"] <= 1
