@@ -96,6 +96,36 @@ def test_cpu_ladder_covers_two_tasks_and_every_rung():
     assert len(same) == 2  # only the recurrence changes along a ladder
 
 
+def test_long_profile_has_the_papers_amounts_of_data_and_trains():
+    """`long`: 96,000 generated ListOps expressions, MNIST at the full 784 steps, 20,000 updates
+    (8,000 on MNIST, whose steps cost about nine times ListOps'), three seeds; the ladder on
+    ListOps and psMNIST; no speed probe. A job builds and trains, here on tiny data."""
+    import dataclasses
+
+    from rnnbook.experiments.jobs import RunContext
+
+    tasks = {c.task: c for c in lru.task_configs("long")}
+    assert tasks["listops"].data.listops.n_train == 96_000 and tasks["listops"].updates == 20_000
+    assert tasks["psmnist"].data.pool == 1 and tasks["psmnist"].updates == 8_000
+    assert all(c.seeds == (0, 1, 2) for c in tasks.values())
+    assert {c.task for c in lru.ladder_configs("long")} == {"listops", "psmnist"}
+    assert not lru.SPEED_RUN.jobs_of("long")
+    job = next(j for j in lru.TASKS_RUN.jobs_of("long") if j.config.task == "listops")
+    small = dataclasses.replace(
+        job.config.data.listops, n_train=64, n_valid=16, n_test=16, max_length=60
+    )
+    tiny = dataclasses.replace(
+        job.config,
+        data=dataclasses.replace(job.config.data, listops=small),
+        updates=2,
+        eval_every=2,
+    )
+    records = lru.TASKS_RUN.train(
+        dataclasses.replace(job, config=tiny), RunContext(torch.device("cpu"), "test")
+    )
+    assert len(records) == 3 and all(r.metrics["updates"] == 2 for r in records)
+
+
 def test_bad_names_are_refused_with_the_choices():
     with pytest.raises(UnknownProfileError):
         lru.task_configs("gpu")

@@ -58,4 +58,6 @@ def ladder_jobs(profile: str) -> list[Job]:
 
 def speed_jobs(profile: str) -> list[Job]:
     """The one job of the speed probe in ``profile`` (Table 4)."""
-    return [speed_job(profile)] if check_profile(profile) in PROFILES else []
+    if check_profile(profile) not in PROFILES or speed_config(profile) is None:
+        return []
+    return [speed_job(profile)]
