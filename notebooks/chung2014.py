@@ -51,6 +51,15 @@ profile = check_profile(profile)
 display(Markdown(verdict_box(chung2014.chapter_claims())))
 
 # %% [markdown]
+# ## The strongest recorded runs
+#
+# Before anything is trained here: the table of the strongest profile recorded for this
+# experiment (`full`, then `long`, then `cpu`). The sections below run the build's profile.
+
+# %%
+chung2014.TABLE2.strongest_table()
+
+# %% [markdown]
 # ## The units
 #
 # The GRU of the paper (Eqs. 5-8) resets the previous state *before* the recurrent product,

@@ -56,6 +56,15 @@ profile = check_profile(profile)
 display(Markdown(verdict_box(jz.chapter_claims())))
 
 # %% [markdown]
+# ## The strongest recorded runs
+#
+# Before anything is trained here: the table of the strongest profile recorded for this
+# experiment (`full`, then `long`, then `cpu`). The sections below run the build's profile.
+
+# %%
+jz.TABLE1_EXPERIMENT.strongest_table()
+
+# %% [markdown]
 # ## The mutants
 #
 # MUT1-3 are GRU-like: a gate $z_t$ interpolates between the old state and a tanh candidate

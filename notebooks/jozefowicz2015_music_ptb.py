@@ -36,6 +36,15 @@ from rnnbook.results import plots
 profile = check_profile(profile)
 
 # %% [markdown]
+# ## The strongest recorded runs
+#
+# Before anything is trained here: the table of the strongest profile recorded for this
+# experiment (`full`, then `long`, then `cpu`). The sections below run the build's profile.
+
+# %%
+jz.MUSIC_EXPERIMENT.strongest_table()
+
+# %% [markdown]
 # ## Music
 #
 # The next frame of a piano roll, 88 independent notes; the number is the negative

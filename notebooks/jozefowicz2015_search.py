@@ -41,6 +41,15 @@ from rnnbook.results import plots
 profile = check_profile(profile)
 
 # %% [markdown]
+# ## The strongest recorded runs
+#
+# Before anything is trained here: the table of the strongest profile recorded for this
+# experiment (`full`, then `long`, then `cpu`). The sections below run the build's profile.
+
+# %%
+jz.SEARCH_EXPERIMENT.strongest_table()
+
+# %% [markdown]
 # ## A cell as a graph
 #
 # Nodes are the inputs ($x_t$, $h_{t-1}$ and, for LSTM-like cells, $c_{t-1}$), affine maps

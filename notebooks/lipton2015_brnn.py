@@ -41,6 +41,15 @@ from rnnbook.results import plots
 profile = check_profile(profile)
 
 # %% [markdown]
+# ## The strongest recorded runs
+#
+# Before anything is trained here: the table of the strongest profile recorded for this
+# experiment (`full`, then `long`, then `cpu`). The sections below run the build's profile.
+
+# %%
+lipton2015.BRNN_EXPERIMENT.strongest_table()
+
+# %% [markdown]
 # ## The model
 #
 # $h^{(t)} = \phi(W^{hx} x^{(t)} + W^{hh} h^{(t-1)} + b_h)$ runs forward,

@@ -41,6 +41,15 @@ from rnnbook.results import plots
 profile = check_profile(profile)
 
 # %% [markdown]
+# ## The strongest recorded runs
+#
+# Before anything is trained here: the table of the strongest profile recorded for this
+# experiment (`full`, then `long`, then `cpu`). The sections below run the build's profile.
+
+# %%
+lipton2015.COPY_EXPERIMENT.strongest_table()
+
+# %% [markdown]
 # ## Addressing, one equation per function
 #
 # Each head turns the controller's output into a weighting $w^{(t)}$ over the $N$ memory rows in

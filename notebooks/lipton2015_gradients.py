@@ -55,6 +55,15 @@ profile = check_profile(profile)
 display(Markdown(verdict_box(lipton2015.chapter_claims())))
 
 # %% [markdown]
+# ## The strongest recorded runs
+#
+# Before anything is trained here: the table of the strongest profile recorded for this
+# experiment (`full`, then `long`, then `cpu`). The sections below run the build's profile.
+
+# %%
+lipton2015.GRADIENTS_EXPERIMENT.strongest_table()
+
+# %% [markdown]
 # ## The two cells in the review's notation
 #
 # The simple RNN, $h^{(t)} = \phi\big(W^{hx} x^{(t)} + W^{hh} h^{(t-1)} + b_h\big)$ with

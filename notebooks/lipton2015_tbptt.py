@@ -40,6 +40,15 @@ from rnnbook.results import plots
 profile = check_profile(profile)
 
 # %% [markdown]
+# ## The strongest recorded runs
+#
+# Before anything is trained here: the table of the strongest profile recorded for this
+# experiment (`full`, then `long`, then `cpu`). The sections below run the build's profile.
+
+# %%
+lipton2015.TBPTT_EXPERIMENT.strongest_table()
+
+# %% [markdown]
 # ## The task
 #
 # Delayed recall: at every step a random symbol (one of $K$) arrives; at one random step a

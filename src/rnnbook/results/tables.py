@@ -129,7 +129,7 @@ def _ours(row: TableRow, digits: int) -> str:
         return "not run" if not row.failed else f"failed ({row.failed})"
     spread = f" ± {row.ours_std:.{digits}f}" if row.ours_std is not None else ""
     failed = f", {row.failed} diverged" if row.failed else ""
-    return f"{row.ours_mean:.{digits}f}{spread} (n={row.n}{failed})"
+    return f"{row.ours_mean:.{digits}f}{spread} (n = {row.n}{failed})"
 
 
 class Table:
@@ -173,20 +173,22 @@ class Table:
         ]
 
     #: Columns said once under the table when every row has the same value.
-    shared_columns = ("profile", "device", "commit")
+    shared_columns = ("split", "profile", "device", "commit")
 
     def layout(self) -> tuple[list[str], list[list[str]], str]:
         """The columns shown, their cells and the provenance line: a column with no paper value
         in any row is dropped (paper and diff), one with the same value in every row (profile,
         device, commit) is said once in the provenance instead."""
         cells = [self.cells(r) for r in self.rows]
-        keep, said = [], []
+        ran = [c for c, r in zip(cells, self.rows) if r.n or r.failed]  # rows only the paper has
+        keep, said = [], []  # say nothing of where ours came from
         for k, name in enumerate(self.columns):
             values = {c[k] for c in cells}
             if name in ("paper", "diff") and values <= {"–"}:
                 continue
-            if name in self.shared_columns and len(values) == 1 and cells:
-                said.append(f"{name} {next(iter(values))}")
+            ours = {c[k] for c in ran}
+            if name in self.shared_columns and len(ours) == 1:
+                said.append(f"{name} {next(iter(ours))}")
                 continue
             keep.append(k)
         columns = [self.columns[k] for k in keep]
@@ -252,7 +254,7 @@ def grid_cell(row: TableRow | None, digits: int = 2) -> str:
     """``paper / ours ± SD (n)`` for one cell of a paper-layout grid (``–`` where one is absent)."""
     if row is None:
         return "–"
-    ours = _ours(row, digits).replace("(n=", "(n = ")
+    ours = _ours(row, digits)
     ours += " **stale**" if row.stale else ""
     return ours if row.paper is None else f"{_fmt(row.paper, digits)} / {ours}"
 

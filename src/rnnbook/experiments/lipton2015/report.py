@@ -143,7 +143,7 @@ def gradient_findings(records: Sequence[RunRecord]) -> str:
         norm_end = float(np.mean([r.curves["log10_norm_mean_init"][-1] for r in rs]))
         trend = "vanishing" if init < 0.99 else "growing" if init > 1.01 else "flat"
         line = (
-            f"- **{variant_label(model, value)}** (n={len(rs)}): per-step factor {init:.3f} at "
+            f"- **{variant_label(model, value)}** (n = {len(rs)}): per-step factor {init:.3f} at "
             f"initialisation ({trend}; norm at lag {lag} about 10^{norm_end:.0f}), "
             f"{trained:.3f} after training"
         )
@@ -285,7 +285,7 @@ def brnn_findings(records: Sequence[RunRecord]) -> str:
             mean = float(np.mean(accs))
             rel = "above" if mean > bound + 0.01 else "at or below"
             lines.append(
-                f"- **{m}**: test accuracy {mean:.3f} (n={len(accs)}), {rel} the one-sided bound."
+                f"- **{m}**: test accuracy {mean:.3f} (n = {len(accs)}), {rel} the one-sided bound."
             )
     return "\n".join(lines)
 
@@ -353,7 +353,7 @@ def copy_findings(records: Sequence[RunRecord]) -> str:
         valid = [r.metrics["valid_bit_errors"] for r in rs if "valid_bit_errors" in r.metrics]
         updates = rs[0].metrics.get("updates")
         lines.append(
-            f"- **{COPY_TITLES[m]}** (n={len(rs)} seeds"
+            f"- **{COPY_TITLES[m]}** (n = {len(rs)} seeds"
             + (f", {updates:,} updates" if updates else "")
             + "): "
             + (
