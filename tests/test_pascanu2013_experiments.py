@@ -221,3 +221,29 @@ def test_the_expected_trajectory_is_read_from_the_curves():
     )
     row = table.splitlines()[-1]
     assert "| 0.400 (n = 2) | 0.200 (n = 2) | 20 | CPU test |" in row and "SGD-CR" in row
+
+
+def test_figure7_verdicts_follow_the_seeds():
+    """5 of 5 against 0 of 5 decides a claim; 0 of 5 against 0 of 5 decides nothing."""
+    from rnnbook.experiments.pascanu2013 import report_claims
+
+    def rec(init, method, seed, success):
+        return RunRecord(
+            chapter="pascanu2013",
+            experiment="success",
+            profile="long",
+            run_id=f"{init}-{method}-s{seed}",
+            config={"task": "temporal_order", "length": 50, "init": init},
+            config_hash="x",
+            seed=seed,
+            metrics={"test_success": success},
+            extra={"method": method},
+        )
+
+    rates = {"sgd": 0.0, "sgd-c": 0.0, "sgd-cr": 1.0}
+    records = [rec("smart_tanh", m, s, v) for m, v in rates.items() for s in range(5)]
+    records += [rec("sigmoid", m, s, 0.0) for m in rates for s in range(5)]
+    verdicts = {c.text: c.verdict for c in report_claims.claims(records)[:4]}
+    tanh = [v for t, v in verdicts.items() if "tanh initialisations; tested at L = 50" in t]
+    sigmoid = [v for t, v in verdicts.items() if "(sigmoid;" in t]
+    assert tanh == ["confirmed", "confirmed"] and sigmoid == ["unresolved", "unresolved"]

@@ -57,6 +57,10 @@ def _method(r: RunRecord) -> str:
     return r.extra.get("method", "")
 
 
+#: Figure 7's claims are judged per group of initialisations: the tanh ones and the sigmoid.
+INIT_GROUPS = {"tanh initialisations": ("basic_tanh", "smart_tanh"), "sigmoid": ("sigmoid",)}
+
+
 def _figure7_claims(records: Sequence[RunRecord]) -> list[Claim]:
     runs = [r for r in records if r.experiment == SUCCESS and r.config["length"] in PAPER_LENGTHS]
     profile, runs = strongest(runs)
@@ -72,19 +76,26 @@ def _figure7_claims(records: Sequence[RunRecord]) -> list[Claim]:
         lambda r: (r.config["length"], r.config["init"], _method(r)),
         lambda r: r.metrics["test_success"],
     )
-    cells = sorted({(n, i) for n, i, _ in s}, key=lambda k: (k[0], INITS.index(k[1])))
-    rates = "; ".join(
-        f"L{n} {INIT_TITLES[i]}: "
-        + " / ".join(f"{s[(n, i, m)].mean:.0%}" for m in METHODS if (n, i, m) in s)
-        for n, i in cells
-    )
-    n = max(x.n for x in s.values())
-    evidence = f"Success rate SGD / SGD-C / SGD-CR over {n} seeds: {rates}."
     out = []
-    for text, other in zip(texts, ("sgd", "sgd-c")):
-        comps = [compare(s[(n, i, "sgd-cr")], s[(n, i, other)], True) for n, i in cells]
-        said = f"{evidence} SGD-CR vs {METHOD_TITLES[other]}:"
-        out.append(judge(text, FIG7, comps, said, profile, FIG7_BUDGET))
+    for group, inits in INIT_GROUPS.items():
+        cells = sorted(
+            {(n, i) for n, i, _ in s if i in inits}, key=lambda k: (k[0], INITS.index(k[1]))
+        )
+        if not cells:
+            continue
+        rates = "; ".join(
+            f"L{n} {INIT_TITLES[i]}: "
+            + " / ".join(f"{s[(n, i, m)].mean:.0%}" for m in METHODS if (n, i, m) in s)
+            for n, i in cells
+        )
+        seeds = max(s[(n, i, m)].n for n, i in cells for m in METHODS if (n, i, m) in s)
+        evidence = f"Success rate SGD / SGD-C / SGD-CR over {seeds} seeds: {rates}."
+        for text, other in zip(texts, ("sgd", "sgd-c")):
+            comps = [compare(s[(n, i, "sgd-cr")], s[(n, i, other)], True) for n, i in cells]
+            said = f"{evidence} SGD-CR vs {METHOD_TITLES[other]}:"
+            tested = ", ".join(str(n) for n in sorted({n for n, _ in cells}))
+            scope = f"{text} ({group}; tested at L = {tested})"
+            out.append(judge(scope, FIG7, comps, said, profile, FIG7_BUDGET))
     return out
 
 
