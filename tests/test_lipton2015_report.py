@@ -174,3 +174,29 @@ def test_empty_records_say_so(name):
         "copy": R.copy_findings,
     }[name]
     assert finding([]).startswith("No ")
+
+
+def test_claims_decide_only_what_the_seeds_decide():
+    """Three seeds a side far apart confirm the BRNN claim; an NTM that has not learned its
+    training lengths leaves the copy claim unresolved, whatever the LSTM does."""
+    from rnnbook.experiments.lipton2015 import report_claims
+
+    brnn = [
+        _record("brnn", f"{m}-s{s}", {"model": m}, {"test_accuracy": acc + 0.01 * s})
+        for m, acc in (("bidirectional", 0.95), ("forward", 0.6), ("backward", 0.6))
+        for s in range(3)
+    ]
+    copy = [
+        _record(
+            "copy",
+            f"{m}-s{s}",
+            {"model": m},
+            {"valid_bit_errors": err, "L40_bit_errors": 100.0 + s},
+        )
+        for m, err in (("ntm-lstm", 2.0), ("lstm", 0.1))
+        for s in range(2)
+    ]
+    claims = {c.text.split(" ")[1]: c for c in report_claims.claims(brnn + copy)}
+    assert claims["bidirectional"].verdict == "confirmed"
+    copy_claim = next(c for c in report_claims.claims(copy) if "copy task" in c.text)
+    assert copy_claim.verdict == "unresolved" and "has not yet learned" in copy_claim.evidence

@@ -233,3 +233,19 @@ def test_ladder_findings_compare_directions():
     assert "1 of 3 steps agree" in text
     tasks = report.task_findings([record("tasks", "listops", "lru", 40.0)])
     assert "test accuracy (%) 40.0 (n = 1)" in tasks and "60.2% on ListOps" in tasks
+
+
+def test_ladder_claims_follow_the_seeds():
+    """LRU 60 ± 1 against tanh 40 ± 1 (3 seeds) is decided; dense against tanh within noise is
+    not; a decided step against the claim refutes it."""
+    from rnnbook.experiments.orvieto2023 import report_claims
+
+    accs = {"tanh": 40.0, "dense": 40.5, "real_im": 30.0, "lru": 60.0}
+    records = [
+        record("ladder", "listops", rung, acc + d, seed)
+        for rung, acc in accs.items()
+        for seed, d in enumerate((-1.0, 0.0, 1.0))
+    ]
+    verdicts = [c.verdict for c in report_claims.claims(records)]
+    assert verdicts[:3] == ["confirmed", "unresolved", "refuted"]
+    assert verdicts[3] == "unresolved"  # speed: not recorded here
