@@ -161,7 +161,9 @@ def _copy_claim(records: Sequence[RunRecord]) -> Claim:
     )
     learned = samples_by(runs, lambda r: r.config["model"], lambda r: r.metrics["valid_bit_errors"])
     if "ntm-lstm" not in learned or "lstm" not in learned:
-        return unresolved(text, source, "Not recorded yet.", to_decide)
+        have = ", ".join(f"{m} {learned[m].text()}" for m in sorted(learned)) or "none"
+        said = f"At `{profile}` only some models are recorded (validation bit errors: {have})."
+        return unresolved(text, source, said if learned else "Not recorded yet.", to_decide)
     lengths = sorted(
         int(k[1:].split("_")[0])
         for k in runs[0].metrics
