@@ -99,7 +99,6 @@ display(Markdown(report.config_table(profile, "search")))
 search = jz.SEARCH_EXPERIMENT.run(profile, rerun=rerun)
 print(search.summary())
 (record,) = search
-print(search.summary())
 jz.search_table([record], title=f"The best cells found, profile {profile}")
 
 # %% [markdown]
