@@ -165,6 +165,8 @@ def test_chung_lr_search_picks_the_best_validation_candidate(smoke_env):
     assert [s["lr"] for s in search] == [1e-4, 1e-2]
     best = min(search, key=lambda s: s["valid_nll"])
     assert record.metrics["lr"] == best["lr"]
+    # the record's wall time is the job's: the search's and the seeds' training together
+    assert record.wall_time_s > record.curves["wall_time_s"][-1] > 0
 
 
 def test_findings_and_baselines_are_computed_from_records():

@@ -95,13 +95,14 @@ def _fit(
 
 def _search_lr(
     job: Job, splits, eval_batches, context: RunContext
-) -> tuple[float, list[dict]] | None:
-    """Stage 1: every learning-rate candidate with the first seed; ``None`` if paused."""
+) -> tuple[float, list[dict], float] | None:
+    """Stage 1: every learning-rate candidate with the first seed; the chosen rate, every
+    candidate's result and the search's wall time, or ``None`` if paused."""
     config: Table2Config = job.config
     done = job.state_path(".search.json")
     if done.exists():
         saved = json.loads(done.read_text())
-        return saved["lr"], saved["search"]
+        return saved["lr"], saved["search"], saved.get("wall_time_s", 0.0)
     seeds = (config.seeds[0],) * len(config.lrs)
     _, result = _fit(
         config,
@@ -130,8 +131,9 @@ def _search_lr(
     if not ok:
         raise RuntimeError(f"{job.key}: every learning-rate candidate diverged: {search}")
     lr = min(ok, key=lambda s: s["valid_nll"])["lr"]
-    save_state(job, ".search.json", json.dumps({"lr": lr, "search": search}))
-    return lr, search
+    wall = result.wall_time_s
+    save_state(job, ".search.json", json.dumps({"lr": lr, "search": search, "wall_time_s": wall}))
+    return lr, search, wall
 
 
 def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:
@@ -145,13 +147,13 @@ def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:
     splits = _load_splits(config)
     eval_batches = {k: [b.to(context.device) for b in sorted_batches(v)] for k, v in splits.items()}
     search: list[dict] = []
-    lr = config.lrs[0]
+    lr, search_wall = config.lrs[0], 0.0
     time_budget_s = context.time_budget_s
     if len(config.lrs) > 1:
         found = _search_lr(job, splits, eval_batches, context)
         if found is None:
             return None
-        lr, search = found
+        lr, search, search_wall = found
         if time_budget_s is not None:
             time_budget_s = max(0.0, time_budget_s - (time.perf_counter() - started))
     model, result = _fit(
@@ -190,4 +192,5 @@ def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:
         metrics,
         curves=("epoch", "updates", "wall_time_s", "train_loss", "valid_nll"),
         extra={"lr_search": search},
+        wall_time_s=search_wall + result.wall_time_s,  # the job's time: search and seeds
     )
