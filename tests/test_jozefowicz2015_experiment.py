@@ -250,6 +250,7 @@ def test_other_smoke_experiments_run(results_root, shared_data, monkeypatch):
     assert table[0]["metric"] == "score" and any(d["model"] == "gru" for d in table)
     assert [e.name for e in get_experiments("jozefowicz2015")] == [
         "table1",
+        "table1_seeds",
         "music",
         "ptb_dropout",
         "search",
@@ -323,3 +324,24 @@ def test_long_table1_is_the_papers_tasks_searched_over_eight_settings_and_trains
     job = dataclasses.replace(jobs[0], config=tiny)
     (record,) = jz.TABLE1_EXPERIMENT.train(job, RunContext(torch.device("cpu"), "test"))
     assert record.metrics["updates"] == 2 and 0 <= record.metrics["test_accuracy"] <= 1
+
+
+def test_the_best_setting_of_each_searched_cell_retrains_with_seeds(tmp_path, monkeypatch):
+    """Where a profile asks for `reseed`, each (task, cell) with a search record gets a job of
+    its best setting times the seeds, one record per seed, all with that setting (the samples
+    the verdicts need). Cells not yet searched get no job."""
+    from rnnbook.experiments.jozefowicz2015 import config_profiles
+
+    monkeypatch.setenv("RNNBOOK_RESULTS", str(tmp_path))
+    monkeypatch.setenv("RNNBOOK_WORKERS", "1")
+    monkeypatch.delenv("RERUN", raising=False)
+    monkeypatch.setitem(config_profiles.PROFILES["smoke"]["table1"], "reseed", 2)
+    assert jz.TABLE1_SEEDS_EXPERIMENT.jobs_of("smoke") == []  # nothing searched yet
+    (searched,) = jz.TABLE1_EXPERIMENT.run("smoke", only=["arithmetic-lstm"], progress=False)
+    (job,) = jz.TABLE1_SEEDS_EXPERIMENT.jobs_of("smoke")
+    best = (searched.metrics["init_scale"], searched.metrics["lr"], searched.metrics["clip"])
+    assert job.key == "arithmetic-lstm" and job.config.hyperparameters == (best, best)
+    records = jz.TABLE1_SEEDS_EXPERIMENT.run("smoke", progress=False)
+    assert [r.run_id for r in records] == ["arithmetic-lstm-s100", "arithmetic-lstm-s101"]
+    assert all(r.metrics["lr"] == best[1] for r in records)
+    assert all(0 <= r.metrics["test_accuracy"] <= 1 for r in records)

@@ -17,15 +17,24 @@ from rnnbook.experiments.jozefowicz2015 import (
     report_more,
     train,
     train_lm,
+    train_seeds,
 )
 from rnnbook.experiments.jozefowicz2015.config import *  # noqa: F403 - the chapter's names, one namespace
-from rnnbook.experiments.jozefowicz2015.config import CHAPTER, MUSIC, PTB_DROPOUT, SEARCH, TABLE1
+from rnnbook.experiments.jozefowicz2015.config import (
+    CHAPTER,
+    MUSIC,
+    PTB_DROPOUT,
+    SEARCH,
+    TABLE1,
+    TABLE1_SEEDS,
+)
 from rnnbook.experiments.jozefowicz2015.config_profiles import *  # noqa: F403
 from rnnbook.experiments.jozefowicz2015.config_profiles import (
     music_jobs,
     ptb_dropout_jobs,
     search_jobs,
     table1_jobs,
+    table1_seed_jobs,
 )
 from rnnbook.experiments.jozefowicz2015.data import *  # noqa: F403
 from rnnbook.experiments.jozefowicz2015.report import *  # noqa: F403
@@ -34,6 +43,7 @@ from rnnbook.experiments.jozefowicz2015.report import (
     ptb_dropout_table,
     search_table,
     table1,
+    table1_seeds,
 )
 from rnnbook.experiments.jozefowicz2015.report_more import *  # noqa: F403
 from rnnbook.experiments.jozefowicz2015.train import *  # noqa: F403
@@ -44,6 +54,7 @@ from rnnbook.experiments.jozefowicz2015.train import (
     train_table1_job,
 )
 from rnnbook.experiments.jozefowicz2015.train_lm import *  # noqa: F403
+from rnnbook.experiments.jozefowicz2015.train_seeds import train_table1_seeds_job
 from rnnbook.experiments.runner import Experiment, recorded_all
 
 __all__ = [
@@ -54,6 +65,7 @@ __all__ = [
     *data.__all__,
     *train_lm.__all__,
     *train.__all__,
+    *train_seeds.__all__,
     *report.__all__,
     *report_more.__all__,
     "EXPERIMENTS",
@@ -61,6 +73,7 @@ __all__ = [
     "PTB_DROPOUT_EXPERIMENT",
     "SEARCH_EXPERIMENT",
     "TABLE1_EXPERIMENT",
+    "TABLE1_SEEDS_EXPERIMENT",
 ]
 
 TABLE1_EXPERIMENT = Experiment(
@@ -70,6 +83,15 @@ TABLE1_EXPERIMENT = Experiment(
     jobs=table1_jobs,
     train=train_table1_job,
     table=table1,
+)
+TABLE1_SEEDS_EXPERIMENT = Experiment(
+    CHAPTER,
+    TABLE1_SEEDS,
+    "Table 1's best setting of each cell, retrained with three seeds (where a profile asks)",
+    jobs=table1_seed_jobs,
+    train=train_table1_seeds_job,
+    table=table1_seeds,
+    after=(TABLE1,),
 )
 MUSIC_EXPERIMENT = Experiment(
     CHAPTER,
@@ -95,7 +117,13 @@ SEARCH_EXPERIMENT = Experiment(
     train=train_search_job,
     table=search_table,
 )
-EXPERIMENTS = [TABLE1_EXPERIMENT, MUSIC_EXPERIMENT, PTB_DROPOUT_EXPERIMENT, SEARCH_EXPERIMENT]
+EXPERIMENTS = [
+    TABLE1_EXPERIMENT,
+    TABLE1_SEEDS_EXPERIMENT,
+    MUSIC_EXPERIMENT,
+    PTB_DROPOUT_EXPERIMENT,
+    SEARCH_EXPERIMENT,
+]
 
 
 def chapter_claims() -> list:

@@ -47,6 +47,7 @@ __all__ = [
     "SearchTask",
     "StreamData",
     "TABLE1",
+    "TABLE1_SEEDS",
     "TASKS",
     "TASK_TITLES",
     "Table1Config",
@@ -128,6 +129,8 @@ PAPER_TABLE3: dict[tuple[str, str, str], float] = {
 
 
 TABLE1 = "table1"
+#: Table 1's best setting per (task, cell), retrained with several seeds (profiles with ``reseed``).
+TABLE1_SEEDS = "table1_seeds"
 
 
 @dataclass(frozen=True)

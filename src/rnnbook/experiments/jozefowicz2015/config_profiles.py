@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 
 from rnnbook.cells.mut import ARCHITECTURES
 from rnnbook.experiments.jobs import Job
@@ -15,6 +17,7 @@ from rnnbook.experiments.jozefowicz2015.config import (
     PTB_DROPOUT,
     SEARCH,
     TABLE1,
+    TABLE1_SEEDS,
     TASKS,
     DropoutConfig,
     MusicConfig,
@@ -24,6 +27,7 @@ from rnnbook.experiments.jozefowicz2015.config import (
     sample_hyperparameters,
 )
 from rnnbook.profiles import check_profile
+from rnnbook.results import load_records
 
 __all__ = [
     "JOBS",
@@ -37,6 +41,7 @@ __all__ = [
     "search_jobs",
     "table1_configs",
     "table1_jobs",
+    "table1_seed_jobs",
 ]
 
 
@@ -144,6 +149,7 @@ PROFILES: dict[str, dict] = {
                 "xml": dict(epochs=20, train_tokens=350_000, eval_tokens=35_000),
             },
             archs=ARCHS,
+            reseed=3,  # then the best setting of each cell trains with three seeds
         ),
     ),
     # the paper's scale, for a GPU: wider networks, 2 layers, 20 settings per (task, cell)
@@ -242,6 +248,26 @@ def table1_jobs(
     ]
 
 
+def table1_seed_jobs(profile: str, root: Path | None = None) -> list[Job]:
+    """Where ``profile`` asks for it (``reseed``), each (task, cell)'s best setting as recorded
+    by Table 1's search, retrained with that many seeds (members ``100 + k``, data seed 1): the
+    seeds that the verdicts need. A cell without an up-to-date search record has no job yet."""
+    n = PROFILES.get(check_profile(profile), {}).get(TABLE1, {}).get("reseed")
+    if not n:
+        return []
+    found = {r.run_id: r for r in load_records(CHAPTER, TABLE1, profile, root) if r.status == "ok"}
+    out = []
+    for job in table1_jobs(profile):
+        best = found.get(job.key)
+        if best is None or best.config_hash != job.run_hash(job.key) or "lr" not in best.metrics:
+            continue
+        setting = (best.metrics["init_scale"], best.metrics["lr"], best.metrics["clip"])
+        config = replace(job.config, hyperparameters=(setting,) * n, seed=1)
+        runs = {f"{job.key}-s{s}": s for s in config.member_seeds()}
+        out.append(Job(CHAPTER, TABLE1_SEEDS, profile, job.key, config, runs))
+    return out
+
+
 def music_configs(
     profile: str, datasets: Sequence[str] | None = None, archs: Sequence[str] | None = None
 ) -> list[MusicConfig]:
@@ -302,6 +328,7 @@ def search_jobs(profile: str) -> list[Job]:
 #: The jobs of each experiment, by name.
 JOBS = {
     TABLE1: table1_jobs,
+    TABLE1_SEEDS: table1_seed_jobs,
     MUSIC: music_jobs,
     PTB_DROPOUT: ptb_dropout_jobs,
     SEARCH: search_jobs,

@@ -47,6 +47,7 @@ __all__ = [
     "train_music_job",
     "train_ptb_dropout_job",
     "train_search_job",
+    "fit_table1",
     "train_table1_job",
 ]
 
@@ -70,8 +71,9 @@ def _best_member(result, valid_error: torch.Tensor) -> int:
     return min(ok, key=lambda k: float(valid_error[k]))
 
 
-def train_table1_job(job: Job, context: RunContext) -> list[RunRecord] | None:
-    """Train every hyperparameter setting of one (task, cell) job; record the best on validation."""
+def fit_table1(job: Job, context: RunContext):
+    """Train every hyperparameter setting of a (task, cell) job as stacked members; the fit's
+    result, the evaluation per split, one row per member and the model, or ``None`` if paused."""
     config: Table1Config = job.config
     device = context.device
     torch.manual_seed(config.seed)  # dropout-free, but keep any randomness reproducible
@@ -100,8 +102,17 @@ def train_table1_job(job: Job, context: RunContext) -> list[RunRecord] | None:
         return None
     model.eval()
     metrics = {s: evaluate_stream(model, c) for s, c in evals.items()}
+    return result, metrics, _member_table(result, metrics, config.hyperparameters), model
+
+
+def train_table1_job(job: Job, context: RunContext) -> list[RunRecord] | None:
+    """Train every hyperparameter setting of one (task, cell) job; record the best on validation."""
+    config: Table1Config = job.config
+    fitted = fit_table1(job, context)
+    if fitted is None:
+        return None
+    result, metrics, members, model = fitted
     best = _best_member(result, metrics["valid"]["error"])
-    members = _member_table(result, metrics, config.hyperparameters)
     record = context.record(
         job,
         job.key,
