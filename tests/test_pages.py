@@ -62,3 +62,30 @@ def test_generated_pages_hold_every_chapter_and_the_overviews(tmp_path):
         assert f"({chapter}-verdicts)=" in text and "Verdicts:" in text
     overview = (tmp_path / pages.GENERATED / "verdicts.md").read_text()
     assert all(f"<{c}-verdicts>" in overview for c in CHAPTERS)
+
+
+def test_the_runs_table_counts_a_job_of_stacked_members_once(tmp_path, monkeypatch):
+    """Three seeds trained together share one wall time: the core-hours count it once."""
+    from rnnbook.experiments import lipton2015
+    from rnnbook.results import RunRecord, save_record
+
+    monkeypatch.setenv("RNNBOOK_RESULTS", str(tmp_path))
+    for seed in range(3):
+        save_record(
+            RunRecord(
+                "lipton2015",
+                "copy",
+                "long",
+                f"lstm-s{seed}",
+                {"model": "lstm"},
+                "h",
+                seed,
+                {"valid_bit_errors": 1.0},
+                device="CPU",
+                wall_time_s=1800.0,
+                commit="abc",
+            )
+        )
+    assert lipton2015.COPY_EXPERIMENT.recorded("long")
+    table = pages.runs_overview()
+    assert "| lipton2015 | `long` | 3 (0, 3) | 0.5 | CPU | 1 |" in table  # stale: hash "h"

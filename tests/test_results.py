@@ -119,3 +119,36 @@ def test_settings_markdown_tabulates_shared_and_varying_settings_collapsed():
     one = settings_markdown([{"lr": 0.1}, {"lr": 0.1}])
     assert one.startswith("::::{admonition} Settings (2 jobs)\n:class: dropdown")
     assert "| `lr` | `0.1` |" in one and "Varying" not in one
+
+
+def test_a_grid_puts_paper_and_ours_in_one_cell_and_says_provenance_once():
+    from rnnbook.results.tables import TableRow, grid_markdown
+
+    def row(ds, model, paper, mean, std, n, profile="cpu"):
+        return TableRow(
+            "c",
+            "e",
+            ds,
+            model,
+            "nll",
+            "test",
+            paper,
+            mean,
+            std,
+            n,
+            profile,
+            "CPU",
+            "abc",
+            False,
+            wall_time_s=120.0,
+        )
+
+    rows = [
+        row("jsb", "gru", 8.54, 8.60, 0.03, 3),
+        row("jsb", "lstm", 8.67, None, None, 0, profile="-"),
+        row("piano", "gru", None, 7.8, None, 1),
+    ]
+    text = grid_markdown(rows, row_of=lambda r: r.dataset, col_of=lambda r: r.model)
+    assert "| jsb | 8.54 / 8.60 ± 0.03 (n = 3) | 8.67 / not run |" in text
+    assert "| piano | 7.80 (n = 1) | – |" in text  # no paper value, no spread from one seed
+    assert text.endswith("Ours: profile `cpu`; device CPU; commit `abc`; longest job 2.0 min.")
