@@ -23,6 +23,7 @@ from rnnbook.results.verdicts import (
     by_profile_strongest_first,
     compare,
     count_outcomes,
+    judge,
     samples_by,
     strongest,
     unresolved,
@@ -117,15 +118,7 @@ def _tbptt_claim(records: Sequence[RunRecord]) -> Claim:
                 )
     if not comps:
         return unresolved(text, source, "Not recorded yet.", "the `cpu` profile")
-    verdict = all_better(comps)
-    return Claim(
-        text,
-        source,
-        verdict,
-        "; ".join(shown) + f". {count_outcomes(comps)}.",
-        profile,
-        "more seeds" if verdict == UNRESOLVED else "",
-    )
+    return judge(text, source, comps, "; ".join(shown) + ".", profile, "more seeds")
 
 
 def _brnn_claim(records: Sequence[RunRecord]) -> Claim:
@@ -136,16 +129,8 @@ def _brnn_claim(records: Sequence[RunRecord]) -> Claim:
     if not {"bidirectional", "forward", "backward"} <= set(s):
         return unresolved(text, source, "Not recorded yet.", "the `cpu` profile")
     comps = [compare(s["bidirectional"], s[m], True) for m in ("forward", "backward")]
-    verdict = all_better(comps)
     shown = ", ".join(f"{m} {s[m].text(3)}" for m in ("bidirectional", "forward", "backward"))
-    return Claim(
-        text,
-        source,
-        verdict,
-        f"Test accuracy {shown}. {count_outcomes(comps)}.",
-        profile,
-        "more seeds" if verdict == UNRESOLVED else "",
-    )
+    return judge(text, source, comps, f"Test accuracy {shown}.", profile, "more seeds")
 
 
 def _copy_claim(records: Sequence[RunRecord]) -> Claim:
