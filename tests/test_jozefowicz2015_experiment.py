@@ -319,7 +319,7 @@ def test_long_table1_is_the_papers_tasks_searched_over_eight_settings_and_trains
     assert arithmetic.max_digits == 8 and len(arithmetic.hyperparameters) == 8
     tokens_per_update = arithmetic.batch_size * arithmetic.unroll
     assert arithmetic.epochs * arithmetic.train_tokens // tokens_per_update == 10_000
-    assert not any(e.jobs_of("long") for e in jz.EXPERIMENTS if e is not jz.TABLE1_EXPERIMENT)
+    assert not jz.MUSIC_EXPERIMENT.jobs_of("long")
     tiny = dataclasses.replace(arithmetic, epochs=1, train_tokens=1_400, eval_tokens=1_400)
     job = dataclasses.replace(jobs[0], config=tiny)
     (record,) = jz.TABLE1_EXPERIMENT.train(job, RunContext(torch.device("cpu"), "test"))
@@ -345,3 +345,26 @@ def test_the_best_setting_of_each_searched_cell_retrains_with_seeds(tmp_path, mo
     assert [r.run_id for r in records] == ["arithmetic-lstm-s100", "arithmetic-lstm-s101"]
     assert all(r.metrics["lr"] == best[1] for r in records)
     assert all(0 <= r.metrics["test_accuracy"] <= 1 for r in records)
+
+
+def test_long_ptb_dropout_is_every_cell_at_one_size_with_seeds_for_the_verdict():
+    """`long` PTB with dropout: Table 3's seven cells on the whole corpus at one common size and
+    the same number of updates, the LSTM and the tanh RNN with three seeds (the verdict compares
+    them); seed 0 keeps the `cpu` job names, the others are named by their seed."""
+    jobs = jz.PTB_DROPOUT_EXPERIMENT.jobs_of("long")
+    configs = [j.config for j in jobs]
+    assert {c.arch for c in configs} == {a for _, a, _ in jz.PAPER_TABLE3}
+    assert len({(c.hidden, c.layers, c.epochs, c.train_tokens) for c in configs}) == 1
+    assert configs[0].train_tokens is None  # the whole training set
+    seeds = {a: sorted(c.seed for c in configs if c.arch == a) for a in ("lstm", "tanh", "gru")}
+    assert seeds == {"lstm": [0, 1, 2], "tanh": [0, 1, 2], "gru": [0]}
+    keys = {j.key: j.runs for j in jobs}
+    assert keys["ptb-lstm"] == {"ptb-lstm": 0} and keys["ptb-lstm-s2"] == {"ptb-lstm-s2": 2}
+    assert [j.key for j in jz.PTB_DROPOUT_EXPERIMENT.jobs_of("cpu")][0] == "ptb-lstm-b"
+
+
+def test_long_search_sees_at_least_a_hundred_candidates_on_the_papers_tasks():
+    (job,) = jz.SEARCH_EXPERIMENT.jobs_of("long")
+    config = job.config
+    assert config.generations * config.children >= 100
+    assert config.max_digits == 8 and {t.task for t in config.tasks} == {"arithmetic", "xml"}

@@ -22,6 +22,7 @@ from rnnbook.experiments.pascanu2013 import (
     report_wall,
     train_table1,
 )
+from rnnbook.experiments.pascanu2013.config_table1 import PAPER_UNITS
 from rnnbook.results import RunRecord
 
 # tiny models: one thread (two threads on a busy machine wait on each other)
@@ -169,7 +170,9 @@ def test_long_configs_are_the_papers_lengths_and_train_a_few_steps(results_root)
     """The `long` jobs (hours on a CPU) are built as specified and train: here for four updates."""
     success = p13.SUCCESS_EXPERIMENT.jobs_of("long")
     general = p13.GENERALISATION_EXPERIMENT.jobs_of("long")
-    assert {j.config.length for j in success} == {50, 100} and len(success) == 6
+    lengths = {(j.config.init, j.config.length) for j in success}
+    assert {n for _, n in lengths} == {50, 100, 150, 200} and len(success) == 10
+    assert {n for i, n in lengths if i == "sigmoid"} == {50, 100}  # it failed every run at 100
     assert all(len(j.runs) == 15 and j.config.max_updates == 50_000 for j in success)
     assert {(j.config.length, j.config.max_length) for j in general} == {(50, 200)}
     assert {j.config.task for j in general} >= {"temporal_order", "addition", "multiplication"}
@@ -247,3 +250,19 @@ def test_figure7_verdicts_follow_the_seeds():
     tanh = [v for t, v in verdicts.items() if "tanh initialisations; tested at L = 50" in t]
     sigmoid = [v for t, v in verdicts.items() if "(sigmoid;" in t]
     assert tanh == ["confirmed", "confirmed"] and sigmoid == ["unresolved", "unresolved"]
+
+
+def test_long_table1_has_the_papers_sizes_one_job_per_seed():
+    """`long` Table 1: 300 units (400 on MuseData, 500 on PTB), three seeds on music each in a
+    job of its own (under two hours of one core), ten times the `cpu` epochs."""
+    jobs = p13.TABLE1_EXPERIMENT.jobs_of("long")
+    cpu = {c.dataset: c for c in (j.config for j in p13.TABLE1_EXPERIMENT.jobs_of("cpu"))}
+    assert all(len(j.config.seeds) == 1 and len(j.runs) == 3 for j in jobs)
+    by_data = {}
+    for j in jobs:
+        by_data.setdefault(j.config.dataset, []).append(j.config.seeds[0])
+        assert j.config.hidden == PAPER_UNITS[j.config.dataset]
+        assert j.config.max_epochs >= 4 * cpu[j.config.dataset].max_epochs
+    three = [0, 1, 2]
+    assert by_data == {"piano": three, "nottingham": three, "musedata": three, "ptb": [0]}
+    assert len({j.key for j in jobs}) == len(jobs)

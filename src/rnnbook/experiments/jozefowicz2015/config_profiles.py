@@ -151,6 +151,36 @@ PROFILES: dict[str, dict] = {
             archs=ARCHS,
             reseed=3,  # then the best setting of each cell trains with three seeds
         ),
+        # Table 3's seven cells at one common size on the whole of PTB, the same 7,962 updates
+        # (6 epochs) each; the LSTM and the tanh RNN with three seeds, for the verdict. Measured
+        # while two other jobs trained: 290 ms (LSTM) and 195 ms (tanh) of one core per update,
+        # about 40 minutes per run, 7 core-hours in all
+        ptb_dropout=dict(
+            hidden=200,
+            layers=2,
+            dropout=0.2,
+            epochs=6,
+            train_tokens=None,
+            eval_tokens=None,
+            archs=tuple(a for _, a, _ in PAPER_TABLE3),
+            seeds={"lstm": (0, 1, 2), "tanh": (0, 1, 2)},
+        ),
+        # the search with 128 candidates (8 generations of 16 children) on the paper's 8-digit
+        # arithmetic and XML, 1,000 updates per task and candidate; measured while two other jobs
+        # trained: 200 s for the references and 4 candidates, so about an hour of one core
+        search=dict(
+            hidden=64,
+            settings=2,
+            generations=8,
+            children=16,
+            keep=16,
+            memorization=dict(epochs=3, train_tokens=70_000, eval_tokens=7_000),
+            tasks={
+                "arithmetic": dict(epochs=4, train_tokens=175_000, eval_tokens=17_500),
+                "xml": dict(epochs=4, train_tokens=175_000, eval_tokens=17_500),
+            },
+            max_digits=8,
+        ),
     ),
     # the paper's scale, for a GPU: wider networks, 2 layers, 20 settings per (task, cell)
     "full": dict(
@@ -294,13 +324,15 @@ def music_jobs(profile: str, **kwargs) -> list[Job]:
 
 
 def ptb_dropout_configs(profile: str, archs: Sequence[str] | None = None) -> list[DropoutConfig]:
+    """Every cell of Table 3 in ``profile``, once per seed (seed 0 unless ``seeds`` names more)."""
     spec = dict(_spec(profile, PTB_DROPOUT))
     default_archs = spec.pop("archs")
+    seeds = spec.pop("seeds", {})
     out = []
     for arch in archs or default_archs:
         if arch not in ARCHITECTURES:
             raise ValueError(f"unknown architecture {arch!r}: choose one of {', '.join(ARCHS)}")
-        out.append(DropoutConfig(arch, **spec))
+        out.extend(DropoutConfig(arch, seed=s, **spec) for s in seeds.get(arch, (0,)))
     return out
 
 
@@ -308,7 +340,8 @@ def ptb_dropout_jobs(profile: str, archs: Sequence[str] | None = None) -> list[J
     if not defined(profile, PTB_DROPOUT):
         return []
     return [
-        _job(PTB_DROPOUT, profile, f"ptb-{c.arch}", c) for c in ptb_dropout_configs(profile, archs)
+        _job(PTB_DROPOUT, profile, f"ptb-{c.arch}" + (f"-s{c.seed}" if c.seed else ""), c, c.seed)
+        for c in ptb_dropout_configs(profile, archs)
     ]
 
 

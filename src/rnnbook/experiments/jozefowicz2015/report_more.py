@@ -28,9 +28,8 @@ from rnnbook.experiments.jozefowicz2015.report import (
     rank_correlation,
     search_candidates,
 )
-from rnnbook.results import (
-    RunRecord,
-)
+from rnnbook.results import RunRecord
+from rnnbook.results.verdicts import samples_by
 
 __all__ = [
     "dropout_findings",
@@ -142,7 +141,8 @@ def dropout_findings(records: Sequence[RunRecord]) -> str:
     (with dropout an LSTM variant is best, removing the forget gate costs the most); and which
     cells beat a model without context on the same test words (Markdown)."""
     ok = [r for r in records if r.status == "ok" and "test_perplexity" in r.metrics]
-    ours = {r.config["arch"]: r.metrics["test_perplexity"] for r in ok}
+    by_arch = samples_by(ok, lambda r: r.config["arch"], lambda r: r.metrics["test_perplexity"])
+    ours = {a: s.mean for a, s in by_arch.items()}  # the mean over seeds where there are several
     if len(ours) < 2:
         return "No complete set of records yet."
     paper = {a: v for (_, a, _), v in PAPER_TABLE3.items() if a in ours}
@@ -171,11 +171,13 @@ def dropout_findings(records: Sequence[RunRecord]) -> str:
         n = eval_tokens.pop()
         base = ptb_unigram_baseline(n)
         better = [TITLES[a] for a in sorted(ours, key=ours.get) if ours[a] < base["perplexity"]]
-        const = [
-            TITLES[r.config["arch"]]
-            for r in ok
-            if abs(r.metrics.get("test_accuracy", -1) - base["accuracy"]) < 5e-4
-        ]
+        const = list(
+            dict.fromkeys(
+                TITLES[r.config["arch"]]
+                for r in ok
+                if abs(r.metrics.get("test_accuracy", -1) - base["accuracy"]) < 5e-4
+            )
+        )
         where = f"the first {n} test words" if n else "the test words"
         lines.append(
             f"- A model without context, the unigram distribution of the training words, has "
