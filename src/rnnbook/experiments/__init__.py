@@ -6,7 +6,14 @@ The registry below is what the command line (``python -m rnnbook list``) and the
 
 from __future__ import annotations
 
-from rnnbook.experiments import chung2014, jozefowicz2015, lipton2015, orvieto2023, pascanu2013
+from rnnbook.experiments import (
+    chung2014,
+    comparison,
+    jozefowicz2015,
+    lipton2015,
+    orvieto2023,
+    pascanu2013,
+)
 from rnnbook.experiments.runner import Experiment
 
 CHAPTERS = {
@@ -15,6 +22,7 @@ CHAPTERS = {
     "lipton2015": lipton2015,
     "orvieto2023": orvieto2023,
     "pascanu2013": pascanu2013,
+    "comparison": comparison,
 }
 
 

@@ -36,6 +36,7 @@ PAPERS = {
         "orvieto2023resurrecting",
         "Can a linear recurrence match state-space models on long sequences?",
     ),
+    "comparison": (None, "Which recurrence, for what? Every cell on every task, one budget"),
 }
 
 
@@ -45,8 +46,9 @@ def verdict_overview() -> str:
     lines = ["| chapter | paper | question | verdicts of its claims |", "|---|---|---|---|"]
     for chapter, (key, question) in PAPERS.items():
         claims = CHAPTERS[chapter].chapter_claims()
+        paper = f"{{cite:t}}`{key}`" if key else "the five above"
         lines.append(
-            f"| {{ref}}`{chapter}` | {{cite:t}}`{key}` | {question} | "
+            f"| {{ref}}`{chapter}` | {paper} | {question} | "
             f"{{ref}}`{tally(claims)} <{chapter}-verdicts>` |"
         )
     return "\n".join(lines) + "\n"

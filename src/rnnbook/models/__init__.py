@@ -8,6 +8,8 @@
   ``rnnbook.models.lru`` -- the deep LRU network and its ablation ladder (Orvieto et al. 2023).
 - ``rnnbook.models.bidirectional`` -- bidirectional and stacked networks of any cell, and time
   reversal of padded sequences (Lipton et al. 2015).
+- ``rnnbook.models.comparison`` -- one model shape for every cell of the book, sized to a
+  parameter budget (the cross-paper chapter).
 
 Layout: inputs are time-major, (T, B, I), shared by every member, or (E, T, B, I); outputs carry
 the member axis first, (E, T, B, O). Masks are (T, B).

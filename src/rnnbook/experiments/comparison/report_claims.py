@@ -1,0 +1,102 @@
+"""What holds across papers: the five papers' claims about cells, each judged on every task of
+the book by the book's one rule (:mod:`rnnbook.results.verdicts`), and the chapter page's
+generated results section."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
+from rnnbook.experiments.comparison.report import grid_markdown, parameter_markdown
+from rnnbook.results import RunRecord
+from rnnbook.results.verdicts import (
+    Claim,
+    compare,
+    judge,
+    samples_by,
+    strongest,
+    unresolved,
+    verdict_box,
+)
+
+__all__ = ["CLAIMS", "claims", "results_page"]
+
+TO_DECIDE = (
+    "the `long` grid: every cell on every task at the papers' sizes, 3 seeds (at most about 12 "
+    "core-hours)"
+)
+
+#: (claim, source, pairs (better, worse) compared on each task, which tasks).
+CLAIMS: tuple[tuple[str, str, tuple[tuple[str, str], ...], str], ...] = (
+    (
+        "Gated units (GRU and LSTM) beat the tanh RNN",
+        "Chung et al. 2014, Sec. 5",
+        (("gru", "tanh"), ("lstm", "tanh")),
+        "all",
+    ),
+    (
+        "A forget-gate bias of 1 makes the LSTM better (LSTM-b beats the LSTM)",
+        "Jozefowicz et al. 2015, Sec. 4",
+        (("lstm-b", "lstm"),),
+        "all",
+    ),
+    (
+        "The forget gate matters most: removing it hurts more than removing the input or the "
+        "output gate",
+        "Jozefowicz et al. 2015, Sec. 4",
+        (("lstm-i", "lstm-f"), ("lstm-o", "lstm-f")),
+        "all",
+    ),
+    (
+        "On long-range tasks the LRU beats the tanh RNN",
+        "Orvieto et al. 2023, Tables 1-3",
+        (("lru", "tanh"),),
+        "long_range",
+    ),
+    (
+        "On long-range tasks the LRU beats the gated cells (GRU and LSTM)",
+        "Orvieto et al. 2023, Sec. 1: RNNs fail at long range, the LRU does not (its ladder "
+        "starts from a tanh RNN; the gated cells are this chapter's extension)",
+        (("lru", "gru"), ("lru", "lstm")),
+        "long_range",
+    ),
+)
+
+
+def _claim(text: str, source: str, pairs, which: str, profile: str, runs) -> Claim:
+    tasks = [t for t in TASKS if which == "all" or TASKS[t].long_range]
+    comps, shown = [], []
+    for task in tasks:
+        mine = [r for r in runs if r.config["task"] == task]
+        s = samples_by(mine, lambda r: r.config["cell"], lambda r: r.metrics.get("test_metric"))
+        for better, worse in pairs:
+            if better in s and worse in s and s[better].n and s[worse].n:
+                comps.append(compare(s[better], s[worse], TASKS[task].higher_is_better))
+                shown.append(
+                    f"{TASKS[task].title}: {CELL_TITLES[better]} {s[better].text(1)}, "
+                    f"{CELL_TITLES[worse]} {s[worse].text(1)}"
+                )
+    if not comps:
+        return unresolved(text, source, "Not recorded yet.", TO_DECIDE, profile)
+    where = "every task" if which == "all" else "the long-range tasks"
+    evidence = f"Test metric on {where}: " + "; ".join(shown) + "."
+    return judge(f"{text} (on {where} of the book)", source, comps, evidence, profile, TO_DECIDE)
+
+
+def claims(records: Sequence[RunRecord]) -> list[Claim]:
+    """Each claim of :data:`CLAIMS` with its verdict, from the strongest recorded profile."""
+    profile, runs = strongest([r for r in records if r.experiment == GRID])
+    return [_claim(*c, profile, runs) for c in CLAIMS]
+
+
+def results_page(records: Sequence[RunRecord]) -> str:
+    """The chapter page's results: the verdicts, the table of cells by tasks, the parameters."""
+    profile, _ = strongest([r for r in records if r.experiment == GRID])
+    parts = [
+        verdict_box(claims(records), label="comparison-verdicts"),
+        "### Every cell on every task\n",
+        grid_markdown(records),
+    ]
+    if profile:
+        parts += [f"### Parameters per network (`{profile}`)\n", parameter_markdown(profile)]
+    return "\n".join(parts)

@@ -1,0 +1,196 @@
+"""The cross-paper chapter: one model shape sized to one budget, every task as batches of one
+shape scored as its paper scores it, the two-stage search, ranks and the claims' verdicts."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from rnnbook.experiments import comparison as cmp
+from rnnbook.experiments.comparison import config as cfg
+from rnnbook.experiments.comparison.data import Batch, load_task, score, task_loss, task_shape
+from rnnbook.experiments.jobs import RunContext
+from rnnbook.models import count_parameters
+from rnnbook.models.comparison import CELLS, CellNetwork, width_for_budget
+from rnnbook.results import RunRecord
+
+torch.set_num_threads(1)
+
+
+@pytest.mark.parametrize("profile", ["cpu", "long"])
+def test_every_cell_meets_the_budget_of_every_task_within_ten_percent(profile):
+    budget = cfg.PROFILES[profile]["budget"]
+    for task in cfg.TASKS:
+        shape = task_shape(task)
+        for cell in CELLS:
+            width = width_for_budget(cell, shape.inputs, shape.outputs, budget)
+            n = count_parameters(CellNetwork(cell, shape.inputs, width, shape.outputs))
+            assert abs(n - budget) <= 0.1 * budget, (task, cell, width, n)
+
+
+def test_a_budget_that_is_not_positive_is_refused():
+    with pytest.raises(ValueError, match="budget 0"):
+        width_for_budget("gru", 3, 2, 0)
+
+
+@pytest.mark.parametrize("cell", ["tanh", "mut1", "lru"])
+def test_each_member_of_a_stacked_network_is_the_network_built_from_its_seed(cell):
+    x = torch.randn(7, 3, 5)
+    stacked = CellNetwork(cell, 5, 8, 4, members=2, seeds=(11, 12))
+    alone = CellNetwork(cell, 5, 8, 4, members=1, seeds=(12,))
+    torch.testing.assert_close(stacked(x)[1], alone(x)[0])
+
+
+def test_the_lru_trains_its_recurrence_at_a_reduced_rate_and_other_cells_in_one_group():
+    lru = CellNetwork("lru", 3, 8, 2, lru_lr_factor=0.5).optimizer_groups(0.0)
+    assert [g["lr_scale"] for g in lru] == [0.5, 1.0]
+    n = sum(p.numel() for g in lru for p in g["params"])
+    assert n == sum(p.numel() for p in CellNetwork("lru", 3, 8, 2).parameters())
+    assert len(CellNetwork("gru", 3, 8, 2).optimizer_groups(0.0)) == 1
+
+
+def test_a_class_read_at_the_last_step_scores_the_step_each_sequence_ends_at():
+    # one member, T = 2 steps, B = 2 sequences, 2 classes; sequence 0 ends at step 0
+    outputs = torch.tensor([[[[5.0, 0.0], [0.0, 5.0]], [[0.0, 5.0], [5.0, 0.0]]]])
+    ends = torch.tensor([0, 1])
+    batch = Batch(torch.zeros(2, 2, 1), torch.tensor([0, 0]), "class_last", last=ends)
+    right, n = score(outputs, batch, "accuracy")
+    assert n == 2 and right.tolist() == [2.0]  # step 0 of seq 0 says 0, step 1 of seq 1 says 0
+    batch.last = torch.tensor([1, 1])
+    assert score(outputs, batch, "accuracy")[0].tolist() == [1.0]
+    assert task_loss(outputs, batch).shape == (1,)
+
+
+def test_addition_counts_a_squared_error_above_the_tolerance_as_a_mistake():
+    outputs = torch.tensor([0.5, 0.9, 0.2]).view(1, 1, 3, 1)
+    batch = Batch(torch.zeros(1, 3, 2), torch.tensor([0.5, 0.5, 0.5]), "value_last")
+    batch.last = torch.zeros(3, dtype=torch.long)
+    wrong, n = score(outputs, batch, "error_rate")  # errors 0, 0.16, 0.09 against 0.04
+    assert wrong.tolist() == [2.0] and n == 3
+    torch.testing.assert_close(task_loss(outputs, batch), torch.tensor([(0.16 + 0.09) / 3]))
+
+
+def test_arithmetic_scores_only_the_answer_characters_but_trains_on_every_step():
+    outputs = torch.tensor([[[[0.0, 9.0]], [[9.0, 0.0]]]])  # (E=1, T=2, B=1, K=2)
+    targets = torch.tensor([[0], [0]])
+    mask = torch.ones(2, 1, dtype=torch.bool)
+    scored = torch.tensor([[False], [True]])
+    batch = Batch(torch.zeros(2, 1, 2), targets, "class_steps", mask=mask, scored=scored)
+    assert score(outputs, batch, "accuracy") == (torch.tensor([1.0], dtype=torch.float64), 1.0)
+    expected = (math.log1p(math.exp(9.0)) + math.log1p(math.exp(-9.0))) / 2
+    assert task_loss(outputs, batch).item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_copy_counts_wrong_bits_per_sequence_on_the_masked_steps_only():
+    outputs = torch.tensor([[[[1.0, -1.0]], [[1.0, 1.0]], [[-1.0, -1.0]]]])  # (1, 3, 1, 2)
+    targets = torch.tensor([[[1.0, 1.0]], [[1.0, 1.0]], [[0.0, 0.0]]])
+    mask = torch.tensor([[True], [True], [False]])
+    batch = Batch(torch.zeros(3, 1, 3), targets, "bits_steps", mask=mask, scored=mask)
+    assert score(outputs, batch, "bit_errors") == (torch.tensor([1.0], dtype=torch.float64), 1.0)
+    nll, frames = score(outputs, batch, "nll")
+    by_hand = 3 * math.log1p(math.exp(-1.0)) + math.log1p(math.exp(1.0))
+    assert frames == 2.0 and nll.item() == pytest.approx(by_hand, rel=1e-5)
+
+
+def test_the_learning_rate_candidates_cover_the_range_one_per_slice():
+    lrs = cfg._lrs(4)
+    low, high = cfg._LR_RANGE
+    slices = [int((math.log(lr) - low) / (high - low) * 4) for lr in lrs]
+    assert slices == [0, 1, 2, 3]
+
+
+def test_every_task_loads_in_the_smoke_profile_as_batches_of_its_shape(shared_data, monkeypatch):
+    monkeypatch.setenv("RNNBOOK_DATA", str(shared_data))
+    for config in cfg.grid_configs("smoke", cells=["gru"]):
+        data, per_epoch = load_task(config)
+        shape = task_shape(config.task)
+        first = list(data.train(0))
+        assert len(first) == per_epoch and list(data.train(0))[0].inputs.equal(first[0].inputs)
+        for batch in (first[0], *data.evals["valid"], *data.evals["test"]):
+            assert batch.inputs.shape[-1] == shape.inputs
+            if batch.last is not None:  # the step each sequence ends at is inside it
+                assert (batch.last < batch.inputs.shape[0]).all()
+        net = CellNetwork("gru", shape.inputs, 4, shape.outputs)
+        assert task_loss(net(first[0].inputs), first[0]).shape == (1,)
+
+
+def test_listops_reads_each_padded_expression_at_its_last_symbol(shared_data):
+    config = cfg.grid_configs("smoke", ["listops"], ["tanh"])[0]
+    data, _ = load_task(config)
+    for batch in data.evals["test"]:
+        real = batch.inputs[..., 0] == 0  # one-hot of the padding token is channel 0
+        ends = real.float().sum(0).long() - 1
+        assert batch.last.tolist() == ends.tolist()
+
+
+def test_a_job_searches_with_the_first_seed_then_trains_every_seed_at_the_best_rate(
+    shared_data, results_root
+):
+    (job,) = [j for j in cmp.GRID_EXPERIMENT.jobs_of("smoke") if j.key == "copy-gru"]
+    config = dataclasses.replace(job.config, lrs=cfg._lrs(3), seeds=(0, 1))
+    job = dataclasses.replace(job, config=config, runs={"copy-gru-s0": 0, "copy-gru-s1": 1})
+    records = cmp.train_job(job, RunContext(torch.device("cpu"), "test", progress=False))
+    assert [r.run_id for r in records] == ["copy-gru-s0", "copy-gru-s1"]
+    search = records[0].extra["lr_search"]
+    best = min(search, key=lambda s: s["valid_cost"])["lr"]
+    assert len(search) == 3 and all(r.metrics["lr"] == best for r in records)
+    assert {"test_metric", "test_L6_metric", "valid_metric"} <= set(records[0].metrics)
+    assert records[0].curves["updates"] == [2, 4]
+
+
+def _record(task: str, cell: str, seed: int, value: float) -> RunRecord:
+    return RunRecord(
+        chapter=cfg.CHAPTER,
+        experiment=cfg.GRID,
+        profile="long",
+        run_id=f"{task}-{cell}-s{seed}",
+        config={"task": task, "cell": cell, "size": {"length": 20}},
+        config_hash="x",
+        seed=seed,
+        metrics={"test_metric": value},
+        wall_time_s=60.0,
+        device="CPU test",
+        commit="abc",
+    )
+
+
+def test_ranks_put_the_best_first_whichever_way_the_metric_points_and_share_ties():
+    records = [
+        _record("xml", "gru", 0, 90.0),  # accuracy: higher is better
+        _record("xml", "lstm", 0, 80.0),
+        _record("xml", "tanh", 0, 80.0),
+        _record("jsb", "gru", 0, 9.0),  # NLL: lower is better
+        _record("jsb", "lstm", 0, 8.0),
+    ]
+    ranks = cmp.ranks(records)
+    assert ranks[("xml", "test")] == {"gru": 1, "lstm": 2.5, "tanh": 2.5}
+    assert ranks[("jsb", "test")] == {"lstm": 1, "gru": 2}
+    table = cmp.grid_markdown(records)
+    assert "**90.0 (n = 1) (1)**" in table and "8.00 (n = 1) (1)" in table
+
+
+def test_gating_beats_tanh_only_where_every_task_decides_it():
+    def runs(gated_xml: float) -> list[RunRecord]:
+        out = []
+        for s, jitter in enumerate((0.0, 0.5, -0.5)):
+            for cell in ("gru", "lstm"):
+                out.append(_record("xml", cell, s, gated_xml + jitter))
+                out.append(_record("jsb", cell, s, 8.0 + jitter / 10))
+            out.append(_record("xml", "tanh", s, 70.0 + jitter))
+            out.append(_record("jsb", "tanh", s, 9.0 + jitter / 10))
+        return out
+
+    gating = cmp.claims(runs(90.0))[0]
+    assert gating.verdict == "confirmed" and "4 of 4" in gating.evidence
+    assert cmp.claims(runs(50.0))[0].verdict == "refuted"  # decided against on XML
+    assert cmp.claims(runs(70.2))[0].verdict == "unresolved"  # XML inside the noise
+
+
+def test_the_results_page_says_nothing_is_recorded_before_anything_is():
+    page = cmp.report_claims.results_page([])
+    assert "Not recorded yet." in page and "No runs recorded yet." in page
+    assert np.isfinite(cmp.PROFILES["long"]["budget"])
