@@ -93,3 +93,32 @@ def test_the_strongest_profile_is_chosen_and_smoke_never():
     assert strongest([smoke]) == ("", [])
     assert strongest([smoke, cpu, full])[0] == "full"
     assert strongest([smoke, cpu])[1] == [cpu]
+
+
+def test_the_strongest_profile_is_the_strongest_with_enough_for_the_question():
+    """A `long` profile recorded in part (one side of a comparison so far) leaves the question
+    to the `cpu` runs that have both sides, instead of hiding them."""
+    from rnnbook.results import RunRecord
+    from rnnbook.results.verdicts import strongest
+
+    def run(profile: str, model: str) -> RunRecord:
+        return RunRecord(
+            chapter="c",
+            experiment="e",
+            profile=profile,
+            run_id=f"{model}-{profile}",
+            config={"model": model},
+            config_hash="h",
+            seed=0,
+            metrics={},
+        )
+
+    records = [run("cpu", "a"), run("cpu", "b"), run("long", "a")]
+    assert strongest(records)[0] == "long"
+
+    def both(runs):
+        return {"a", "b"} <= {r.config["model"] for r in runs}
+
+    profile, runs = strongest(records, both)
+    assert profile == "cpu" and len(runs) == 2
+    assert strongest([run("long", "a")], both) == ("", [])

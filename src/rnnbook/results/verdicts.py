@@ -173,13 +173,19 @@ def samples_by(
     return {k: Sample.of(v) for k, v in groups.items()}
 
 
-def strongest(records: Sequence[RunRecord]) -> tuple[str, list[RunRecord]]:
+def strongest(
+    records: Sequence[RunRecord],
+    enough: Callable[[list[RunRecord]], bool] = bool,
+) -> tuple[str, list[RunRecord]]:
     """The strongest profile among ``records`` (``full``, then ``long``, then ``cpu``; never
-    ``smoke``) and its finished, up-to-date runs; ``("", [])`` when there are none."""
+    ``smoke``) whose finished, up-to-date runs are ``enough`` for the question asked (default:
+    any), and those runs; ``("", [])`` when no profile has enough. A profile recorded only in
+    part (a `long` ladder with one rung so far) thus leaves a claim to the weaker profile that
+    has both sides of its comparison."""
     usable = [r for r in records if r.status == "ok" and not r.stale]
     for profile in reversed(PROFILES[1:]):  # smoke numbers mean nothing
         chosen = [r for r in usable if r.profile == profile]
-        if chosen:
+        if chosen and enough(chosen):
             return profile, chosen
     return "", []
 

@@ -4,7 +4,7 @@ generated results section."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
 from rnnbook.experiments.comparison.report import grid_markdown, parameter_markdown
@@ -83,10 +83,27 @@ def _claim(text: str, source: str, pairs, which: str, profile: str, runs) -> Cla
     return judge(f"{text} (on {where} of the book)", source, comps, evidence, profile, TO_DECIDE)
 
 
+def _has(pairs) -> Callable[[list[RunRecord]], bool]:
+    """Whether some task has both sides of one of ``pairs``."""
+
+    def enough(runs: list[RunRecord]) -> bool:
+        cells: dict[str, set[str]] = {}
+        for r in runs:
+            cells.setdefault(r.config["task"], set()).add(r.config["cell"])
+        return any({a, b} <= found for found in cells.values() for a, b in pairs)
+
+    return enough
+
+
 def claims(records: Sequence[RunRecord]) -> list[Claim]:
-    """Each claim of :data:`CLAIMS` with its verdict, from the strongest recorded profile."""
-    profile, runs = strongest([r for r in records if r.experiment == GRID])
-    return [_claim(*c, profile, runs) for c in CLAIMS]
+    """Each claim of :data:`CLAIMS` with its verdict, from the strongest profile that records
+    both sides of its comparisons."""
+    grid = [r for r in records if r.experiment == GRID]
+    out = []
+    for text, source, pairs, which in CLAIMS:
+        profile, runs = strongest(grid, _has(pairs))
+        out.append(_claim(text, source, pairs, which, profile, runs))
+    return out
 
 
 def results_page(records: Sequence[RunRecord]) -> str:

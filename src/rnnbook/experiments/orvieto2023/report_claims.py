@@ -42,14 +42,24 @@ TO_DECIDE = (
 )
 
 
-def _ladder(records: Sequence[RunRecord]) -> tuple[str, dict]:
-    profile, runs = strongest([r for r in records if r.experiment == LADDER_EXPERIMENT])
-    s = samples_by(
+def _by_rung(runs: Sequence[RunRecord]) -> dict:
+    return samples_by(
         runs,
         lambda r: (r.config["data"]["task"], r.config["rung"]),
         lambda r: r.metrics["test_accuracy"],
     )
-    return profile, s
+
+
+def _ladder(records: Sequence[RunRecord], better: str, worse: str) -> tuple[str, dict]:
+    """The strongest profile with both rungs on some task, and its samples by (task, rung)."""
+
+    def both(runs: list[RunRecord]) -> bool:
+        s = _by_rung(runs)
+        return any(r == better and (t, worse) in s for t, r in s)
+
+    ladder = [r for r in records if r.experiment == LADDER_EXPERIMENT]
+    profile, runs = strongest(ladder, both)
+    return profile, _by_rung(runs)
 
 
 def _versus(s, tasks, better: str, worse: str) -> tuple[list, str]:
@@ -70,9 +80,9 @@ def _ladder_claims(records: Sequence[RunRecord]) -> list[Claim]:
         ),
         ("A diagonal complex recurrence beats the dense linear one", "real_im", "dense"),
     )
-    profile, s = _ladder(records)
     out = []
     for text, better, worse in texts:
+        profile, s = _ladder(records, better, worse)
         tasks = sorted({t for t, r in s if r == better and (t, worse) in s})
         if not tasks:
             out.append(unresolved(text, LADDER_SOURCE, "Not recorded yet.", TO_DECIDE))
