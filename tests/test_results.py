@@ -152,3 +152,34 @@ def test_a_grid_puts_paper_and_ours_in_one_cell_and_says_provenance_once():
     assert "| jsb | 8.54 / 8.60 ± 0.03 (n = 3) | 8.67 / not run |" in text
     assert "| piano | 7.80 (n = 1) | – |" in text  # no paper value, no spread from one seed
     assert text.endswith("Ours: profile `cpu`; device CPU; commit `abc`; longest job 2.0 min.")
+
+
+def test_the_long_trajectory_shows_only_finished_long_and_full_runs_by_name():
+    from rnnbook.results.trajectory import long_trajectory
+
+    def run(profile: str, seed: int, status: str = "ok") -> RunRecord:
+        return RunRecord(
+            chapter="c",
+            experiment="e",
+            profile=profile,
+            run_id=f"job-s{seed}",
+            config={"task": "xml", "updates": 100},
+            config_hash="h",
+            seed=seed,
+            metrics={},
+            curves={"updates": [10, 50, 100], "valid_metric": [1.0, 2.0, 3.0]},
+            status=status,
+            wall_time_s=10.0,
+            device="CPU test",
+        )
+
+    kwargs = dict(budget=lambda r: r.config["updates"], metric="valid_metric", digits=1)
+    assert long_trajectory([run("cpu", 0)], lambda r: r.config["task"], "T", **kwargs) == ""
+    text = long_trajectory(
+        [run("long", 0), run("long", 1), run("long", 2, "diverged"), run("cpu", 0)],
+        lambda r: r.config["task"],
+        "Trajectory",
+        **kwargs,
+    )
+    assert "Trajectory" in text and "| xml (`long`) | 1.0 (n = 2) | 2.0 (n = 2) |" in text
+    assert "cpu" not in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from rnnbook.results.records import RunRecord
 
@@ -59,3 +60,23 @@ def trajectory_markdown(
             f"| {name} | {' | '.join(cells)} | {1000 * r.wall_time_s / done:.0f} | {r.device} |"
         )
     return "\n".join(lines)
+
+
+def long_trajectory(
+    records: Sequence[RunRecord],
+    name: Callable[[RunRecord], str],
+    title: str,
+    **table: Any,
+) -> str:
+    """The trajectory table of the finished, up-to-date `long` and `full` runs among
+    ``records``, one row per ``name(record)`` and profile, in a collapsed block titled
+    ``title`` ("" when there are none); ``table`` goes to :func:`trajectory_markdown`."""
+    from rnnbook.results.tables import dropdown
+
+    groups: dict[str, list[RunRecord]] = {}
+    for r in records:
+        if r.profile in ("long", "full") and r.status == "ok" and not r.stale:
+            groups.setdefault(f"{name(r)} (`{r.profile}`)", []).append(r)
+    if not groups:
+        return ""
+    return dropdown(title, trajectory_markdown(groups, **table))

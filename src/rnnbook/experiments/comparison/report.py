@@ -121,12 +121,13 @@ def grid_markdown(records: Sequence[RunRecord], profile: str | None = None) -> s
             r = rank[(t, s)][cell]
             own.append(r)
             text = f"{sample.text(1 if TASKS[t].metric.endswith('(%)') else 2)} ({r:g})"
-            texts.append(f"**{text}**" if r == 1 else text)
+            best = r == min(rank[(t, s)].values())  # the best, or tied for it
+            texts.append(f"**{text}**" if best else text)
         mean_rank = f"{np.mean(own):.1f}" if own else "–"
         lines.append(f"| {CELL_TITLES[cell]} | " + " | ".join(texts) + f" | {mean_rank} |")
     rows = grid_table(runs).rows
     hours = sum({r.run_id: r.wall_time_s for r in runs}.values()) / 3600
-    note = f"{provenance(rows)} Profile `{profile}`; {hours:.1f} core-hours."
+    note = f"{provenance(rows)[:-1]}; {hours:.1f} core-hours in all."
     return "\n".join(lines) + f"\n\n{note}\n"
 
 

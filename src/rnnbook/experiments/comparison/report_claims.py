@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
 from rnnbook.experiments.comparison.report import grid_markdown, parameter_markdown
 from rnnbook.results import RunRecord
+from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
     Claim,
     compare,
@@ -48,13 +49,13 @@ CLAIMS: tuple[tuple[str, str, tuple[tuple[str, str], ...], str], ...] = (
         "all",
     ),
     (
-        "On long-range tasks the LRU beats the tanh RNN",
+        "The LRU beats the tanh RNN",
         "Orvieto et al. 2023, Tables 1-3",
         (("lru", "tanh"),),
         "long_range",
     ),
     (
-        "On long-range tasks the LRU beats the gated cells (GRU and LSTM)",
+        "The LRU beats the gated cells (GRU and LSTM)",
         "Orvieto et al. 2023, Sec. 1: RNNs fail at long range, the LRU does not (its ladder "
         "starts from a tanh RNN; the gated cells are this chapter's extension)",
         (("lru", "gru"), ("lru", "lstm")),
@@ -65,21 +66,31 @@ CLAIMS: tuple[tuple[str, str, tuple[tuple[str, str], ...], str], ...] = (
 
 def _claim(text: str, source: str, pairs, which: str, profile: str, runs) -> Claim:
     tasks = [t for t in TASKS if which == "all" or TASKS[t].long_range]
-    comps, shown = [], []
+    cells = list(dict.fromkeys(c for pair in pairs for c in pair))
+    comps, shown, outcome = [], [], {1: [], -1: [], 0: []}
     for task in tasks:
         mine = [r for r in runs if r.config["task"] == task]
         s = samples_by(mine, lambda r: r.config["cell"], lambda r: r.metrics.get("test_metric"))
-        for better, worse in pairs:
-            if better in s and worse in s and s[better].n and s[worse].n:
-                comps.append(compare(s[better], s[worse], TASKS[task].higher_is_better))
-                shown.append(
-                    f"{TASKS[task].title}: {CELL_TITLES[better]} {s[better].text(1)}, "
-                    f"{CELL_TITLES[worse]} {s[worse].text(1)}"
-                )
+        ok = [(a, b) for a, b in pairs if a in s and b in s and s[a].n and s[b].n]
+        if not ok:
+            continue
+        title = TASKS[task].title
+        digits = 1 if TASKS[task].metric.endswith("(%)") else 2
+        values = ", ".join(f"{CELL_TITLES[c]} {s[c].mean:.{digits}f}" for c in cells if c in s)
+        shown.append(f"{title}: {values}")
+        for a, b in ok:
+            comps.append(compare(s[a], s[b], TASKS[task].higher_is_better))
+            outcome[comps[-1].sign].append(f"{title} ({CELL_TITLES[a]} vs {CELL_TITLES[b]})")
     if not comps:
         return unresolved(text, source, "Not recorded yet.", TO_DECIDE, profile)
     where = "every task" if which == "all" else "the long-range tasks"
-    evidence = f"Test metric on {where}: " + "; ".join(shown) + "."
+    seeds = sorted({r.seed for r in runs})
+    against = f" Decided against on {', '.join(outcome[-1])}." if outcome[-1] else ""
+    evidence = (
+        f"Mean test metric over {len(seeds)} seeds on {where} ("
+        + "; ".join(shown)
+        + f").{against}"
+    )
     return judge(f"{text} (on {where} of the book)", source, comps, evidence, profile, TO_DECIDE)
 
 
@@ -116,4 +127,15 @@ def results_page(records: Sequence[RunRecord]) -> str:
     ]
     if profile:
         parts += [f"### Parameters per network (`{profile}`)\n", parameter_markdown(profile)]
+    parts.append(
+        long_trajectory(
+            [r for r in records if r.experiment == GRID],
+            lambda r: f"{r.config['task']}-{r.config['cell']}",
+            "Expected trajectory of the long runs",
+            budget=lambda r: r.config["updates"],
+            metric="valid_metric",
+            label="validation metric",
+            digits=2,
+        )
+    )
     return "\n".join(parts)

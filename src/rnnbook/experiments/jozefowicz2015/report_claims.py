@@ -27,6 +27,7 @@ from rnnbook.experiments.jozefowicz2015.report_more import (
 )
 from rnnbook.results import RunRecord
 from rnnbook.results.tables import profile_grids
+from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
     Claim,
     by_profile_strongest_first,
@@ -170,4 +171,15 @@ def results_page(records: Sequence[RunRecord]) -> str:
         parts.append(f"PTB with dropout, profile `{profile}`:\n\n{dropout_findings(runs)}\n")
     for profile, runs in by_profile_strongest_first([r for r in records if r.experiment == SEARCH]):
         parts.append(f"Architecture search, profile `{profile}`:\n\n{search_findings(runs[0])}\n")
+    parts.append(
+        long_trajectory(
+            [*of[TABLE1], *seeded],
+            lambda r: f"{r.experiment} {r.config['task']}-{r.config['arch']}",
+            "Expected trajectory of Table 1's long and full runs (the best setting of a search)",
+            budget=lambda r: r.config["epochs"],
+            metric="valid_accuracy",
+            step="epoch",
+            label="validation accuracy",
+        )
+    )
     return "\n".join(parts)

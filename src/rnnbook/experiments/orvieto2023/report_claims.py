@@ -21,6 +21,7 @@ from rnnbook.experiments.orvieto2023.report import (
 from rnnbook.experiments.orvieto2023.report_tables import ladder_table, tasks_table
 from rnnbook.results import RunRecord
 from rnnbook.results.tables import profile_grids
+from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
     Claim,
     by_profile_strongest_first,
@@ -145,4 +146,15 @@ def results_page(records: Sequence[RunRecord]) -> str:
     speed = [r for r in records if r.experiment == SPEED_EXPERIMENT]
     for profile, runs in by_profile_strongest_first(speed):
         parts.append(f"Speed, profile `{profile}`:\n\n{speed_findings(runs)}\n")
+    parts.append(
+        long_trajectory(
+            [*tasks, *(r for r in ladder if "shared_with" not in r.extra)],  # each run once
+            lambda r: f"{r.experiment} {r.config['data']['task']}-{r.config['rung']}",
+            "Expected trajectory of the long and full runs",
+            budget=lambda r: r.config["updates"],
+            metric="valid_accuracy",
+            label="validation accuracy (%)",
+            digits=1,
+        )
+    )
     return "\n".join(parts)
