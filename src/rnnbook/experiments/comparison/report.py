@@ -191,6 +191,15 @@ def plot_ranks(records: Sequence[RunRecord], profile: str | None = None):
     return fig
 
 
+def _style(cell: str) -> dict:
+    """A colour of its own for each of the eleven cells; the LSTM's ablations dashed."""
+    import matplotlib.pyplot as plt
+
+    k = list(CELL_TITLES).index(cell)
+    dashed = cell in ("lstm-f", "lstm-i", "lstm-o")
+    return {"color": plt.get_cmap("tab20")(2 * k % 20 + (k >= 10)), "ls": "--" if dashed else "-"}
+
+
 def plot_curves(records: Sequence[RunRecord], profile: str | None = None):
     """Validation metric against updates, one panel per task, one line per cell (mean over the
     seeds at the chosen learning rate), of ``profile`` (default: the strongest)."""
@@ -209,7 +218,7 @@ def plot_curves(records: Sequence[RunRecord], profile: str | None = None):
                 continue
             n = min(len(c) for c in curves)
             mean = np.mean([c[:n] for c in curves], 0)
-            ax.plot(mine[0].curves["updates"][:n], mean, label=CELL_TITLES[cell])
+            ax.plot(mine[0].curves["updates"][:n], mean, label=CELL_TITLES[cell], **_style(cell))
         ax.set_title(TASKS[task].title)
         ax.set_xlabel("updates")
         ax.set_ylabel(f"validation {TASKS[task].metric}")
