@@ -183,3 +183,25 @@ def test_the_long_trajectory_shows_only_finished_long_and_full_runs_by_name():
     )
     assert "Trajectory" in text and "| xml (`long`) | 1.0 (n = 2) | 2.0 (n = 2) |" in text
     assert "cpu" not in text
+
+
+def test_core_hours_count_each_job_once_however_many_members_or_experiments_share_it():
+    from rnnbook.results.tables import core_hours
+
+    def run(run_id: str, experiment: str, commit: str, wall: float) -> RunRecord:
+        return RunRecord(
+            chapter="c",
+            experiment=experiment,
+            profile="long",
+            run_id=run_id,
+            config={},
+            config_hash="h",
+            seed=0,
+            metrics={},
+            wall_time_s=wall,
+            commit=commit,
+        )
+
+    stacked = [run(f"s{k}", "tasks", "a", 1800.0) for k in range(3)]  # three seeds, one job
+    shared = run("s0", "ladder", "a", 1800.0)  # the same run, reused by another experiment
+    assert core_hours([*stacked, shared, run("x", "tasks", "b", 3600.0)]) == 1.5

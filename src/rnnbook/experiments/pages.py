@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rnnbook.experiments import CHAPTERS, all_experiments
 from rnnbook.files import atomic_write_text
+from rnnbook.results.tables import core_hours
 from rnnbook.results.verdicts import tally
 
 #: Where the hand-written pages find the generated ones (``{include} generated/<name>.md``).
@@ -67,15 +68,13 @@ def runs_overview() -> str:
     for (chapter, profile), records in sorted(by_key.items()):
         if profile == "smoke":
             continue
-        # members trained together share their job's wall time: count it once
-        jobs = {(r.experiment, r.commit, r.wall_time_s) for r in records}
         failed = sum(r.status != "ok" for r in records)
         stale = sum(r.stale for r in records)
         devices = ", ".join(sorted({r.device for r in records if r.device}))
         commits = len({r.commit for r in records})
         lines.append(
             f"| {chapter} | `{profile}` | {len(records)} ({failed}, {stale}) | "
-            f"{sum(t for _, _, t in jobs) / 3600:.1f} | {devices} | {commits} |"
+            f"{core_hours(records):.1f} | {devices} | {commits} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -334,3 +334,10 @@ def profile_grids(
         )
         out.append(f"**{title}, profile `{profile}`**\n\n{grid}\n")
     return "\n".join(out) or f"**{title}**: not recorded yet.\n"
+
+
+def core_hours(records: Sequence[RunRecord]) -> float:
+    """Hours of one core that ``records`` cost: the members trained together in one job share
+    its wall time (and a record shared by two experiments is the same run), so each job's time
+    (one commit, one wall time) counts once."""
+    return sum(t for _, t in {(r.commit, r.wall_time_s or 0.0) for r in records}) / 3600

@@ -17,7 +17,7 @@ from rnnbook.experiments.comparison.config import (
 from rnnbook.experiments.comparison.train import build_model
 from rnnbook.models import count_parameters
 from rnnbook.results import RunRecord
-from rnnbook.results.tables import Table, paper_vs_ours, provenance
+from rnnbook.results.tables import Table, core_hours, paper_vs_ours, provenance
 from rnnbook.results.verdicts import Sample, samples_by, strongest
 
 __all__ = [
@@ -126,8 +126,7 @@ def grid_markdown(records: Sequence[RunRecord], profile: str | None = None) -> s
         mean_rank = f"{np.mean(own):.1f}" if own else "–"
         lines.append(f"| {CELL_TITLES[cell]} | " + " | ".join(texts) + f" | {mean_rank} |")
     rows = grid_table(runs).rows
-    hours = sum({r.run_id: r.wall_time_s for r in runs}.values()) / 3600
-    note = f"{provenance(rows)[:-1]}; {hours:.1f} core-hours in all."
+    note = f"{provenance(rows)[:-1]}; {core_hours(runs):.1f} core-hours in all."
     return "\n".join(lines) + f"\n\n{note}\n"
 
 
