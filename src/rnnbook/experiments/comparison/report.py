@@ -32,7 +32,7 @@ __all__ = [
 
 
 def columns(records: Sequence[RunRecord]) -> list[tuple[str, str]]:
-    """The table's columns, (task, split), in the order of :data:`TASKS`: each task's test set,
+    """The table's columns, (task, split), in the order of ``TASKS``: each task's test set,
     and the copy task's longer test lengths after it."""
     splits: dict[str, set[str]] = {}
     for r in records:
