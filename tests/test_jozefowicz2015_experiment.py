@@ -368,3 +368,30 @@ def test_long_search_sees_at_least_a_hundred_candidates_on_the_papers_tasks():
     config = job.config
     assert config.generations * config.children >= 100
     assert config.max_digits == 8 and {t.task for t in config.tasks} == {"arithmetic", "xml"}
+
+
+def test_a_profile_without_ptb_has_baselines_for_its_own_tasks_only():
+    """`long` Table 1 has no PTB: its page still lists the no-memory baselines (a missing task
+    stopped the page build once)."""
+    from rnnbook.experiments.jozefowicz2015 import report
+
+    assert set(report.no_memory_baselines("long")) == {"arithmetic", "xml"}
+
+
+def test_a_search_records_trajectory_is_its_best_settings_curve():
+    from rnnbook.experiments.jozefowicz2015.report_claims import _best_curve
+    from rnnbook.results import RunRecord
+
+    record = RunRecord(
+        chapter="jozefowicz2015",
+        experiment="table1",
+        profile="long",
+        run_id="xml-gru",
+        config={"epochs": 2},
+        config_hash="h",
+        seed=0,
+        metrics={"best_member": 1, "updates": 100},
+        curves={"epoch": [1, 2], "valid_accuracy": [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]},
+    )
+    best = _best_curve(record)
+    assert best.curves["valid_accuracy"] == [0.2, 0.5] and best.curves["updates"] == [50, 100]

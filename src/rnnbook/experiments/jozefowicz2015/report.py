@@ -248,8 +248,9 @@ def no_memory_baselines(profile: str, max_order: int = 3) -> dict[str, tuple[flo
     tokens of ``profile``'s jobs, and what it is: for the generated tasks the best n-gram
     predictor of orders 1 to ``max_order``; for PTB always predicting the most frequent word."""
     out = {}
-    for task in TASKS:
-        config = next(c for c in table1_configs(profile) if c.task == task)
+    configs = {c.task: c for c in table1_configs(profile)}  # a profile may leave a task out
+    for task in (t for t in TASKS if t in configs):
+        config = configs[task]
         if task == "ptb":
             acc = ptb_unigram_baseline(config.eval_tokens)["accuracy"]
             out[task] = (acc, 'always "the"')
