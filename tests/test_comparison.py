@@ -37,7 +37,7 @@ def test_a_budget_that_is_not_positive_is_refused():
         width_for_budget("gru", 3, 2, 0)
 
 
-@pytest.mark.parametrize("cell", ["tanh", "mut1", "lru"])
+@pytest.mark.parametrize("cell", ["tanh", "mut1", "lru", "ntm"])
 def test_each_member_of_a_stacked_network_is_the_network_built_from_its_seed(cell):
     x = torch.randn(7, 3, 5)
     stacked = CellNetwork(cell, 5, 8, 4, members=2, seeds=(11, 12))
@@ -194,3 +194,9 @@ def test_the_results_page_says_nothing_is_recorded_before_anything_is():
     page = cmp.report_claims.results_page([])
     assert "Not recorded yet." in page and "No runs recorded yet." in page
     assert np.isfinite(cmp.PROFILES["long"]["budget"])
+
+
+def test_the_ntm_takes_part_in_the_copy_task_only():
+    jobs = cmp.GRID_EXPERIMENT.jobs_of("long")
+    assert [j.key for j in jobs if j.config.cell == "ntm"] == ["copy-ntm"]
+    assert len(jobs) == 8 * 8 + 1

@@ -5,8 +5,9 @@ tokens), a recurrence, and a linear readout at every step. The recurrence is one
 units of a cell of Jozefowicz et al.'s Table 1 (tanh, LSTM and its variants, GRU, MUT1-3; MUT1
 needs its input as wide as its state, hence the encoder for all), or, for the LRU (Orvieto et al.
 2023), which is linear in time, ``lru_layers`` of its published residual blocks (norm, LRU with
-state ``width``, GELU, GLU). Outputs are (E, T, B, O) for every cell: a task reads the steps it
-scores.
+state ``width``, GELU, GLU), or a Neural Turing Machine whose LSTM controller has ``width``
+units (Graves et al. 2014; its readout sees the controller and the read vector). Outputs are
+(E, T, B, O) for every cell: a task reads the steps it scores.
 
 :func:`width_for_budget` picks each cell's width so that every cell has about the same number of
 parameters (one member), the chapter's one budget per task.
@@ -20,13 +21,15 @@ from torch import Tensor, nn
 
 from rnnbook.cells.core import member_seeds
 from rnnbook.cells.mut import ARCHITECTURES, make_architecture
+from rnnbook.cells.ntm import NTMCell
 from rnnbook.models.lru import RecurrentLayer, ResidualBlock, _derived
 from rnnbook.models.recurrent import EnsembleLinear, count_parameters, unroll
 
 __all__ = ["CELLS", "CellNetwork", "width_for_budget"]
 
-#: The cells the chapter compares: Jozefowicz et al.'s ten and the LRU.
-CELLS: tuple[str, ...] = (*ARCHITECTURES, "lru")
+#: The cells the chapter compares: Jozefowicz et al.'s ten, the LRU, and the Neural Turing
+#: Machine with an LSTM controller (Graves et al.'s memory of 128 rows of 20; the copy task only).
+CELLS: tuple[str, ...] = (*ARCHITECTURES, "lru", "ntm")
 
 
 class CellNetwork(nn.Module):
@@ -51,9 +54,18 @@ class CellNetwork(nn.Module):
         if cell not in CELLS:
             raise ValueError(f"unknown cell {cell!r}: choose one of {', '.join(CELLS)}")
         seeds = member_seeds(seeds, members)
-        self.cell_name, self.members, self.lr_factor = cell, members, lru_lr_factor
+        self.cell_name, self.members, self.lr_factor, self.width = (
+            cell,
+            members,
+            lru_lr_factor,
+            width,
+        )
         self.encoder = EnsembleLinear(input_size, width, members, _derived(seeds, 3))
-        if cell == "lru":
+        readout = width
+        if cell == "ntm":  # ``width`` is the controller's; it reads the memory as well
+            self.cell = NTMCell(width, width, 128, 20, members=members, seeds=seeds)
+            readout = self.cell.hidden_size
+        elif cell == "lru":
             self.blocks = nn.ModuleList(
                 ResidualBlock(
                     RecurrentLayer("lru", width, width, members, seeds, salt=k),
@@ -66,7 +78,7 @@ class CellNetwork(nn.Module):
             )
         else:
             self.cell = make_architecture(cell, width, width, members=members, seeds=seeds)
-        self.readout = EnsembleLinear(width, output_size, members, _derived(seeds, 4))
+        self.readout = EnsembleLinear(readout, output_size, members, _derived(seeds, 4))
 
     def forward(self, x: Tensor) -> Tensor:
         h = self.encoder(x.unsqueeze(0).expand(self.members, *x.shape))  # (E, T, B, width)

@@ -21,6 +21,7 @@ from rnnbook.profiles import check_profile
 
 __all__ = [
     "CELL_TITLES",
+    "ONLY_ON",
     "CHAPTER",
     "GRID",
     "GridConfig",
@@ -63,7 +64,9 @@ TASKS: dict[str, TaskInfo] = {
 }
 
 #: How each cell is written: Jozefowicz et al.'s names, and the LRU.
-CELL_TITLES = {**TITLES, "lru": "LRU"}
+CELL_TITLES = {**TITLES, "lru": "LRU", "ntm": "NTM"}
+#: Cells that take part in one task only.
+ONLY_ON = {"ntm": "copy"}
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,7 @@ _LONG_SIZES = {
 PROFILES: dict[str, dict] = {
     "smoke": dict(
         sizes=_SMOKE_SIZES,
-        cells=("tanh", "gru", "lru"),
+        cells=("tanh", "gru", "lru", "ntm"),
         budget=300,
         updates=4,
         eval_every=2,
@@ -180,7 +183,7 @@ PROFILES: dict[str, dict] = {
     # 1.7 s per update of the stacked members), about 10 core-hours in all
     "long": dict(
         sizes=_LONG_SIZES,
-        cells=("tanh", "lstm", "lstm-b", "gru", "mut1", "mut2", "mut3", "lru"),
+        cells=("tanh", "lstm", "lstm-b", "gru", "mut1", "mut2", "mut3", "lru", "ntm"),
         budget=20_000,
         updates=2000,
         task_updates={"jsb": 1000, "psmnist": 400},
@@ -207,6 +210,8 @@ def grid_configs(profile: str, tasks=None, cells=None) -> list[GridConfig]:
         updates = spec.get("task_updates", {}).get(t, spec["updates"])
         every = min(spec["eval_every"], updates)
         for c in cells or spec["cells"]:
+            if ONLY_ON.get(c, t) != t:
+                continue
             size = spec["sizes"][t]
             out.append(GridConfig(t, c, size, **{**shared, "eval_every": every}, updates=updates))
     return out

@@ -123,7 +123,7 @@ def grid_markdown(records: Sequence[RunRecord], profile: str | None = None) -> s
             text = f"{sample.text(1 if TASKS[t].metric.endswith('(%)') else 2)} ({r:g})"
             best = r == min(rank[(t, s)].values())  # the best, or tied for it
             texts.append(f"**{text}**" if best else text)
-        mean_rank = f"{np.mean(own):.1f}" if own else "–"
+        mean_rank = f"{np.mean(own):.1f}" if len(own) == len(cols) else "–"  # on every task
         lines.append(f"| {CELL_TITLES[cell]} | " + " | ".join(texts) + f" | {mean_rank} |")
     rows = grid_table(runs).rows
     note = f"{provenance(rows)[:-1]}; {core_hours(runs):.1f} core-hours in all."
@@ -159,7 +159,7 @@ def parameter_markdown(profile: str) -> str:
     found = {}
     for c in configs:
         model = build_model(c)
-        found[(c.task, c.cell)] = (model.readout.in_features, count_parameters(model))
+        found[(c.task, c.cell)] = (model.width, count_parameters(model))
     head = "| cell | " + " | ".join(TASKS[t].title for t in tasks) + " |"
     lines = [head, "|---" * (len(tasks) + 1) + "|"]
     for cell in cells:

@@ -145,7 +145,7 @@ def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:
         metrics.update(
             lr=lr,
             parameters=count_parameters(model),
-            width=model.readout.in_features,
+            width=model.width,
             best_epoch=result.best_epoch[i],
             updates=result.updates,
         )
