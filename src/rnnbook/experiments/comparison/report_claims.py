@@ -87,9 +87,7 @@ def _claim(text: str, source: str, pairs, which: str, profile: str, runs) -> Cla
     seeds = sorted({r.seed for r in runs})
     against = f" Decided against on {', '.join(outcome[-1])}." if outcome[-1] else ""
     evidence = (
-        f"Mean test metric over {len(seeds)} seeds on {where} ("
-        + "; ".join(shown)
-        + f").{against}"
+        f"Mean test metric over {len(seeds)} seeds on {where} (" + "; ".join(shown) + f").{against}"
     )
     return judge(f"{text} (on {where} of the book)", source, comps, evidence, profile, TO_DECIDE)
 
