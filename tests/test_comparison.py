@@ -200,3 +200,9 @@ def test_the_ntm_takes_part_in_the_copy_task_only():
     jobs = cmp.GRID_EXPERIMENT.jobs_of("long")
     assert [j.key for j in jobs if j.config.cell == "ntm"] == ["copy-ntm"]
     assert len(jobs) == 8 * 8 + 1
+
+
+def test_the_parameter_table_leaves_a_cell_blank_where_it_does_not_run():
+    table = cmp.parameter_markdown("smoke")
+    ntm = next(line for line in table.splitlines() if line.startswith("| NTM |"))
+    assert ntm.count("–") == len(cfg.TASKS) - 1  # on the copy task only

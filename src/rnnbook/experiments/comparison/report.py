@@ -163,7 +163,10 @@ def parameter_markdown(profile: str) -> str:
     head = "| cell | " + " | ".join(TASKS[t].title for t in tasks) + " |"
     lines = [head, "|---" * (len(tasks) + 1) + "|"]
     for cell in cells:
-        row = [f"{found[(t, cell)][1]:,} ({found[(t, cell)][0]})" for t in tasks]
+        row = []
+        for t in tasks:
+            size = found.get((t, cell))  # none where the cell does not run
+            row.append("–" if size is None else f"{size[1]:,} ({size[0]})")
         lines.append(f"| {CELL_TITLES[cell]} | " + " | ".join(row) + " |")
     budget = configs[0].budget
     return "\n".join(lines) + f"\n\nParameters (width) per network; the budget is {budget:,}.\n"
