@@ -249,3 +249,31 @@ def test_ladder_claims_follow_the_seeds():
     verdicts = [c.verdict for c in report_claims.claims(records)]
     assert verdicts[:3] == ["confirmed", "unresolved", "refuted"]
     assert verdicts[3] == "unresolved"  # speed: not recorded here
+
+
+def test_a_long_ladder_that_cannot_decide_leaves_the_claim_to_cpu():
+    """`long` has the tanh RNN (3 seeds) and one dense seed (two diverged): it cannot decide
+    "linear beats tanh", so the `cpu` runs, with three seeds a side, do; the LRU-vs-tanh
+    comparison, complete in `long`, is judged there."""
+    import dataclasses
+
+    from rnnbook.experiments.orvieto2023 import report_claims
+
+    def long(r):
+        return dataclasses.replace(r, profile="long")
+
+    cpu = [
+        record("ladder", "listops", rung, acc + d, seed)
+        for rung, acc in {"tanh": 40.0, "dense": 30.0, "lru": 45.0}.items()
+        for seed, d in enumerate((-1.0, 0.0, 1.0))
+    ]
+    tall = [
+        long(record("ladder", "listops", rung, acc + d, seed))
+        for rung, acc in {"tanh": 40.0, "lru": 60.0}.items()
+        for seed, d in enumerate((-1.0, 0.0, 1.0))
+    ]
+    diverged = dataclasses.replace(record("ladder", "listops", "dense", 34.0, 1), status="diverged")
+    dense = [long(record("ladder", "listops", "dense", 35.0, 0)), long(diverged)]
+    lru, linear, _, _ = report_claims.claims([*cpu, *tall, *dense])
+    assert (lru.profile, lru.verdict) == ("long", "confirmed")
+    assert (linear.profile, linear.verdict) == ("cpu", "refuted")

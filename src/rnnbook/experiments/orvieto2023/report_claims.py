@@ -52,11 +52,15 @@ def _by_rung(runs: Sequence[RunRecord]) -> dict:
 
 
 def _ladder(records: Sequence[RunRecord], better: str, worse: str) -> tuple[str, dict]:
-    """The strongest profile with both rungs on some task, and its samples by (task, rung)."""
+    """The strongest profile that can decide the comparison on some task (two finished seeds of
+    each rung; a rung whose seeds diverged cannot), and its samples by (task, rung)."""
 
     def both(runs: list[RunRecord]) -> bool:
         s = _by_rung(runs)
-        return any(r == better and (t, worse) in s for t, r in s)
+        return any(
+            r == better and (t, worse) in s and s[(t, r)].n >= 2 and s[(t, worse)].n >= 2
+            for t, r in s
+        )
 
     ladder = [r for r in records if r.experiment == LADDER_EXPERIMENT]
     profile, runs = strongest(ladder, both)
