@@ -177,7 +177,7 @@ def test_the_long_trajectory_shows_only_finished_long_and_full_runs_by_name():
     assert long_trajectory([run("cpu", 0)], lambda r: r.config["task"], "T", **kwargs) == ""
     text = long_trajectory(
         [run("long", 0), run("long", 1), run("long", 2, "diverged"), run("cpu", 0)],
-        lambda r: r.config["task"],
+        lambda r: f"{r.config['task']} (`{r.profile}`)",
         "Trajectory",
         **kwargs,
     )

@@ -69,14 +69,14 @@ def long_trajectory(
     **table: Any,
 ) -> str:
     """The trajectory table of the finished, up-to-date `long` and `full` runs among
-    ``records``, one row per ``name(record)`` and profile, in a collapsed block titled
-    ``title`` ("" when there are none); ``table`` goes to :func:`trajectory_markdown`."""
+    ``records``, one row per ``name(record)`` (which names the profile), in a collapsed block
+    titled ``title`` ("" when there are none); ``table`` goes to :func:`trajectory_markdown`."""
     from rnnbook.results.tables import dropdown
 
     groups: dict[str, list[RunRecord]] = {}
     for r in records:
         if r.profile in ("long", "full") and r.status == "ok" and not r.stale:
-            groups.setdefault(f"{name(r)} (`{r.profile}`)", []).append(r)
+            groups.setdefault(name(r), []).append(r)
     if not groups:
         return ""
     return dropdown(title, trajectory_markdown(groups, **table))

@@ -22,7 +22,7 @@ from rnnbook.experiments.chung2014.report import (
 )
 from rnnbook.results import RunRecord, paper_vs_ours
 from rnnbook.results.tables import dropdown, grid_markdown
-from rnnbook.results.trajectory import trajectory_markdown
+from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
     CONFIRMED,
     REFUTED,
@@ -155,19 +155,13 @@ def results_page(records: Sequence[RunRecord]) -> str:
 
 def _trajectories(records: Sequence[RunRecord]) -> str:
     """What a rerun of a `long` or `full` job should see on its way (a dropdown)."""
-    groups: dict[str, list[RunRecord]] = {}
-    for r in records:
-        if r.profile in ("long", "full") and r.status == "ok":
-            name = f"{DATASET_TITLES[r.config['dataset']]}, {r.config['model']}, `{r.profile}`"
-            groups.setdefault(name, []).append(r)
-    if not groups:
-        return ""
-    table = trajectory_markdown(
-        groups,
+    return long_trajectory(
+        records,
+        lambda r: f"{DATASET_TITLES[r.config['dataset']]}, {r.config['model']}, `{r.profile}`",
+        "Expected trajectory of the long and full runs",
         budget=lambda r: r.config["max_epochs"],
         metric="valid_nll",
         step="epoch",
         label="validation NLL",
         digits=2,
     )
-    return dropdown("Expected trajectory of the long and full runs", table)

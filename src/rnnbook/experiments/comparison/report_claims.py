@@ -128,7 +128,7 @@ def results_page(records: Sequence[RunRecord]) -> str:
     parts.append(
         long_trajectory(
             [r for r in records if r.experiment == GRID],
-            lambda r: f"{r.config['task']}-{r.config['cell']}",
+            lambda r: f"{r.config['task']}-{r.config['cell']} (`{r.profile}`)",
             "Expected trajectory of the long runs",
             budget=lambda r: r.config["updates"],
             metric="valid_metric",

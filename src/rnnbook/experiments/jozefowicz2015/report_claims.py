@@ -188,7 +188,7 @@ def results_page(records: Sequence[RunRecord]) -> str:
     parts.append(
         long_trajectory(
             [*map(_best_curve, of[TABLE1]), *seeded],
-            lambda r: f"{r.experiment} {r.config['task']}-{r.config['arch']}",
+            lambda r: f"{r.experiment} {r.config['task']}-{r.config['arch']} (`{r.profile}`)",
             "Expected trajectory of Table 1's long and full runs (the best setting of a search)",
             budget=lambda r: r.metrics["updates"],
             metric="valid_accuracy",

@@ -153,7 +153,9 @@ def results_page(records: Sequence[RunRecord]) -> str:
     parts.append(
         long_trajectory(
             [*tasks, *(r for r in ladder if "shared_with" not in r.extra)],  # each run once
-            lambda r: f"{r.experiment} {r.config['data']['task']}-{r.config['rung']}",
+            lambda r: (
+                f"{r.experiment} {r.config['data']['task']}-{r.config['rung']} (`{r.profile}`)"
+            ),
             "Expected trajectory of the long and full runs",
             budget=lambda r: r.config["updates"],
             metric="valid_accuracy",
