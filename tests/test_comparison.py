@@ -127,6 +127,14 @@ def test_listops_reads_each_padded_expression_at_its_last_symbol(shared_data):
         assert batch.last.tolist() == ends.tolist()
 
 
+def test_listops_and_psmnist_need_one_size_for_validation_and_test():
+    """They come from the Orvieto chapter's cached loader, which caps both with one number."""
+    config = cfg.grid_configs("smoke", ["listops"], ["tanh"])[0]
+    size = dataclasses.replace(config.size, valid=8, test=16)
+    with pytest.raises(ValueError, match="got 8 and 16"):
+        load_task(dataclasses.replace(config, size=size))
+
+
 def test_a_job_searches_with_the_first_seed_then_trains_every_seed_at_the_best_rate(
     shared_data, results_root
 ):

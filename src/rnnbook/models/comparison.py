@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from rnnbook.cells.core import member_seeds
 from rnnbook.cells.mut import ARCHITECTURES, make_architecture
 from rnnbook.cells.ntm import NTMCell
-from rnnbook.models.lru import RecurrentLayer, ResidualBlock, _derived
+from rnnbook.models.lru import DeepRecurrentClassifier, RecurrentLayer, ResidualBlock, _derived
 from rnnbook.models.recurrent import EnsembleLinear, count_parameters, unroll
 
 __all__ = ["CELLS", "CellNetwork", "width_for_budget"]
@@ -89,19 +89,18 @@ class CellNetwork(nn.Module):
             h = block(h)
         return self.readout(h)
 
-    def optimizer_groups(self, weight_decay: float) -> list[dict]:
-        """The LRU's recurrent parameters at ``lr * lru_lr_factor`` without weight decay
-        (Orvieto et al., Appendix D); a single group for every other cell."""
-        params = [p for p in self.parameters() if p.requires_grad]
+    def recurrent_parameters(self) -> list[nn.Parameter]:
+        """The LRU's recurrent parameters (Orvieto et al., Appendix D); none for other cells."""
         if self.cell_name != "lru":
-            return [{"params": params, "lr_scale": 1.0, "weight_decay": weight_decay}]
-        recurrent = [p for b in self.blocks for p in b.recurrence.recurrent_parameters()]
-        ids = {id(p) for p in recurrent}
-        rest = [p for p in params if id(p) not in ids]
-        return [
-            {"params": recurrent, "lr_scale": self.lr_factor, "weight_decay": 0.0},
-            {"params": rest, "lr_scale": 1.0, "weight_decay": weight_decay},
-        ]
+            return []
+        return [p for b in self.blocks for p in b.recurrence.recurrent_parameters()]
+
+    def optimizer_groups(self, weight_decay: float) -> list[dict]:
+        """The LRU's groups as in its own chapter's model; a single group for every other cell."""
+        if self.cell_name == "lru":
+            return DeepRecurrentClassifier.optimizer_groups(self, weight_decay)
+        params = [p for p in self.parameters() if p.requires_grad]
+        return [{"params": params, "lr_scale": 1.0, "weight_decay": weight_decay}]
 
 
 def width_for_budget(

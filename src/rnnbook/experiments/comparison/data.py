@@ -23,18 +23,16 @@ from rnnbook.data.arithmetic import ArithmeticSpec, arithmetic_stream
 from rnnbook.data.copy import BITS, copy_batch, copy_training_batches
 from rnnbook.data.listops import CLASSES as LISTOPS_CLASSES
 from rnnbook.data.listops import VOCAB as LISTOPS_VOCAB
-from rnnbook.data.listops import ListOpsSpec, generate_listops
-from rnnbook.data.mnist import image_sequences, load_mnist, pixel_permutation
+from rnnbook.data.listops import ListOpsSpec
 from rnnbook.data.polyphonic import N_PITCHES
 from rnnbook.data.synthetic import VALUE_TOLERANCE, draw_length, generate
 from rnnbook.data.xml_task import VOCAB as XML_VOCAB
 from rnnbook.data.xml_task import xml_stream
 from rnnbook.experiments.comparison.config import GridConfig, TaskSize
+from rnnbook.experiments.orvieto2023.config import TaskSpec
+from rnnbook.experiments.orvieto2023.data import load_task as orvieto_task
 
 __all__ = ["Batch", "Shape", "TaskData", "load_task", "score", "task_loss", "task_shape"]
-
-#: The Orvieto chapter's fixed pixel order of permuted MNIST.
-PERMUTATION_SEED = 2023
 
 
 @dataclass
@@ -287,30 +285,27 @@ def _classification(
     return train, evals
 
 
-def _listops(size: TaskSize) -> dict[str, tuple[list, np.ndarray]]:
-    spec = ListOpsSpec(
-        min_length=size.min_length,
-        max_length=size.length,
-        n_train=size.train,
-        n_valid=size.valid,
-        n_test=size.test,
-    )
-    data = generate_listops(spec)
-    return {s: (data.tokens[s], data.labels[s]) for s in ("train", "valid", "test")}
-
-
-def _psmnist(size: TaskSize) -> dict[str, tuple[list, np.ndarray]]:
-    images = load_mnist()
-    train_x, _ = images.split("train")
-    pool = 28 // size.length
-    perm = pixel_permutation(size.length**2, PERMUTATION_SEED)
-    mean, std = float(train_x.mean()), float(train_x.std())
-    out = {}
-    for split, cap in (("train", size.train), ("valid", size.valid), ("test", size.test)):
-        x, y = images.split(split)
-        x, y = x[: cap or None], y[: cap or None]
-        out[split] = (list(image_sequences(x, pool, perm, mean, std)), y)
-    return out
+def _orvieto_splits(task: str, size: TaskSize) -> dict[str, tuple[list, np.ndarray]]:
+    """ListOps or permuted MNIST through the Orvieto chapter's loader (generated sets cached on
+    disk, one fixed permutation), as (sequences, labels) per split."""
+    if size.valid != size.test:
+        raise ValueError(
+            f"{task}: validation and test sizes must be equal (got {size.valid} and {size.test});"
+            " the Orvieto loader caps both with one number"
+        )
+    cap = size.valid or None
+    if task == "listops":
+        spec = ListOpsSpec(
+            min_length=size.min_length,
+            max_length=size.length,
+            n_train=size.train,
+            n_valid=size.valid,
+            n_test=size.test,
+        )
+        data = orvieto_task(TaskSpec("listops", listops=spec))
+    else:
+        data = orvieto_task(TaskSpec("psmnist", 28 // size.length, size.train or None, cap))
+    return {s: (data.sequences[s], data.labels[s]) for s in ("train", "valid", "test")}
 
 
 @dataclass(frozen=True)
@@ -352,9 +347,9 @@ def load_task(config: GridConfig) -> tuple[TaskData, int]:
     elif task == "copy":
         train, evals = _copy(size, b)
     elif task == "listops":
-        train, evals = _classification(_listops(size), shape.inputs, b)
+        train, evals = _classification(_orvieto_splits(task, size), shape.inputs, b)
     else:
-        train, evals = _classification(_psmnist(size), None, b)
+        train, evals = _classification(_orvieto_splits(task, size), None, b)
     per_epoch = config.eval_every
 
     def epoch(e: int) -> Iterator[Batch]:
