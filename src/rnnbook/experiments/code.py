@@ -1,10 +1,17 @@
 """Which source a job trains with, and its hash.
 
 A record's config hash says *what* was trained; its code hash says *with which code*: the
-SHA-256 of the source of the module that holds the experiment's train function and of every
-``rnnbook`` module it imports, directly or not, read statically from the files. The modules that
-only store, tabulate or schedule (``results``, the runner, the command line) are left out: they
-do not change a number. A record whose code hash differs from today's is shown "code changed".
+SHA-256 of the code (the syntax tree: comments, docstrings and layout do not count) of the module
+that holds the experiment's train function and of every ``rnnbook`` module it imports, directly
+or not, read statically from the files. A name imported
+from a package (``from rnnbook.models import GRU``) counts as the module the package takes it
+from, not the package's whole ``__init__``, so adding a model does not mark the records of every
+chapter "code changed". The modules that only store, tabulate or schedule (``results``, the
+runner, the command line) are left out: they do not change a number. A record whose code hash
+differs from today's is shown "code changed".
+
+The source is read through a :data:`Source`, the working tree's files by default or a git commit's
+(:func:`git_source`), so that the hash of a past commit can be recomputed from the history.
 """
 
 from __future__ import annotations
@@ -12,9 +19,11 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
-import importlib.util
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
+
+import rnnbook
 
 #: Modules that never change what a job computes.
 NOT_TRAINING = (
@@ -27,61 +36,171 @@ NOT_TRAINING = (
     "rnnbook.cli",
 )
 
+#: A file of the package, named by its path inside ``src/rnnbook`` ("models/gru.py") -> its
+#: bytes, or None where there is no such file.
+Source = Callable[[str], "bytes | None"]
 
-def _file(module: str) -> Path | None:
-    try:
-        spec = importlib.util.find_spec(module)
-    except (ImportError, ValueError):
+PACKAGE_ROOT = Path(rnnbook.__file__).parent
+
+
+def _read_tree(relative: str) -> bytes | None:
+    path = PACKAGE_ROOT / relative
+    return path.read_bytes() if path.is_file() else None
+
+
+def tree_source() -> Source:
+    """The package's files as they are now."""
+    return _read_tree
+
+
+def git_source(commit: str, repo: Path | None = None) -> Source:
+    """The package's files at ``commit`` of the git repository ``repo`` (default: this one)."""
+    repo = repo or PACKAGE_ROOT.parents[1]
+
+    @functools.cache
+    def read(relative: str) -> bytes | None:
+        shown = subprocess.run(
+            ["git", "-C", str(repo), "show", f"{commit}:src/rnnbook/{relative}"],
+            capture_output=True,
+        )
+        return shown.stdout if shown.returncode == 0 else None
+
+    return read
+
+
+def _locate(module: str, source: Source) -> tuple[str, bytes] | None:
+    """The file of ``module`` (a module's ``.py`` or a package's ``__init__.py``) and its bytes."""
+    parts = module.split(".")
+    if parts[0] != "rnnbook":
         return None
-    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
-        return None
-    return Path(spec.origin)
+    inner = "/".join(parts[1:])
+    for relative in (f"{inner}.py", f"{inner}/__init__.py" if inner else "__init__.py"):
+        text = source(relative.lstrip("/"))
+        if text is not None:
+            return relative.lstrip("/"), text
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse(text: bytes) -> ast.Module:
+    return ast.parse(text)
+
+
+def _without_docstrings(tree: ast.Module) -> ast.Module:
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+@functools.lru_cache(maxsize=1024)
+def _code_of(text: bytes) -> bytes:
+    """What a module computes: its syntax tree without comments, docstrings or layout."""
+    return ast.dump(_without_docstrings(ast.parse(text))).encode()
 
 
 def _skipped(module: str) -> bool:
     return any(module == m or module.startswith(m + ".") for m in NOT_TRAINING)
 
 
-def _imports(module: str, path: Path) -> set[str]:
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+def _absolute(node: ast.ImportFrom, package: str) -> str:
+    if not node.level:
+        return node.module or ""
+    base = package.split(".")[: len(package.split(".")) - node.level + 1]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _origin(module: str, name: str, source: Source, follow: bool, depth: int = 0) -> str:
+    """The module that ``from module import name`` reads: the submodule ``module.name`` if there
+    is one; with ``follow``, the module a package's ``__init__`` imports ``name`` from; else
+    ``module`` itself."""
+    if _locate(f"{module}.{name}", source) is not None:
+        return f"{module}.{name}"
+    found = _locate(module, source)
+    if not follow or found is None or not found[0].endswith("__init__.py") or depth > 8:
+        return module
+    for node in _parse(found[1]).body:
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if (alias.asname or alias.name) == name:
+                    origin = _absolute(node, module)
+                    return _origin(origin, alias.name, source, follow, depth + 1)
+    return module  # defined in the package's ``__init__`` itself
+
+
+def _imports(module: str, source: Source, follow: bool) -> set[str]:
+    relative, text = _locate(module, source)
+    package = module if relative.endswith("__init__.py") else module.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(_parse(text)):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                name = ".".join(base + ([node.module] if node.module else []))
-            else:
-                name = node.module or ""
-            for alias in node.names:  # a submodule, or a name defined in the module itself
-                sub = f"{name}.{alias.name}"
-                found.add(sub if _file(sub) is not None else name)
+            name = _absolute(node, package)
+            found |= {_origin(name, alias.name, source, follow) for alias in node.names}
     return {m for m in found if m.startswith("rnnbook") and not _skipped(m)}
 
 
-@functools.cache
-def training_modules(module: str) -> tuple[str, ...]:
-    """``module`` and every ``rnnbook`` module it imports, transitively, sorted."""
+def training_modules(
+    module: str, source: Source | None = None, *, old_rule: bool = False
+) -> tuple[str, ...]:
+    """``module`` and every ``rnnbook`` module it imports, transitively, sorted.
+
+    ``old_rule``: a name imported from a package counts the whole package (how the records made
+    before 2026-12-06 were hashed; kept to confirm those records' hashes).
+    """
+    source = source or tree_source()
     seen: set[str] = set()
     todo = [module]
     while todo:
         m = todo.pop()
-        path = _file(m)
-        if m in seen or path is None:
+        if m in seen or _locate(m, source) is None:
             continue
         seen.add(m)
-        todo += sorted(_imports(m, path) - seen)
+        todo += sorted(_imports(m, source, not old_rule) - seen)
     return tuple(sorted(seen))
+
+
+def module_hash(module: str, source: Source | None = None, *, old_rule: bool = False) -> str:
+    """Short SHA-256 over the code of ``module`` and the modules it trains with.
+
+    ``old_rule``: the rule of the records made before 2026-12-06 (a name imported from a
+    package counts the whole package, and a module counts by its bytes).
+    """
+    source = source or tree_source()
+    digest = hashlib.sha256()
+    for m in training_modules(module, source, old_rule=old_rule):
+        text = _locate(m, source)[1]
+        digest.update(m.encode() + b"\0" + (text if old_rule else _code_of(text)) + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def train_module(function: Callable) -> str:
+    """The module that defines ``function`` (through :func:`functools.partial`)."""
+    while isinstance(function, functools.partial):
+        function = function.func
+    return function.__module__
 
 
 def code_hash(function: Callable) -> str:
     """Short SHA-256 over the source of the modules ``function`` trains with."""
-    while isinstance(function, functools.partial):
-        function = function.func
-    module = function.__module__
-    digest = hashlib.sha256()
-    for m in training_modules(module):
-        path = _file(m)
-        digest.update(m.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
+    return module_hash(train_module(function))
+
+
+def rehashed(stored: str, module: str, commit: str, repo: Path | None = None) -> str | None:
+    """The hash, under today's rule, of ``module`` at ``commit`` for a record hashed under the
+    old rule (a package counted whole); None unless ``stored`` is what the old rule gives at
+    that commit, so that only a hash the history confirms is carried over."""
+    source = git_source(commit, repo)
+    if _locate(module, source) is None:
+        return None
+    if module_hash(module, source, old_rule=True) != stored:
+        return None
+    return module_hash(module, source)

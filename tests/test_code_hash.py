@@ -1,0 +1,89 @@
+"""The code hash follows what a job trains with: the modules it imports, by what they compute."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rnnbook.experiments.code import (
+    git_source,
+    module_hash,
+    rehashed,
+    training_modules,
+)
+
+PACKAGE = {
+    "__init__.py": b"",
+    "models/__init__.py": b"from rnnbook.models.a import A\nfrom .b import B\n",
+    "models/a.py": b"A = 1\n",
+    "models/b.py": b"B = 2\n",
+    "results.py": b"SAVED = True\n",
+    "job.py": b"from rnnbook.models import A\nfrom rnnbook.results import SAVED\n",
+}
+
+
+def source(files: dict[str, bytes]):
+    return files.get
+
+
+def test_a_name_from_a_package_counts_as_the_module_it_comes_from():
+    assert training_modules("rnnbook.job", source(PACKAGE)) == ("rnnbook.job", "rnnbook.models.a")
+    old = training_modules("rnnbook.job", source(PACKAGE), old_rule=True)
+    assert old == ("rnnbook.job", "rnnbook.models", "rnnbook.models.a", "rnnbook.models.b")
+
+
+def test_the_hash_moves_with_the_code_a_job_runs_and_with_nothing_else():
+    today = module_hash("rnnbook.job", source(PACKAGE))
+    more = {
+        **PACKAGE,
+        "models/__init__.py": PACKAGE["models/__init__.py"] + b"from .c import C\n",
+        "models/c.py": b"C = 3\n",
+    }
+    comment = {**PACKAGE, "models/a.py": b'"""The A."""\n\nA = 1  # one\n'}
+    stored_only = {**PACKAGE, "results.py": b"SAVED = False\n"}
+    for same in (more, comment, stored_only):
+        assert module_hash("rnnbook.job", source(same)) == today
+    changed = {**PACKAGE, "models/a.py": b"A = 10\n"}
+    assert module_hash("rnnbook.job", source(changed)) != today
+
+
+def test_the_chapters_train_with_their_own_models_only():
+    modules = training_modules("rnnbook.experiments.orvieto2023.train")
+    assert "rnnbook.models.lru" in modules and "rnnbook.train.loop" in modules
+    assert "rnnbook.models.comparison" not in modules
+    assert not any(m.startswith("rnnbook.results") for m in modules)
+
+
+def _git(repo: Path, *args: str) -> str:
+    command = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@localhost"]
+    return subprocess.run([*command, *args], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def history(tmp_path):
+    """A repository whose one commit holds :data:`PACKAGE` under ``src/rnnbook``."""
+    for name, text in PACKAGE.items():
+        path = tmp_path / "src" / "rnnbook" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text)
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "package")
+    return tmp_path, _git(tmp_path, "rev-parse", "--short=12", "HEAD").strip()
+
+
+def test_a_commit_reads_as_its_files(history):
+    repo, commit = history
+    read = git_source(commit, repo)
+    assert read("models/a.py") == PACKAGE["models/a.py"] and read("models/zzz.py") is None
+
+
+def test_only_a_hash_the_history_confirms_is_carried_over_to_todays_rule(history):
+    repo, commit = history
+    old = module_hash("rnnbook.job", source(PACKAGE), old_rule=True)
+    new = rehashed(old, "rnnbook.job", commit, repo)
+    assert new == module_hash("rnnbook.job", source(PACKAGE)) != old
+    assert rehashed("0123456789abcdef", "rnnbook.job", commit, repo) is None
+    assert rehashed(old, "rnnbook.job", f"{commit}+dirty", repo) is None
