@@ -85,5 +85,6 @@ def test_only_a_hash_the_history_confirms_is_carried_over_to_todays_rule(history
     old = module_hash("rnnbook.job", source(PACKAGE), old_rule=True)
     new = rehashed(old, "rnnbook.job", commit, repo)
     assert new == module_hash("rnnbook.job", source(PACKAGE)) != old
+    assert rehashed(new, "rnnbook.job", commit, repo) == new  # carried over once, then kept
     assert rehashed("0123456789abcdef", "rnnbook.job", commit, repo) is None
     assert rehashed(old, "rnnbook.job", f"{commit}+dirty", repo) is None

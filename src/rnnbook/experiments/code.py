@@ -195,12 +195,13 @@ def code_hash(function: Callable) -> str:
 
 
 def rehashed(stored: str, module: str, commit: str, repo: Path | None = None) -> str | None:
-    """The hash, under today's rule, of ``module`` at ``commit`` for a record hashed under the
-    old rule (a package counted whole); None unless ``stored`` is what the old rule gives at
-    that commit, so that only a hash the history confirms is carried over."""
+    """The hash, under today's rule, of ``module`` at ``commit``; None unless ``stored`` is what
+    today's rule or the old rule (a package counted whole) gives at that commit, so that only a
+    hash the history confirms is carried over."""
     source = git_source(commit, repo)
     if _locate(module, source) is None:
         return None
-    if module_hash(module, source, old_rule=True) != stored:
-        return None
-    return module_hash(module, source)
+    new = module_hash(module, source)
+    if stored in (new, module_hash(module, source, old_rule=True)):
+        return new
+    return None
