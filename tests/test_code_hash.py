@@ -20,7 +20,10 @@ PACKAGE = {
     "models/a.py": b"A = 1\n",
     "models/b.py": b"B = 2\n",
     "results.py": b"SAVED = True\n",
-    "job.py": b"from rnnbook.models import A\nfrom rnnbook.results import SAVED\n",
+    "config.py": b"SEED = 1\n\n\nclass Run:\n    seed = SEED\n\n\nPROFILES = {'cpu': Run()}\n",
+    "job.py": b"from rnnbook.models import A\n"
+    b"from rnnbook.results import SAVED\n"
+    b"from .config import Run\n",
 }
 
 
@@ -29,9 +32,16 @@ def source(files: dict[str, bytes]):
 
 
 def test_a_name_from_a_package_counts_as_the_module_it_comes_from():
-    assert training_modules("rnnbook.job", source(PACKAGE)) == ("rnnbook.job", "rnnbook.models.a")
+    new = training_modules("rnnbook.job", source(PACKAGE))
+    assert new == ("rnnbook.config", "rnnbook.job", "rnnbook.models.a")
     old = training_modules("rnnbook.job", source(PACKAGE), old_rule=True)
-    assert old == ("rnnbook.job", "rnnbook.models", "rnnbook.models.a", "rnnbook.models.b")
+    assert old == (
+        "rnnbook.config",
+        "rnnbook.job",
+        "rnnbook.models",
+        "rnnbook.models.a",
+        "rnnbook.models.b",
+    )
 
 
 def test_the_hash_moves_with_the_code_a_job_runs_and_with_nothing_else():
@@ -47,6 +57,19 @@ def test_the_hash_moves_with_the_code_a_job_runs_and_with_nothing_else():
         assert module_hash("rnnbook.job", source(same)) == today
     changed = {**PACKAGE, "models/a.py": b"A = 10\n"}
     assert module_hash("rnnbook.job", source(changed)) != today
+
+
+def test_a_config_module_counts_by_what_the_training_code_takes_from_it():
+    """A new profile (or job) leaves the hash as it is; a constant the used class reads does not."""
+    today = module_hash("rnnbook.job", source(PACKAGE))
+    config = PACKAGE["config.py"]
+    profile = {
+        **PACKAGE,
+        "config.py": config.replace(b"{'cpu': Run()}", b"{'cpu': Run(), 'long': 2}"),
+    }
+    assert module_hash("rnnbook.job", source(profile)) == today
+    seed = {**PACKAGE, "config.py": config.replace(b"SEED = 1", b"SEED = 2")}
+    assert module_hash("rnnbook.job", source(seed)) != today
 
 
 def test_the_chapters_train_with_their_own_models_only():

@@ -3,12 +3,13 @@
 A record's config hash says *what* was trained; its code hash says *with which code*: the
 SHA-256 of the code (the syntax tree: comments, docstrings and layout do not count) of the module
 that holds the experiment's train function and of every ``rnnbook`` module it imports, directly
-or not, read statically from the files. A name imported
-from a package (``from rnnbook.models import GRU``) counts as the module the package takes it
-from, not the package's whole ``__init__``, so adding a model does not mark the records of every
-chapter "code changed". The modules that only store, tabulate or schedule (``results``, the
-runner, the command line) are left out: they do not change a number. A record whose code hash
-differs from today's is shown "code changed".
+or not, read statically from the files. A name imported from a package
+(``from rnnbook.models import GRU``) counts as the module the package takes it from, not the
+package's whole ``__init__``, so adding a model does not mark every chapter's records "code
+changed". A config module counts only by the definitions the training code imports from it (and
+those they refer to): a new profile or job changes no other job's hash. The modules that only
+store, tabulate or schedule (``results``, the runner, the command line) are left out: they do
+not change a number. A record whose code hash differs from today's is shown "code changed".
 
 The source is read through a :data:`Source`, the working tree's files by default or a git commit's
 (:func:`git_source`), so that the hash of a past commit can be recomputed from the history.
@@ -117,35 +118,69 @@ def _absolute(node: ast.ImportFrom, package: str) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
-def _origin(module: str, name: str, source: Source, follow: bool, depth: int = 0) -> str:
-    """The module that ``from module import name`` reads: the submodule ``module.name`` if there
-    is one; with ``follow``, the module a package's ``__init__`` imports ``name`` from; else
-    ``module`` itself."""
+def _origin(
+    module: str, name: str, source: Source, follow: bool, depth: int = 0
+) -> tuple[str, str | None]:
+    """What ``from module import name`` reads: the submodule ``module.name`` (as a whole: name
+    None) if there is one; with ``follow``, what a package's ``__init__`` imports ``name`` from;
+    else ``name`` in ``module`` itself."""
     if _locate(f"{module}.{name}", source) is not None:
-        return f"{module}.{name}"
+        return f"{module}.{name}", None
     found = _locate(module, source)
     if not follow or found is None or not found[0].endswith("__init__.py") or depth > 8:
-        return module
+        return module, name
     for node in _parse(found[1]).body:
         if isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 if (alias.asname or alias.name) == name:
                     origin = _absolute(node, module)
                     return _origin(origin, alias.name, source, follow, depth + 1)
-    return module  # defined in the package's ``__init__`` itself
+    return module, name  # defined in the package's ``__init__`` itself
 
 
-def _imports(module: str, source: Source, follow: bool) -> set[str]:
+#: What a module takes from another: the names it imports, or None for the module as a whole.
+Uses = dict[str, "set[str] | None"]
+
+
+def _merge(uses: Uses, module: str, names: set[str] | None) -> None:
+    if not module.startswith("rnnbook") or _skipped(module):
+        return
+    if names is None or uses.get(module, set()) is None:
+        uses[module] = None
+    else:
+        uses.setdefault(module, set()).update(names)
+
+
+def _imports(module: str, source: Source, follow: bool) -> Uses:
     relative, text = _locate(module, source)
     package = module if relative.endswith("__init__.py") else module.rpartition(".")[0]
-    found = set()
+    found: Uses = {}
     for node in ast.walk(_parse(text)):
         if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
+            for alias in node.names:
+                _merge(found, alias.name, None)
         elif isinstance(node, ast.ImportFrom):
             name = _absolute(node, package)
-            found |= {_origin(name, alias.name, source, follow) for alias in node.names}
-    return {m for m in found if m.startswith("rnnbook") and not _skipped(m)}
+            for alias in node.names:
+                origin, used = _origin(name, alias.name, source, follow)
+                _merge(found, origin, None if used is None else {used})
+    return found
+
+
+def _uses(module: str, source: Source, follow: bool) -> Uses:
+    """``module`` (as a whole) and every ``rnnbook`` module it imports, transitively, with the
+    names taken from each."""
+    uses: Uses = {module: None}
+    todo, seen = [module], set()
+    while todo:
+        m = todo.pop()
+        if m in seen or _locate(m, source) is None:
+            continue
+        seen.add(m)
+        for other, names in _imports(m, source, follow).items():
+            _merge(uses, other, names)
+            todo.append(other)
+    return {m: names for m, names in uses.items() if m in seen}
 
 
 def training_modules(
@@ -156,29 +191,65 @@ def training_modules(
     ``old_rule``: a name imported from a package counts the whole package (how the records made
     before 2026-12-06 were hashed; kept to confirm those records' hashes).
     """
-    source = source or tree_source()
-    seen: set[str] = set()
-    todo = [module]
+    return tuple(sorted(_uses(module, source or tree_source(), not old_rule)))
+
+
+def _is_config(module: str) -> bool:
+    return module.rpartition(".")[2].startswith("config")
+
+
+def _bound(statement: ast.stmt) -> set[str]:
+    """The top-level names ``statement`` defines."""
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return {statement.name}
+    targets = getattr(statement, "targets", None) or [getattr(statement, "target", None)]
+    return {n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
+@functools.lru_cache(maxsize=1024)
+def _sliced(text: bytes, names: frozenset[str]) -> bytes:
+    """The code of a config module that ``names`` need: their definitions and, transitively, the
+    definitions these refer to, with every statement that defines no name."""
+    statements = [
+        s
+        for s in _without_docstrings(ast.parse(text)).body
+        if not isinstance(s, ast.Import | ast.ImportFrom)  # their modules are followed whole
+    ]
+    defining: dict[str, list[ast.stmt]] = {}
+    for s in statements:
+        for name in _bound(s):
+            defining.setdefault(name, []).append(s)
+    needed, todo = set(names), list(names)
     while todo:
-        m = todo.pop()
-        if m in seen or _locate(m, source) is None:
-            continue
-        seen.add(m)
-        todo += sorted(_imports(m, source, not old_rule) - seen)
-    return tuple(sorted(seen))
+        for s in defining.get(todo.pop(), []):
+            for ref in {n.id for n in ast.walk(s) if isinstance(n, ast.Name)} - needed:
+                if ref in defining:
+                    needed.add(ref)
+                    todo.append(ref)
+    kept = [s for s in statements if not _bound(s) or _bound(s) & needed]
+    return ast.dump(ast.Module(body=kept, type_ignores=[])).encode()
 
 
 def module_hash(module: str, source: Source | None = None, *, old_rule: bool = False) -> str:
     """Short SHA-256 over the code of ``module`` and the modules it trains with.
 
-    ``old_rule``: the rule of the records made before 2026-12-06 (a name imported from a
-    package counts the whole package, and a module counts by its bytes).
+    A config module (``config*.py``: it describes jobs, whose configs the config hash covers)
+    counts only by the definitions the training code imports from it, so that a new job or
+    profile leaves the records of the others as they are. ``old_rule``: the rule of the records
+    made before 2026-12-06 (a name imported from a package counts the whole package, and a
+    module counts by its bytes).
     """
     source = source or tree_source()
     digest = hashlib.sha256()
-    for m in training_modules(module, source, old_rule=old_rule):
+    for m, names in sorted(_uses(module, source, not old_rule).items()):
         text = _locate(m, source)[1]
-        digest.update(m.encode() + b"\0" + (text if old_rule else _code_of(text)) + b"\0")
+        if old_rule:
+            code = text
+        elif names is not None and _is_config(m):
+            code = _sliced(text, frozenset(names))
+        else:
+            code = _code_of(text)
+        digest.update(m.encode() + b"\0" + code + b"\0")
     return digest.hexdigest()[:16]
 
 
