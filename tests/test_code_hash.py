@@ -20,7 +20,9 @@ PACKAGE = {
     "models/a.py": b"A = 1\n",
     "models/b.py": b"B = 2\n",
     "results.py": b"SAVED = True\n",
-    "config.py": b"SEED = 1\n\n\nclass Run:\n    seed = SEED\n\n\nPROFILES = {'cpu': Run()}\n",
+    "config.py": b"from rnnbook.models.b import B\n\nSEED = 1\n\n\n"
+    b"class Run:\n    seed = SEED\n\n\n"
+    b"PROFILES = {'cpu': Run(), 'b': B}\n",
     "job.py": b"from rnnbook.models import A\n"
     b"from rnnbook.results import SAVED\n"
     b"from .config import Run\n",
@@ -60,12 +62,13 @@ def test_the_hash_moves_with_the_code_a_job_runs_and_with_nothing_else():
 
 
 def test_a_config_module_counts_by_what_the_training_code_takes_from_it():
-    """A new profile (or job) leaves the hash as it is; a constant the used class reads does not."""
+    """A new profile (or job) leaves the hash as it is; a constant the used class reads does not;
+    a module imported only for the profiles (models/b.py) does not count."""
     today = module_hash("rnnbook.job", source(PACKAGE))
     config = PACKAGE["config.py"]
     profile = {
         **PACKAGE,
-        "config.py": config.replace(b"{'cpu': Run()}", b"{'cpu': Run(), 'long': 2}"),
+        "config.py": config.replace(b"'b': B}", b"'b': B, 'long': 2}"),
     }
     assert module_hash("rnnbook.job", source(profile)) == today
     seed = {**PACKAGE, "config.py": config.replace(b"SEED = 1", b"SEED = 2")}

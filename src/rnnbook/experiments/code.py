@@ -151,36 +151,41 @@ def _merge(uses: Uses, module: str, names: set[str] | None) -> None:
         uses.setdefault(module, set()).update(names)
 
 
-def _imports(module: str, source: Source, follow: bool) -> Uses:
+def _imports(module: str, source: Source, follow: bool, names: set[str] | None = None) -> Uses:
+    """The modules ``module`` imports, with the names it takes from each; of a config module
+    that is used by ``names`` (today's rule), only the imports those names' code refers to."""
     relative, text = _locate(module, source)
     package = module if relative.endswith("__init__.py") else module.rpartition(".")[0]
+    wanted = None
+    if follow and names is not None and _is_config(module):
+        wanted = _needed(text, frozenset(names))[1]
     found: Uses = {}
     for node in ast.walk(_parse(text)):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                _merge(found, alias.name, None)
+                if wanted is None or (alias.asname or alias.name.split(".")[0]) in wanted:
+                    _merge(found, alias.name, None)
         elif isinstance(node, ast.ImportFrom):
             name = _absolute(node, package)
             for alias in node.names:
-                origin, used = _origin(name, alias.name, source, follow)
-                _merge(found, origin, None if used is None else {used})
+                if wanted is None or (alias.asname or alias.name) in wanted:
+                    origin, used = _origin(name, alias.name, source, follow)
+                    _merge(found, origin, None if used is None else {used})
     return found
 
 
 def _uses(module: str, source: Source, follow: bool) -> Uses:
     """``module`` (as a whole) and every ``rnnbook`` module it imports, transitively, with the
-    names taken from each."""
+    names taken from each (repeated until no module takes a new name)."""
     uses: Uses = {module: None}
-    todo, seen = [module], set()
-    while todo:
-        m = todo.pop()
-        if m in seen or _locate(m, source) is None:
-            continue
-        seen.add(m)
-        for other, names in _imports(m, source, follow).items():
-            _merge(uses, other, names)
-            todo.append(other)
-    return {m: names for m, names in uses.items() if m in seen}
+    while True:
+        before = {m: None if n is None else set(n) for m, n in uses.items()}
+        for m in list(uses):
+            if _locate(m, source) is not None:
+                for other, names in _imports(m, source, follow, uses[m]).items():
+                    _merge(uses, other, names)
+        if uses == before:
+            return {m: n for m, n in uses.items() if _locate(m, source) is not None}
 
 
 def training_modules(
@@ -191,7 +196,7 @@ def training_modules(
     ``old_rule``: a name imported from a package counts the whole package (how the records made
     before 2026-12-06 were hashed; kept to confirm those records' hashes).
     """
-    return tuple(sorted(_uses(module, source or tree_source(), not old_rule)))
+    return tuple(sorted(_uses(module, functools.cache(source or tree_source()), not old_rule)))
 
 
 def _is_config(module: str) -> bool:
@@ -207,27 +212,33 @@ def _bound(statement: ast.stmt) -> set[str]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _sliced(text: bytes, names: frozenset[str]) -> bytes:
-    """The code of a config module that ``names`` need: their definitions and, transitively, the
-    definitions these refer to, with every statement that defines no name."""
+def _needed(text: bytes, names: frozenset[str]) -> tuple[list[ast.stmt], frozenset[str]]:
+    """The statements of a config module that ``names`` need (their definitions and, transitively,
+    the definitions these refer to, with every statement that defines no name; imports apart) and
+    every name they refer to."""
     statements = [
         s
         for s in _without_docstrings(ast.parse(text)).body
-        if not isinstance(s, ast.Import | ast.ImportFrom)  # their modules are followed whole
+        if not isinstance(s, ast.Import | ast.ImportFrom)
     ]
     defining: dict[str, list[ast.stmt]] = {}
     for s in statements:
         for name in _bound(s):
             defining.setdefault(name, []).append(s)
-    needed, todo = set(names), list(names)
+    kept = [s for s in statements if not _bound(s) or _bound(s) & names]
+    referenced, todo = set(names), list(kept)
     while todo:
-        for s in defining.get(todo.pop(), []):
-            for ref in {n.id for n in ast.walk(s) if isinstance(n, ast.Name)} - needed:
-                if ref in defining:
-                    needed.add(ref)
-                    todo.append(ref)
-    kept = [s for s in statements if not _bound(s) or _bound(s) & needed]
-    return ast.dump(ast.Module(body=kept, type_ignores=[])).encode()
+        refs = {n.id for n in ast.walk(todo.pop()) if isinstance(n, ast.Name)} - referenced
+        referenced |= refs
+        new = [s for r in refs for s in defining.get(r, []) if s not in kept]
+        kept += new
+        todo += new
+    return [s for s in statements if s in kept], frozenset(referenced)
+
+
+def _sliced(text: bytes, names: frozenset[str]) -> bytes:
+    """The code of a config module that ``names`` need."""
+    return ast.dump(ast.Module(body=_needed(text, names)[0], type_ignores=[])).encode()
 
 
 def module_hash(module: str, source: Source | None = None, *, old_rule: bool = False) -> str:
@@ -239,7 +250,7 @@ def module_hash(module: str, source: Source | None = None, *, old_rule: bool = F
     made before 2026-12-06 (a name imported from a package counts the whole package, and a
     module counts by its bytes).
     """
-    source = source or tree_source()
+    source = functools.cache(source or tree_source())  # each file read once per hash
     digest = hashlib.sha256()
     for m, names in sorted(_uses(module, source, not old_rule).items()):
         text = _locate(m, source)[1]
