@@ -66,7 +66,7 @@ def test_generated_pages_hold_every_chapter_and_the_overviews(tmp_path):
 
 def test_the_runs_table_counts_a_job_of_stacked_members_once(tmp_path, monkeypatch):
     """Three seeds trained together share one wall time: the core-hours count it once."""
-    from rnnbook.experiments import lipton2015
+    from rnnbook.experiments import lipton2015, orvieto2023
     from rnnbook.results import RunRecord, save_record
 
     monkeypatch.setenv("RNNBOOK_RESULTS", str(tmp_path))
@@ -88,4 +88,7 @@ def test_the_runs_table_counts_a_job_of_stacked_members_once(tmp_path, monkeypat
         )
     assert lipton2015.COPY_EXPERIMENT.recorded("long")
     table = pages.runs_overview()
-    assert "| lipton2015 | `long` | 3 (0, 3) | 0.5 | CPU | 1 |" in table  # stale: hash "h"
+    assert "| lipton2015 | `long` | 0 of 3 | 3 (0, 3, 0) | 0.5 | CPU | 1 |" in table  # stale: "h"
+    # a profile configured but not run has its row: nothing is recorded in this results folder
+    configured = sum(len(e.jobs_of("long")) for e in orvieto2023.EXPERIMENTS)
+    assert f"| orvieto2023 | `long` | 0 of {configured} | 0 (0, 0, 0) | 0.0 | - | 0 |" in table

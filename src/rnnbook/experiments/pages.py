@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rnnbook.experiments import CHAPTERS, all_experiments
 from rnnbook.files import atomic_write_text
+from rnnbook.profiles import PROFILES
 from rnnbook.results.tables import core_hours
 from rnnbook.results.verdicts import tally
 
@@ -55,26 +56,46 @@ def verdict_overview() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _jobs_done(chapter: str, profile: str, records: list) -> tuple[int, int]:
+    """Of the jobs ``profile`` defines in ``chapter``: how many have every run recorded and
+    current (not stale), and how many there are."""
+    current = {(r.experiment, r.run_id) for r in records if not r.stale}
+    jobs = [
+        (e.name, j) for e in all_experiments() if e.chapter == chapter for j in e.jobs_of(profile)
+    ]
+    done = sum(all((name, rid) in current for rid in j.runs) for name, j in jobs)
+    return done, len(jobs)
+
+
 def runs_overview() -> str:
-    """Chapter x profile: runs recorded (failed, stale), core time, devices and commits."""
+    """Chapter x profile: jobs recorded of those configured, runs recorded (failed, stale, code
+    changed), core time, devices and commits. A profile configured but not yet run has a row."""
     lines = [
-        "| chapter | profile | runs (failed, stale) | core-hours | devices | commits |",
-        "|---|---|---|---|---|---|",
+        "| chapter | profile | jobs recorded | runs (failed, stale, code changed) | core-hours "
+        "| devices | commits |",
+        "|---|---|---|---|---|---|---|",
     ]
     by_key: dict[tuple[str, str], list] = {}
     for e in all_experiments():
+        for p in PROFILES:
+            if e.jobs_of(p):
+                by_key.setdefault((e.chapter, p), [])
         for r in e.recorded():
             by_key.setdefault((e.chapter, r.profile), []).append(r)
-    for (chapter, profile), records in sorted(by_key.items()):
+    for (chapter, profile), records in sorted(
+        by_key.items(), key=lambda kv: (kv[0][0], PROFILES.index(kv[0][1]))
+    ):
         if profile == "smoke":
             continue
+        done, configured = _jobs_done(chapter, profile, records)
         failed = sum(r.status != "ok" for r in records)
         stale = sum(r.stale for r in records)
-        devices = ", ".join(sorted({r.device for r in records if r.device}))
+        changed = sum(r.code_changed for r in records)
+        devices = ", ".join(sorted({r.device for r in records if r.device})) or "-"
         commits = len({r.commit for r in records})
         lines.append(
-            f"| {chapter} | `{profile}` | {len(records)} ({failed}, {stale}) | "
-            f"{core_hours(records):.1f} | {devices} | {commits} |"
+            f"| {chapter} | `{profile}` | {done} of {configured} | {len(records)} ({failed}, "
+            f"{stale}, {changed}) | {core_hours(records):.1f} | {devices} | {commits} |"
         )
     return "\n".join(lines) + "\n"
 
