@@ -69,6 +69,14 @@ display(Markdown(verdict_box(orvieto2023.chapter_claims())))
 orvieto2023.TASKS_RUN.strongest_table()
 
 # %% [markdown]
+# Pathfinder at the LRA's own resolution, 32 x 32 pixels (1,024 steps) instead of 16 x 16, drawn
+# by the same rules: does the LRU's result hold as the sequence grows four times longer? Recorded
+# in `long` only, one job per seed.
+
+# %%
+orvieto2023.RESOLUTION_RUN.strongest_table()
+
+# %% [markdown]
 # ## The recurrence
 #
 # The LRU keeps a complex state $h_t \in \mathbb C^N$ and updates it coordinate by coordinate,

@@ -173,14 +173,38 @@ def test_smoke_jobs_train_record_reload_and_reach_the_command_line(smoke_env, ca
     # the command line prints the task, ladder and speed rows
     assert cli.main(["results", "orvieto2023", "--profile", "smoke", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert {row["experiment"] for row in rows} == {"tasks", "ladder", "speed"}
+    assert {row["experiment"] for row in rows} == {"tasks", "ladder", "speed", "resolution"}
     listops = [row for row in rows if row["experiment"] == "ladder" and row["model"] == "tanh"]
     assert listops[0]["paper"] == 43.9 and listops[0]["n"] == 1
     assert [e.id for e in get_experiments("orvieto2023")] == [
         "orvieto2023.tasks",
         "orvieto2023.ladder",
+        "orvieto2023.resolution",
         "orvieto2023.speed",
     ]
+
+
+def test_pathfinder_at_the_lras_resolution_is_table_3s_job_on_larger_images(smoke_env):
+    """`long`: one job per seed at 32 x 32 (1,024 steps), every other setting as Table 3's
+    16 x 16 Pathfinder job; the smoke job trains and its row joins Table 3's grid."""
+    import dataclasses
+
+    (small,) = lru.task_configs("long", ["pathfinder"])
+    jobs = lru.RESOLUTION_RUN.jobs_of("long")
+    assert [j.key for j in jobs] == ["pathfinder32-s0", "pathfinder32-s1", "pathfinder32-s2"]
+    for seed, job in enumerate(jobs):
+        c = job.config
+        assert c.data.pathfinder.size == 32 and small.data.pathfinder.size == 16
+        assert c.data.pathfinder.contour_length == small.data.pathfinder.contour_length
+        assert c.data.pathfinder.thickness == 2 * small.data.pathfinder.thickness
+        same = dataclasses.replace(c, data=small.data, seeds=small.seeds)
+        assert same == small and c.seeds == (seed,)
+    assert not lru.RESOLUTION_RUN.jobs_of("cpu") and not lru.RESOLUTION_RUN.jobs_of("full")
+    (record,) = lru.RESOLUTION_RUN.run("smoke", progress=False)
+    assert record.status == "ok" and record.config["data"]["pathfinder"]["size"] == 24
+    page = lru.report_claims.results_page([dataclasses.replace(record, profile="long")])
+    row = "| Pathfinder (generated, 24 x 24) (for Pathfinder) | 95.1 / "
+    assert row in page and "Pathfinder at 24 x 24, profile `long`" in page
 
 
 def test_smoke_training_is_deterministic(smoke_env):

@@ -22,16 +22,27 @@ from rnnbook.experiments.orvieto2023.config import *  # noqa: F403 - the chapter
 from rnnbook.experiments.orvieto2023.config import (
     CHAPTER,
     LADDER_EXPERIMENT,
+    RESOLUTION_EXPERIMENT,
     SPEED_EXPERIMENT,
     TASKS_EXPERIMENT,
 )
 from rnnbook.experiments.orvieto2023.config_jobs import *  # noqa: F403
-from rnnbook.experiments.orvieto2023.config_jobs import ladder_jobs, speed_jobs, task_jobs
+from rnnbook.experiments.orvieto2023.config_jobs import (
+    ladder_jobs,
+    resolution_jobs,
+    speed_jobs,
+    task_jobs,
+)
 from rnnbook.experiments.orvieto2023.data import *  # noqa: F403
 from rnnbook.experiments.orvieto2023.report import *  # noqa: F403
 from rnnbook.experiments.orvieto2023.report_figures import *  # noqa: F403
 from rnnbook.experiments.orvieto2023.report_tables import *  # noqa: F403
-from rnnbook.experiments.orvieto2023.report_tables import ladder_table, speed_table, tasks_table
+from rnnbook.experiments.orvieto2023.report_tables import (
+    ladder_table,
+    resolution_table,
+    speed_table,
+    tasks_table,
+)
 from rnnbook.experiments.orvieto2023.train import *  # noqa: F403
 from rnnbook.experiments.orvieto2023.train import train_job
 from rnnbook.experiments.orvieto2023.train_speed import *  # noqa: F403
@@ -51,6 +62,7 @@ __all__ = [
     *report_figures.__all__,
     "EXPERIMENTS",
     "LADDER_RUN",
+    "RESOLUTION_RUN",
     "SPEED_RUN",
     "TASKS_RUN",
 ]
@@ -81,10 +93,19 @@ SPEED_RUN = Experiment(
     jobs=speed_jobs,
     train=speed_records,
     table=speed_table,
-    after=(TASKS_EXPERIMENT, LADDER_EXPERIMENT),
+    after=(TASKS_EXPERIMENT, LADDER_EXPERIMENT, RESOLUTION_EXPERIMENT),
     workers=1,
 )
-EXPERIMENTS = [TASKS_RUN, LADDER_RUN, SPEED_RUN]
+#: Pathfinder at the LRA's 32 x 32 beside Table 3's smaller images (``long``; one job per seed).
+RESOLUTION_RUN = Experiment(
+    CHAPTER,
+    RESOLUTION_EXPERIMENT,
+    "Table 3's Pathfinder at the LRA's resolution, 32 x 32 (test accuracy, %)",
+    jobs=resolution_jobs,
+    train=train_job,
+    table=resolution_table,
+)
+EXPERIMENTS = [TASKS_RUN, LADDER_RUN, RESOLUTION_RUN, SPEED_RUN]
 
 
 def chapter_claims() -> list:

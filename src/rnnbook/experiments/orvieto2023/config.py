@@ -43,6 +43,7 @@ __all__ = [
     "PAPER_WEIGHT_DECAY",
     "PERMUTATION_SEED",
     "PROFILES",
+    "RESOLUTION_EXPERIMENT",
     "SPEED_EXPERIMENT",
     "STANDS_IN_FOR",
     "SpeedConfig",
@@ -61,6 +62,7 @@ CHAPTER = "orvieto2023"
 
 
 TASKS_EXPERIMENT, LADDER_EXPERIMENT, SPEED_EXPERIMENT = "tasks", "ladder", "speed"
+RESOLUTION_EXPERIMENT = "resolution"
 
 
 #: Bumped whenever a change to this code changes results: records of older versions become stale.

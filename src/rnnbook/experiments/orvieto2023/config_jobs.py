@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rnnbook.experiments.jobs import Job
 from rnnbook.experiments.orvieto2023.config import (
     CHAPTER,
     LADDER_EXPERIMENT,
     PROFILES,
+    RESOLUTION_EXPERIMENT,
     SPEED_EXPERIMENT,
     TASKS_EXPERIMENT,
     LRUConfig,
+    TaskSpec,
     ladder_configs,
     speed_config,
     task_configs,
 )
 from rnnbook.profiles import check_profile
 
-__all__ = ["ladder_jobs", "run_id", "speed_job", "speed_jobs", "task_jobs"]
+__all__ = [
+    "RESOLUTION_SIDE",
+    "ladder_jobs",
+    "resolution_configs",
+    "resolution_jobs",
+    "run_id",
+    "speed_job",
+    "speed_jobs",
+    "task_jobs",
+]
+
+#: Pathfinder at the LRA's resolution: 32 x 32 pixels, 1,024 steps, drawn by the same rules as
+#: the 16 x 16 set of the profile's Table 3 (``smoke``: 12 -> 24 pixels, to test the pipeline).
+#: In ``long`` one job per seed, each about 2 h of one core (0.57 s per update measured with
+#: three jobs on two cores; 3 seeds stacked cost 3.0 s); ``--time-budget`` splits a job.
+RESOLUTION_SIDE = {"smoke": 24, "long": 32}
 
 
 def run_id(config: LRUConfig, seed: int) -> str:
@@ -54,6 +73,35 @@ def ladder_jobs(profile: str) -> list[Job]:
     if check_profile(profile) not in PROFILES:
         return []
     return [_job(LADDER_EXPERIMENT, profile, c) for c in ladder_configs(profile)]
+
+
+def resolution_configs(profile: str) -> list[LRUConfig]:
+    """The LRU on Pathfinder at :data:`RESOLUTION_SIDE`, otherwise as in the profile's Table 3
+    (Table 9's settings for Pathfinder), one config per seed; none where the profile has none."""
+    side = RESOLUTION_SIDE.get(check_profile(profile))
+    if side is None:
+        return []
+    (base,) = task_configs(profile, ["pathfinder"])
+    spec = base.data.pathfinder.scaled(side)
+    data = TaskSpec(
+        "pathfinder", n_train=base.data.n_train, n_eval=base.data.n_eval, pathfinder=spec
+    )
+    return [replace(base, data=data, seeds=(s,)) for s in base.seeds]
+
+
+def resolution_jobs(profile: str) -> list[Job]:
+    """One job per seed of Pathfinder at the higher resolution (``pathfinder32-s0``, ...)."""
+    return [
+        Job(
+            CHAPTER,
+            RESOLUTION_EXPERIMENT,
+            profile,
+            f"pathfinder{c.data.pathfinder.size}-s{c.seeds[0]}",
+            c,
+            {run_id(c, c.seeds[0]): c.seeds[0]},
+        )
+        for c in resolution_configs(profile)
+    ]
 
 
 def speed_jobs(profile: str) -> list[Job]:

@@ -9,6 +9,7 @@ from rnnbook.experiments.orvieto2023.config import (
     LADDER_EXPERIMENT,
     LADDER_RUNGS,
     PAPER_SPEEDUP,
+    RESOLUTION_EXPERIMENT,
     SPEED_EXPERIMENT,
     TASKS_EXPERIMENT,
 )
@@ -18,7 +19,11 @@ from rnnbook.experiments.orvieto2023.report import (
     speed_findings,
     task_findings,
 )
-from rnnbook.experiments.orvieto2023.report_tables import ladder_table, tasks_table
+from rnnbook.experiments.orvieto2023.report_tables import (
+    ladder_table,
+    resolution_table,
+    tasks_table,
+)
 from rnnbook.results import RunRecord
 from rnnbook.results.tables import profile_grids
 from rnnbook.results.trajectory import long_trajectory
@@ -131,14 +136,17 @@ def results_page(records: Sequence[RunRecord]) -> str:
     parts = [verdict_box(claims(records), label="orvieto2023-verdicts")]
     tasks = [r for r in records if r.experiment == TASKS_EXPERIMENT]
     ladder = [r for r in records if r.experiment == LADDER_EXPERIMENT]
-    parts.append(
-        profile_grids(
-            tasks_table(tasks).rows, "Table 3 (LRU), test accuracy (%)", transpose=True, digits=1
-        )
-    )
+    larger = [r for r in records if r.experiment == RESOLUTION_EXPERIMENT]
+    rows = [*tasks_table(tasks).rows, *resolution_table(larger).rows]
+    parts.append(profile_grids(rows, "Table 3 (LRU), test accuracy (%)", transpose=True, digits=1))
     for profile, runs in by_profile_strongest_first(tasks):
         parts.append(
             f"Tasks, profile `{profile}`:\n\n{task_findings(runs)}\n\n{listops_findings(runs)}\n"
+        )
+    for profile, runs in by_profile_strongest_first(larger):
+        side = runs[0].config["data"]["pathfinder"]["size"]
+        parts.append(
+            f"Pathfinder at {side} x {side}, profile `{profile}`:\n\n{task_findings(runs)}\n"
         )
     rows = sorted(
         ladder_table(ladder).rows,
@@ -152,7 +160,7 @@ def results_page(records: Sequence[RunRecord]) -> str:
         parts.append(f"Speed, profile `{profile}`:\n\n{speed_findings(runs)}\n")
     parts.append(
         long_trajectory(
-            [*tasks, *(r for r in ladder if "shared_with" not in r.extra)],  # each run once
+            [*tasks, *larger, *(r for r in ladder if "shared_with" not in r.extra)],  # each once
             lambda r: (
                 f"{r.experiment} {r.config['data']['task']}-{r.config['rung']} (`{r.profile}`)"
             ),

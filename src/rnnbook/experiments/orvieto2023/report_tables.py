@@ -13,15 +13,17 @@ from rnnbook.experiments.orvieto2023.config import (
     PAPER_SPEED,
     PAPER_SPEEDUP,
     PAPER_TABLE3,
+    RESOLUTION_EXPERIMENT,
     SPEED_EXPERIMENT,
     STANDS_IN_FOR,
     TASK_TITLES,
     TASKS,
     TASKS_EXPERIMENT,
 )
+from rnnbook.experiments.orvieto2023.config_jobs import RESOLUTION_SIDE
 from rnnbook.results import RunRecord, Table, TableRow, paper_vs_ours
 
-__all__ = ["ladder_table", "speed_table", "table", "tasks_table"]
+__all__ = ["ladder_table", "resolution_table", "speed_table", "table", "tasks_table"]
 
 
 def _task_label(task: str) -> str:
@@ -45,6 +47,33 @@ def tasks_table(records: Sequence[RunRecord], title: str = "") -> Table:
     )
     order = {_task_label(t): k for k, t in enumerate(TASKS)}
     rows.sort(key=lambda r: (order.get(r.dataset, 99), r.profile))
+    return Table(rows, title, digits=1)
+
+
+def _resolution_label(side: int) -> str:
+    return f"Pathfinder (generated, {side} x {side}) (for Pathfinder)"
+
+
+def _side(record: RunRecord) -> int:
+    return record.config["data"]["pathfinder"]["size"]
+
+
+def resolution_table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """Table 3's Pathfinder row at the LRA's resolution (32 x 32): the LRU's test accuracy (%)
+    beside the paper's on Pathfinder."""
+    records = [r for r in records if r.experiment == RESOLUTION_EXPERIMENT]
+    sides = {s for p, s in RESOLUTION_SIDE.items() if p != "smoke"} | {_side(r) for r in records}
+    paper = PAPER_TABLE3["LRU"]["Pathfinder"]
+    rows = paper_vs_ours(
+        records,
+        {(_resolution_label(s), "lru", "test"): paper for s in sides},
+        metric="accuracy",
+        splits=("test",),
+        dataset_of=lambda r: _resolution_label(_side(r)),
+        model_of=lambda r: r.config["rung"],
+        chapter=CHAPTER,
+        experiment=RESOLUTION_EXPERIMENT,
+    )
     return Table(rows, title, digits=1)
 
 
