@@ -265,7 +265,7 @@ def module_hash(module: str, source: Source | None = None, *, old_rule: bool = F
 
 
 def train_module(function: Callable) -> str:
-    """The module that defines ``function`` (through :func:`functools.partial`)."""
+    """The module that defines ``function`` (through ``functools.partial``)."""
     while isinstance(function, functools.partial):
         function = function.func
     return function.__module__
