@@ -14,22 +14,23 @@ import argparse
 from collections import Counter
 
 from rnnbook.experiments import all_experiments
-from rnnbook.experiments.code import rehashed, train_module
+from rnnbook.experiments.code import config_names, rehashed, train_module
 from rnnbook.results import load_records, save_record
 
 
 def main(dry_run: bool) -> Counter:
     counts: Counter = Counter()
-    cache: dict[tuple[str, str, str], str | None] = {}
+    cache: dict[tuple, str | None] = {}
     for experiment in all_experiments():
         module = train_module(experiment.train)
+        also = config_names(experiment.config_type)
         for record in load_records(experiment.chapter, experiment.name):
             if not (record.code_hash and record.commit):
                 counts["no code hash"] += 1
                 continue
-            key = (record.code_hash, module, record.commit)
+            key = (record.code_hash, module, record.commit, also)
             if key not in cache:
-                cache[key] = rehashed(*key)
+                cache[key] = rehashed(*key[:3], also=also)
             new = cache[key]
             if new is None:
                 counts["not confirmed by the history, left"] += 1

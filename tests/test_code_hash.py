@@ -114,3 +114,29 @@ def test_only_a_hash_the_history_confirms_is_carried_over_to_todays_rule(history
     assert rehashed(new, "rnnbook.job", commit, repo) == new  # carried over once, then kept
     assert rehashed("0123456789abcdef", "rnnbook.job", commit, repo) is None
     assert rehashed(old, "rnnbook.job", f"{commit}+dirty", repo) is None
+
+
+def test_every_jobs_config_class_counts_in_its_experiments_code_hash():
+    """The training code calls methods of a job's config (``train_config()``): its class must
+    count even where the train function does not import it (``Experiment.config_type``)."""
+    import functools
+
+    from rnnbook.experiments import all_experiments
+    from rnnbook.experiments.code import _uses, config_names, train_module, tree_source
+    from rnnbook.profiles import PROFILES
+
+    missing = []
+    for e in all_experiments():
+        uses = _uses(
+            train_module(e.train),
+            functools.cache(tree_source()),
+            True,
+            config_names(e.config_type),
+        )
+        for profile in PROFILES:
+            for job in e.jobs_of(profile):
+                kind = type(job.config)
+                names = uses.get(kind.__module__, set())
+                if names is not None and kind.__qualname__ not in names:
+                    missing.append(f"{e.id} ({profile}): {kind.__qualname__}")
+    assert not missing, sorted(set(missing))

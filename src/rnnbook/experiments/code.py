@@ -7,7 +7,8 @@ or not, read statically from the files. A name imported from a package
 (``from rnnbook.models import GRU``) counts as the module the package takes it from, not the
 package's whole ``__init__``, so adding a model does not mark every chapter's records "code
 changed". A config module counts only by the definitions the training code imports from it (and
-those they refer to): a new profile or job changes no other job's hash. The modules that only
+those they refer to), and by the class of the job's config: a new profile or job changes no other
+job's hash. The modules that only
 store, tabulate or schedule (``results``, the runner, the command line) are left out: they do
 not change a number. A record whose code hash differs from today's is shown "code changed".
 
@@ -174,10 +175,17 @@ def _imports(module: str, source: Source, follow: bool, names: set[str] | None =
     return found
 
 
-def _uses(module: str, source: Source, follow: bool) -> Uses:
+#: Definitions a job runs besides its train function's imports: (module, name) pairs, such as
+#: the class of the job's config, whose methods the training code calls.
+Also = tuple[tuple[str, str], ...]
+
+
+def _uses(module: str, source: Source, follow: bool, also: Also = ()) -> Uses:
     """``module`` (as a whole) and every ``rnnbook`` module it imports, transitively, with the
-    names taken from each (repeated until no module takes a new name)."""
+    names taken from each (repeated until no module takes a new name); ``also`` adds names."""
     uses: Uses = {module: None}
+    for other, name in also:
+        _merge(uses, other, {name})
     while True:
         before = {m: None if n is None else set(n) for m, n in uses.items()}
         for m in list(uses):
@@ -241,7 +249,9 @@ def _sliced(text: bytes, names: frozenset[str]) -> bytes:
     return ast.dump(ast.Module(body=_needed(text, names)[0], type_ignores=[])).encode()
 
 
-def module_hash(module: str, source: Source | None = None, *, old_rule: bool = False) -> str:
+def module_hash(
+    module: str, source: Source | None = None, *, old_rule: bool = False, also: Also = ()
+) -> str:
     """Short SHA-256 over the code of ``module`` and the modules it trains with.
 
     A config module (``config*.py``: it describes jobs, whose configs the config hash covers)
@@ -252,7 +262,7 @@ def module_hash(module: str, source: Source | None = None, *, old_rule: bool = F
     """
     source = functools.cache(source or tree_source())  # each file read once per hash
     digest = hashlib.sha256()
-    for m, names in sorted(_uses(module, source, not old_rule).items()):
+    for m, names in sorted(_uses(module, source, not old_rule, () if old_rule else also).items()):
         text = _locate(m, source)[1]
         if old_rule:
             code = text
@@ -271,19 +281,26 @@ def train_module(function: Callable) -> str:
     return function.__module__
 
 
-def code_hash(function: Callable) -> str:
-    """Short SHA-256 over the source of the modules ``function`` trains with."""
-    return module_hash(train_module(function))
+def config_names(config_type: type | None) -> Also:
+    """``config_type`` (a job's config class) as an ``also`` pair; none for ``None``."""
+    return () if config_type is None else ((config_type.__module__, config_type.__qualname__),)
 
 
-def rehashed(stored: str, module: str, commit: str, repo: Path | None = None) -> str | None:
+def code_hash(function: Callable, also: Also = ()) -> str:
+    """Short SHA-256 over the source of the modules ``function`` trains with (and ``also``)."""
+    return module_hash(train_module(function), also=also)
+
+
+def rehashed(
+    stored: str, module: str, commit: str, repo: Path | None = None, also: Also = ()
+) -> str | None:
     """The hash, under today's rule, of ``module`` at ``commit``; None unless ``stored`` is what
     today's rule or the old rule (a package counted whole) gives at that commit, so that only a
     hash the history confirms is carried over."""
     source = git_source(commit, repo)
     if _locate(module, source) is None:
         return None
-    new = module_hash(module, source)
+    new = module_hash(module, source, also=also)
     if stored in (new, module_hash(module, source, old_rule=True)):
         return new
     return None

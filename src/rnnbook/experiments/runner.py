@@ -30,7 +30,7 @@ from typing import Any
 import torch
 
 from rnnbook.device import default_device
-from rnnbook.experiments.code import code_hash
+from rnnbook.experiments.code import code_hash, config_names
 from rnnbook.experiments.jobs import (
     Job,
     RunContext,
@@ -226,7 +226,9 @@ class Experiment:
     ``jobs(profile)`` lists its jobs (none in a profile it does not define); ``train(job,
     context)`` trains one and returns its records (``None`` if paused); ``table(records)``
     tabulates them; ``after`` names the experiments of the chapter that run before it (their
-    records are reused); ``workers`` caps the processes (1 for timing runs).
+    records are reused); ``workers`` caps the processes (1 for timing runs); ``config_type`` is
+    the class of its jobs' configs where the train function does not import it (its methods
+    count in the code hash).
     """
 
     chapter: str
@@ -237,6 +239,7 @@ class Experiment:
     table: Callable[..., Any]
     after: tuple[str, ...] = ()
     workers: int | None = None
+    config_type: type | None = None
 
     @property
     def id(self) -> str:
@@ -247,7 +250,7 @@ class Experiment:
 
     def code_hash(self) -> str:
         """The hash of the source its train function runs (see :mod:`.code`)."""
-        return code_hash(self.train)
+        return code_hash(self.train, config_names(self.config_type))
 
     def context(
         self,

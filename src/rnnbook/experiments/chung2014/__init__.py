@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from rnnbook.experiments.chung2014 import config, report, report_claims, train
 from rnnbook.experiments.chung2014.config import *  # noqa: F403 - the chapter's names, one namespace
-from rnnbook.experiments.chung2014.config import BUDGET, CHAPTER, EXPERIMENT, budget_jobs, jobs
+from rnnbook.experiments.chung2014.config import (
+    BUDGET,
+    CHAPTER,
+    EXPERIMENT,
+    BudgetConfig,
+    budget_jobs,
+    jobs,
+)
 from rnnbook.experiments.chung2014.report import *  # noqa: F403 - the chapter's names, one namespace
 from rnnbook.experiments.chung2014.report import budget_table, table
 from rnnbook.experiments.chung2014.report_claims import *  # noqa: F403 - the chapter's names
@@ -47,6 +54,7 @@ BUDGET_VARIANTS_EXPERIMENT = Experiment(
     jobs=budget_jobs,
     train=train_job,
     table=budget_table,
+    config_type=BudgetConfig,  # its train_config() adds momentum and a schedule
 )
 
 
