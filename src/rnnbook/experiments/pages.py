@@ -56,17 +56,6 @@ def verdict_overview() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _jobs_done(chapter: str, profile: str, records: list) -> tuple[int, int]:
-    """Of the jobs ``profile`` defines in ``chapter``: how many have every run recorded and
-    current (not stale), and how many there are."""
-    current = {(r.experiment, r.run_id) for r in records if not r.stale}
-    jobs = [
-        (e.name, j) for e in all_experiments() if e.chapter == chapter for j in e.jobs_of(profile)
-    ]
-    done = sum(all((name, rid) in current for rid in j.runs) for name, j in jobs)
-    return done, len(jobs)
-
-
 def runs_overview() -> str:
     """Chapter x profile: jobs recorded of those configured, runs recorded (failed, stale, code
     changed), core time, devices and commits. A profile configured but not yet run has a row."""
@@ -75,27 +64,30 @@ def runs_overview() -> str:
         "| devices | commits |",
         "|---|---|---|---|---|---|---|",
     ]
-    by_key: dict[tuple[str, str], list] = {}
+    jobs: dict[tuple[str, str], list] = {}  # (chapter, profile) -> [(experiment, job)]
+    records: dict[tuple[str, str], list] = {}
     for e in all_experiments():
         for p in PROFILES:
-            if e.jobs_of(p):
-                by_key.setdefault((e.chapter, p), [])
+            for j in e.jobs_of(p):
+                jobs.setdefault((e.chapter, p), []).append((e.name, j))
         for r in e.recorded():
-            by_key.setdefault((e.chapter, r.profile), []).append(r)
-    for (chapter, profile), records in sorted(
-        by_key.items(), key=lambda kv: (kv[0][0], PROFILES.index(kv[0][1]))
-    ):
+            records.setdefault((e.chapter, r.profile), []).append(r)
+    keys = sorted(jobs.keys() | records.keys(), key=lambda k: (k[0], PROFILES.index(k[1])))
+    for chapter, profile in keys:
         if profile == "smoke":
             continue
-        done, configured = _jobs_done(chapter, profile, records)
-        failed = sum(r.status != "ok" for r in records)
-        stale = sum(r.stale for r in records)
-        changed = sum(r.code_changed for r in records)
-        devices = ", ".join(sorted({r.device for r in records if r.device})) or "-"
-        commits = len({r.commit for r in records})
+        runs = records.get((chapter, profile), [])
+        current = {(r.experiment, r.run_id) for r in runs if not r.stale}
+        configured = jobs.get((chapter, profile), [])
+        done = sum(all((name, rid) in current for rid in j.runs) for name, j in configured)
+        failed = sum(r.status != "ok" for r in runs)
+        stale = sum(r.stale for r in runs)
+        changed = sum(r.code_changed for r in runs)
+        devices = ", ".join(sorted({r.device for r in runs if r.device})) or "-"
+        commits = len({r.commit for r in runs})
         lines.append(
-            f"| {chapter} | `{profile}` | {done} of {configured} | {len(records)} ({failed}, "
-            f"{stale}, {changed}) | {core_hours(records):.1f} | {devices} | {commits} |"
+            f"| {chapter} | `{profile}` | {done} of {len(configured)} | {len(runs)} ({failed}, "
+            f"{stale}, {changed}) | {core_hours(runs):.1f} | {devices} | {commits} |"
         )
     return "\n".join(lines) + "\n"
 
