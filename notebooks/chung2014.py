@@ -110,7 +110,8 @@ display(Markdown(chung2014.config_table(profile)))
 records = chung2014.TABLE2.run(profile, rerun=rerun)
 print(records.summary())
 title = f"Table 2, average NLL per frame (nats), profile {profile}"
-display(Markdown(f"**{title}**\n\n{chung2014.table2_grid(records)}"))
+grid = chung2014.table2_grid(records, configured=chung2014.TABLE2.placeholders())
+display(Markdown(f"**{title}**\n\n{grid}"))
 
 # %% [markdown]
 # The same rows in long form, train and test (also `python -m rnnbook results chung2014 --json`):

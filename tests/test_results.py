@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
+from dataclasses import replace
 
 import pytest
 
@@ -152,6 +153,54 @@ def test_a_grid_puts_paper_and_ours_in_one_cell_and_says_provenance_once():
     assert "| jsb | 8.54 / 8.60 ± 0.03 (n = 3) | 8.67 / not run |" in text
     assert "| piano | 7.80 (n = 1) | – |" in text  # no paper value, no spread from one seed
     assert text.endswith("Ours: profile `cpu`; device CPU; commit `abc`; longest job 2.0 min.")
+
+
+def test_a_profile_grid_tells_a_cell_still_to_run_from_one_the_profile_leaves_out():
+    from rnnbook.results.records import CONFIGURED
+    from rnnbook.results.tables import configured_cells, profile_grids
+
+    paper = {("jsb", m, "test"): v for m, v in (("gru", 8.54), ("lstm", 8.67), ("tanh", 9.10))}
+    recorded = [make_record(0, 8.6, profile="long")]  # jsb-gru
+    configured = [
+        make_record(0, 0.0, profile="long", status=CONFIGURED, model=m) for m in ("gru", "lstm")
+    ]
+    placeholder_rows = paper_vs_ours(configured, paper, metric="nll", splits=("test",))
+    assert all(r.failed == 0 and r.n == 0 for r in placeholder_rows)  # placeholders never fail
+    cells = configured_cells(placeholder_rows)
+    assert cells == {("long", "jsb", "gru"), ("long", "jsb", "lstm")}
+    rows = paper_vs_ours(recorded, paper, metric="nll", splits=("test",))
+    text = profile_grids(rows, "T", transpose=True, configured=cells)
+    assert "| jsb | 8.54 / 8.60 (n = 1) | 8.67 / not run | 9.10 / – |" in text
+    assert text.rstrip().endswith("–: not part of this profile.")
+    unknown = profile_grids(
+        rows, "T", transpose=True
+    )  # without the configured cells: nothing is said to be out
+    assert "9.10 / not run" in unknown and "not part" not in unknown
+
+
+def test_placeholders_stand_for_every_configured_run_and_mark_what_long_leaves_out():
+    from rnnbook.experiments import chung2014
+    from rnnbook.results.records import CONFIGURED
+
+    experiment = chung2014.EXPERIMENTS[0]
+    placeholders = experiment.placeholders()
+    runs = {
+        (j.profile, rid)
+        for p in ("smoke", "cpu", "long", "full")
+        for j in experiment.jobs_of(p)
+        for rid in j.runs
+    }
+    assert {(r.profile, r.run_id) for r in placeholders} == runs
+    assert {r.status for r in placeholders} == {CONFIGURED} and not any(
+        r.metrics for r in placeholders
+    )
+    long = [r for r in placeholders if r.profile == "long"]
+    recorded = [replace(r, status="ok", metrics={"test_nll": 8.0}) for r in long]
+    grid = chung2014.report_claims.table2_grid(recorded, configured=placeholders)
+    datasets = {r.config["dataset"] for r in long}
+    assert "jsb" not in datasets  # the long profile trains Nottingham and MuseData only
+    jsb = next(line for line in grid.splitlines() if line.startswith("| JSB"))
+    assert jsb.count("/ –") == 3 and "not run" not in grid
 
 
 def test_the_long_trajectory_shows_only_finished_long_and_full_runs_by_name():

@@ -42,8 +42,9 @@ from rnnbook.experiments.jobs import (
     single_threaded_on_cpu,
 )
 from rnnbook.files import pid_lock
-from rnnbook.profiles import check_profile
+from rnnbook.profiles import PROFILES, check_profile
 from rnnbook.results import RunRecord, git_commit, load_records, mark_stale, save_record
+from rnnbook.results.records import CONFIGURED
 from rnnbook.results.verdicts import strongest
 
 
@@ -310,6 +311,17 @@ class Experiment:
             out += mark_stale([r for r in records if r.profile == p], hashes, today)
         return out
 
+    def placeholders(self) -> list[RunRecord]:
+        """A record with no results (status ``"configured"``) for every run each profile
+        configures, recorded or not: what tells a table cell still to run from one that a
+        profile leaves out (:func:`rnnbook.results.tables.configured_cells`)."""
+        return [
+            j.record(rid, metrics={}, status=CONFIGURED)
+            for p in PROFILES
+            for j in self.jobs_of(p)
+            for rid in j.runs
+        ]
+
     def strongest_table(self, root: Path | None = None):
         """This experiment's table for its strongest recorded profile (``full``, then ``long``,
         then ``cpu``): what a notebook shows first."""
@@ -321,6 +333,11 @@ class Experiment:
 def recorded_all(experiments: Sequence[Experiment]) -> list[RunRecord]:
     """Every recorded run of ``experiments``, every profile, stale ones marked."""
     return [r for e in experiments for r in e.recorded()]
+
+
+def placeholders_all(experiments: Sequence[Experiment]) -> list[RunRecord]:
+    """The placeholder of every configured run of ``experiments``, every profile."""
+    return [r for e in experiments for r in e.placeholders()]
 
 
 def in_run_order(experiments: Sequence[Experiment]) -> list[Experiment]:

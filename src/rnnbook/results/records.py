@@ -120,6 +120,8 @@ class RunRecord:
         return json.dumps(data, indent=1, sort_keys=True, allow_nan=True)
 
 
+#: The status of a placeholder: a configured run with no results (never saved).
+CONFIGURED = "configured"
 _NOT_STORED = ("stale", "code_changed", "unknown")
 _STORED = {f.name for f in fields(RunRecord)} - set(_NOT_STORED)
 _REQUIRED = {

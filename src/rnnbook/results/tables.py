@@ -5,11 +5,11 @@ from __future__ import annotations
 import html
 import math
 import statistics
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from rnnbook.results.records import RunRecord
+from rnnbook.results.records import CONFIGURED, RunRecord
 
 
 @dataclass
@@ -33,6 +33,7 @@ class TableRow:
     failed: int = 0
     wall_time_s: float | None = None
     code_changed: bool = False
+    configured: bool = True  # False: the profile has no run for this cell ("–", not "not run")
 
     @property
     def diff(self) -> float | None:
@@ -92,6 +93,7 @@ def paper_vs_ours(
         for ds, m in sorted(keys):
             group = groups.get((profile, ds, m), [])
             ok = [r for r in group if r.status == "ok"]
+            failed = sum(r.status not in ("ok", CONFIGURED) for r in group)
             for split in splits:
                 if (ds, m, split) not in paper and not group:
                     continue
@@ -113,7 +115,7 @@ def paper_vs_ours(
                         commit=_join(r.commit for r in group),
                         stale=any(r.stale for r in group),
                         code_changed=any(r.code_changed for r in group),
-                        failed=len(group) - len(ok),
+                        failed=failed,
                         wall_time_s=max((r.wall_time_s for r in group), default=None),
                     )
                 )
@@ -126,7 +128,9 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 def _ours(row: TableRow, digits: int) -> str:
     if row.ours_mean is None:
-        return "not run" if not row.failed else f"failed ({row.failed})"
+        if row.failed:
+            return f"failed ({row.failed})"
+        return "not run" if row.configured else "–"
     spread = f" ± {row.ours_std:.{digits}f}" if row.ours_std is not None else ""
     failed = f", {row.failed} diverged" if row.failed else ""
     return f"{row.ours_mean:.{digits}f}{spread} (n = {row.n}{failed})"
@@ -298,7 +302,35 @@ def grid_markdown(
         values = [grid_cell(cells.get((name, c)), digits) for c in col_names]
         lines.append("| " + " | ".join([name, *values]) + " |")
     head = f"**{title}**\n\n" if title else ""
-    return head + "\n".join(lines) + "\n\n" + provenance(rows)
+    outside = " –: not part of this profile." if not all(r.configured for r in rows) else ""
+    return head + "\n".join(lines) + "\n\n" + provenance(rows) + outside
+
+
+#: A table cell: (profile, dataset, model).
+Cell = tuple[str, str, str]
+
+
+def configured_cells(rows: Iterable[TableRow]) -> set[Cell]:
+    """The cells that ``rows`` have runs for, recorded or not: feed a table function the
+    placeholders of every configured run (``Experiment.placeholders``) and pass the result to
+    :func:`outside_profile`."""
+    return {(r.profile, r.dataset, r.model) for r in rows if r.profile != "-"}
+
+
+def outside_profile(
+    rows: Sequence[TableRow], profile: str, configured: Collection[Cell] | None
+) -> list[TableRow]:
+    """``rows`` with each cell that only the paper has, and that ``profile`` has no run for,
+    marked as outside the profile (shown "–" rather than "not run"); unchanged when
+    ``configured`` is ``None`` (not known)."""
+    if configured is None:
+        return list(rows)
+    return [
+        replace(r, configured=False)
+        if r.profile == "-" and (profile, r.dataset, r.model) not in configured
+        else r
+        for r in rows
+    ]
 
 
 def profile_grids(
@@ -308,9 +340,11 @@ def profile_grids(
     transpose: bool = False,
     digits: int = 2,
     corner: str = "paper / ours",
+    configured: Collection[Cell] | None = None,
 ) -> str:
     """One paper-layout grid per recorded profile, strongest first (``smoke`` left out): models
-    as rows and data sets as columns (``transpose`` swaps them)."""
+    as rows and data sets as columns (``transpose`` swaps them). With ``configured``
+    (:func:`configured_cells`), a cell that a profile has no run for shows "–", not "not run"."""
     from rnnbook.profiles import PROFILES
 
     row_of, col_of = (lambda r: r.model), (lambda r: r.dataset)
@@ -324,7 +358,7 @@ def profile_grids(
         mine = {(r.dataset, r.model) for r in ours}
         paper_only = [r for r in rows if r.profile == "-" and (r.dataset, r.model) not in mine]
         grid = grid_markdown(
-            [*ours, *paper_only],
+            [*ours, *outside_profile(paper_only, profile, configured)],
             row_of=row_of,
             col_of=col_of,
             row_order=list(dict.fromkeys(row_of(r) for r in rows)),

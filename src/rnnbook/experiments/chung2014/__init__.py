@@ -22,7 +22,7 @@ from rnnbook.experiments.chung2014.report import budget_table, table
 from rnnbook.experiments.chung2014.report_claims import *  # noqa: F403 - the chapter's names
 from rnnbook.experiments.chung2014.train import *  # noqa: F403 - the chapter's names, one namespace
 from rnnbook.experiments.chung2014.train import train_job
-from rnnbook.experiments.runner import Experiment, recorded_all
+from rnnbook.experiments.runner import Experiment, placeholders_all, recorded_all
 
 __all__ = [
     *config.__all__,
@@ -68,4 +68,4 @@ def chapter_claims() -> list:
 
 def chapter_results() -> str:
     """The chapter page's generated results section (Markdown), from every recorded run."""
-    return report_claims.results_page(recorded_all(EXPERIMENTS))
+    return report_claims.results_page(recorded_all(EXPERIMENTS), placeholders_all(EXPERIMENTS))

@@ -21,7 +21,7 @@ from rnnbook.experiments.chung2014.report import (
     nll_samples,
 )
 from rnnbook.results import RunRecord, paper_vs_ours
-from rnnbook.results.tables import dropdown, grid_markdown
+from rnnbook.results.tables import configured_cells, dropdown, grid_markdown, outside_profile
 from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
     CONFIRMED,
@@ -108,15 +108,28 @@ def claims(records: Sequence[RunRecord]) -> list[Claim]:
     ]
 
 
-def table2_grid(records: Sequence[RunRecord], split: str = "test") -> str:
-    """Table 2 in the paper's layout: data sets by models, each cell ``paper / ours``."""
+def _table2_rows(records: Sequence[RunRecord], split: str) -> list:
     rows = paper_vs_ours(
         [r for r in records if r.experiment == EXPERIMENT],
         {k: v for k, v in PAPER_TABLE2.items() if k[2] == split},
         metric="nll",
         splits=(split,),
     )
-    rows = [r for r in rows if r.profile != "-" or r.paper is not None]
+    return [r for r in rows if r.profile != "-" or r.paper is not None]
+
+
+def table2_grid(
+    records: Sequence[RunRecord],
+    split: str = "test",
+    configured: Sequence[RunRecord] | None = None,
+) -> str:
+    """Table 2 in the paper's layout: data sets by models, each cell ``paper / ours``; with
+    ``configured`` (placeholders of every configured run), a cell that the records' profile
+    leaves out shows "–"."""
+    rows = _table2_rows(records, split)
+    if configured is not None and records:
+        cells = configured_cells(_table2_rows(configured, split))
+        rows = outside_profile(rows, records[0].profile, cells)
     return grid_markdown(
         rows,
         row_of=lambda r: DATASET_TITLES.get(r.dataset, r.dataset),
@@ -127,7 +140,9 @@ def table2_grid(records: Sequence[RunRecord], split: str = "test") -> str:
     )
 
 
-def results_page(records: Sequence[RunRecord]) -> str:
+def results_page(
+    records: Sequence[RunRecord], configured: Sequence[RunRecord] | None = None
+) -> str:
     """The chapter page's results, every number from the records: verdicts, Table 2 in the
     paper's layout per recorded profile (strongest first), then the computed findings."""
     table2 = [r for r in records if r.experiment == EXPERIMENT]
@@ -136,8 +151,9 @@ def results_page(records: Sequence[RunRecord]) -> str:
     for profile, runs in by_profile_strongest_first(table2):
         if profile == "smoke":
             continue
-        parts.append(f"### Table 2, profile `{profile}`\n\n{table2_grid(runs)}\n")
-        parts.append(dropdown(f"Train NLL, profile `{profile}`", table2_grid(runs, "train")))
+        test, train = (table2_grid(runs, split, configured) for split in ("test", "train"))
+        parts.append(f"### Table 2, profile `{profile}`\n\n{test}\n")
+        parts.append(dropdown(f"Train NLL, profile `{profile}`", train))
     profile, runs = strongest(table2)
     if runs:
         parts.append(f"### What the `{profile}` runs show\n\n{findings(runs)}\n")

@@ -55,7 +55,7 @@ from rnnbook.experiments.jozefowicz2015.train import (
 )
 from rnnbook.experiments.jozefowicz2015.train_lm import *  # noqa: F403
 from rnnbook.experiments.jozefowicz2015.train_seeds import train_table1_seeds_job
-from rnnbook.experiments.runner import Experiment, recorded_all
+from rnnbook.experiments.runner import Experiment, placeholders_all, recorded_all
 
 __all__ = [
     "chapter_claims",
@@ -133,4 +133,4 @@ def chapter_claims() -> list:
 
 def chapter_results() -> str:
     """The chapter page's generated results section (Markdown), from every recorded run."""
-    return report_claims.results_page(recorded_all(EXPERIMENTS))
+    return report_claims.results_page(recorded_all(EXPERIMENTS), placeholders_all(EXPERIMENTS))

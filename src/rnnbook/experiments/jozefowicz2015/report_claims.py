@@ -27,7 +27,7 @@ from rnnbook.experiments.jozefowicz2015.report_more import (
     search_findings,
 )
 from rnnbook.results import RunRecord
-from rnnbook.results.tables import profile_grids
+from rnnbook.results.tables import configured_cells, profile_grids
 from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
     Claim,
@@ -160,11 +160,22 @@ def _best_curve(record: RunRecord) -> RunRecord:
     return replace(record, curves={**record.curves, "valid_accuracy": best, "updates": updates})
 
 
-def results_page(records: Sequence[RunRecord]) -> str:
-    """The chapter page's results, every number from the records."""
+def results_page(
+    records: Sequence[RunRecord], configured: Sequence[RunRecord] | None = None
+) -> str:
+    """The chapter page's results, every number from the records; with ``configured`` (the
+    placeholders of every configured run) a grid's cell that a profile leaves out shows "–"."""
     parts = [verdict_box(claims(records), label="jozefowicz2015-verdicts")]
     of = {e: [r for r in records if r.experiment == e] for e in (TABLE1, MUSIC, PTB_DROPOUT)}
-    parts.append(profile_grids(table1(of[TABLE1]).rows, "Table 1, test accuracy", digits=3))
+
+    def cells(table, experiment: str) -> set | None:
+        if configured is None:
+            return None
+        return configured_cells(table([r for r in configured if r.experiment == experiment]).rows)
+
+    rows = table1(of[TABLE1]).rows
+    grid = profile_grids(rows, "Table 1, test accuracy", digits=3, configured=cells(table1, TABLE1))
+    parts.append(grid)
     seeded = [r for r in records if r.experiment == TABLE1_SEEDS]
     if seeded:
         title = "Table 1, each cell's best setting retrained with three seeds"
@@ -176,11 +187,13 @@ def results_page(records: Sequence[RunRecord]) -> str:
             f"\n\n{baseline_findings(profile)}\n"
         )
     music_title = "Music, test NLL per frame (paper: Table 2 as quoted by a summary, unchecked)"
-    parts.append(profile_grids(music_table(of[MUSIC]).rows, music_title))
+    music = cells(music_table, MUSIC)
+    parts.append(profile_grids(music_table(of[MUSIC]).rows, music_title, configured=music))
     for profile, runs in by_profile_strongest_first(of[MUSIC]):
         parts.append(f"Music, profile `{profile}`:\n\n{music_findings(runs)}\n")
-    grids = profile_grids(ptb_dropout_table(of[PTB_DROPOUT]).rows, "PTB with dropout", digits=1)
-    parts.append(grids)
+    rows = ptb_dropout_table(of[PTB_DROPOUT]).rows
+    ptb = cells(ptb_dropout_table, PTB_DROPOUT)
+    parts.append(profile_grids(rows, "PTB with dropout", digits=1, configured=ptb))
     for profile, runs in by_profile_strongest_first(of[PTB_DROPOUT]):
         parts.append(f"PTB with dropout, profile `{profile}`:\n\n{dropout_findings(runs)}\n")
     for profile, runs in by_profile_strongest_first([r for r in records if r.experiment == SEARCH]):

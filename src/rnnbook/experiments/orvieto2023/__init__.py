@@ -47,7 +47,7 @@ from rnnbook.experiments.orvieto2023.train import *  # noqa: F403
 from rnnbook.experiments.orvieto2023.train import train_job
 from rnnbook.experiments.orvieto2023.train_speed import *  # noqa: F403
 from rnnbook.experiments.orvieto2023.train_speed import speed_records
-from rnnbook.experiments.runner import Experiment, recorded_all
+from rnnbook.experiments.runner import Experiment, placeholders_all, recorded_all
 
 __all__ = [
     "chapter_claims",
@@ -115,4 +115,4 @@ def chapter_claims() -> list:
 
 def chapter_results() -> str:
     """The chapter page's generated results section (Markdown), from every recorded run."""
-    return report_claims.results_page(recorded_all(EXPERIMENTS))
+    return report_claims.results_page(recorded_all(EXPERIMENTS), placeholders_all(EXPERIMENTS))

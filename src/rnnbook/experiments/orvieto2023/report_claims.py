@@ -25,7 +25,7 @@ from rnnbook.experiments.orvieto2023.report_tables import (
     tasks_table,
 )
 from rnnbook.results import RunRecord
-from rnnbook.results.tables import profile_grids
+from rnnbook.results.tables import configured_cells, profile_grids
 from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
     Claim,
@@ -131,14 +131,26 @@ def claims(records: Sequence[RunRecord]) -> list[Claim]:
     return [*_ladder_claims(records), _speed_claim(records)]
 
 
-def results_page(records: Sequence[RunRecord]) -> str:
-    """The chapter page's results, every number from the records."""
+def _table3_rows(records: Sequence[RunRecord]) -> list:
+    """Table 3's rows: the tasks at 16 x 16 and Pathfinder at the LRA's 32 x 32."""
+    tasks = [r for r in records if r.experiment == TASKS_EXPERIMENT]
+    larger = [r for r in records if r.experiment == RESOLUTION_EXPERIMENT]
+    return [*tasks_table(tasks).rows, *resolution_table(larger).rows]
+
+
+def results_page(
+    records: Sequence[RunRecord], configured: Sequence[RunRecord] | None = None
+) -> str:
+    """The chapter page's results, every number from the records; with ``configured`` (the
+    placeholders of every configured run) a grid's cell that a profile leaves out shows "–"."""
     parts = [verdict_box(claims(records), label="orvieto2023-verdicts")]
     tasks = [r for r in records if r.experiment == TASKS_EXPERIMENT]
     ladder = [r for r in records if r.experiment == LADDER_EXPERIMENT]
     larger = [r for r in records if r.experiment == RESOLUTION_EXPERIMENT]
-    rows = [*tasks_table(tasks).rows, *resolution_table(larger).rows]
-    parts.append(profile_grids(rows, "Table 3 (LRU), test accuracy (%)", transpose=True, digits=1))
+    table3 = None if configured is None else configured_cells(_table3_rows(configured))
+    title = "Table 3 (LRU), test accuracy (%)"
+    grids = profile_grids(_table3_rows(records), title, transpose=True, digits=1, configured=table3)
+    parts.append(grids)
     for profile, runs in by_profile_strongest_first(tasks):
         parts.append(
             f"Tasks, profile `{profile}`:\n\n{task_findings(runs)}\n\n{listops_findings(runs)}\n"
@@ -152,7 +164,8 @@ def results_page(records: Sequence[RunRecord]) -> str:
         ladder_table(ladder).rows,
         key=lambda r: LADDER_RUNGS.index(r.model) if r.model in LADDER_RUNGS else 99,
     )
-    parts.append(profile_grids(rows, "The ladder, test accuracy (%)", digits=1))
+    rungs = None if configured is None else configured_cells(ladder_table(configured).rows)
+    parts.append(profile_grids(rows, "The ladder, test accuracy (%)", digits=1, configured=rungs))
     for profile, runs in by_profile_strongest_first(ladder):
         parts.append(f"Ladder, profile `{profile}`:\n\n{ladder_findings(runs)}\n")
     speed = [r for r in records if r.experiment == SPEED_EXPERIMENT]
