@@ -301,3 +301,31 @@ def test_a_long_ladder_that_cannot_decide_leaves_the_claim_to_cpu():
     lru, linear, _, _ = report_claims.claims([*cpu, *tall, *dense])
     assert (lru.profile, lru.verdict) == ("long", "confirmed")
     assert (linear.profile, linear.verdict) == ("cpu", "refuted")
+
+
+def test_the_dense_rungs_initial_radii_are_those_training_starts_from_and_explain_divergence():
+    (config,) = lru.ladder_configs("long", tasks=["psmnist"], rungs=["dense"])
+    radii = report.initial_spectral_radii(config)
+    stub = data.TaskData(config.task, {}, {}, classes=2, input_size=1)
+    stacked = lru.build_model(config, stub, len(config.seeds), list(config.seeds))
+    for e, seed in enumerate(config.seeds):  # member e of the stacked model that trains
+        for block, radius in zip(stacked.blocks, radii[seed], strict=True):
+            lam = torch.linalg.eigvals(block.recurrence.cells[0].A[e].detach().double())
+            assert radius == pytest.approx(float(lam.abs().max()), rel=1e-12)
+    failed = RunRecord(
+        chapter="orvieto2023",
+        experiment=lru.LADDER_EXPERIMENT,
+        profile="long",
+        run_id="psmnist-dense-s0",
+        config={"data": {"task": "psmnist"}, "rung": "dense"},
+        config_hash="h",
+        seed=config.seeds[0],
+        metrics={"test_accuracy": 10.4},
+        status="diverged",
+    )
+    text = report.dense_findings([failed], [config])
+    line = text.splitlines()[0]
+    steps = (28 // config.data.pool) ** 2
+    growth = max(radii[config.seeds[0]]) ** steps
+    assert f"over the {steps} steps: {growth:.2g})" in line and line.endswith("(diverged).")
+    assert "not run" in text.splitlines()[1]  # the other seeds have no record here

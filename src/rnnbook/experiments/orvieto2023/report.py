@@ -247,7 +247,7 @@ def initial_spectral_radii(config: LRUConfig) -> dict[int, list[float]]:
             if block.recurrence.diagonal:
                 lam = cell.eigenvalues()[0]
             else:
-                lam = torch.linalg.eigvals(cell.A[0].double())
+                lam = torch.linalg.eigvals(cell.A[0].detach().double())
             radii.append(float(lam.abs().max()))
         out[seed] = radii
     return out
@@ -274,9 +274,13 @@ def dense_findings(records: Sequence[RunRecord], configs: Sequence[LRUConfig]) -
             outcome = "not run" if r is None else f"test accuracy {r.metrics['test_accuracy']:.1f}%"
             if r is not None and r.status != "ok":
                 outcome += f" ({r.status})"
+            growth = ""
+            if config.data.listops is None and config.data.pathfinder is None:  # 28 x 28 images
+                steps = (28 // config.data.pool) ** 2
+                growth = f" (largest r^T over the {steps} steps: {max(values) ** steps:.2g})"
             lines.append(
                 f"- {TASK_TITLES[config.task]}, seed {seed}: largest |eigenvalue| of A per block "
-                f"{', '.join(f'{v:.3f}' for v in values)}; {outcome}."
+                f"{', '.join(f'{v:.3f}' for v in values)}{growth}; {outcome}."
             )
     return "\n".join(lines)
 

@@ -12,8 +12,10 @@ from rnnbook.experiments.orvieto2023.config import (
     RESOLUTION_EXPERIMENT,
     SPEED_EXPERIMENT,
     TASKS_EXPERIMENT,
+    ladder_configs,
 )
 from rnnbook.experiments.orvieto2023.report import (
+    dense_findings,
     ladder_findings,
     listops_findings,
     speed_findings,
@@ -168,6 +170,12 @@ def results_page(
     parts.append(profile_grids(rows, "The ladder, test accuracy (%)", digits=1, configured=rungs))
     for profile, runs in by_profile_strongest_first(ladder):
         parts.append(f"Ladder, profile `{profile}`:\n\n{ladder_findings(runs)}\n")
+        dense = dense_findings(runs, ladder_configs(profile, rungs=("dense",)))
+        if dense:
+            parts.append(
+                f"The linear dense rung at initialisation, profile `{profile}` (in a linear "
+                f"recurrence a state grows like r^T over T steps when r > 1):\n\n{dense}\n"
+            )
     speed = [r for r in records if r.experiment == SPEED_EXPERIMENT]
     for profile, runs in by_profile_strongest_first(speed):
         parts.append(f"Speed, profile `{profile}`:\n\n{speed_findings(runs)}\n")
