@@ -88,6 +88,12 @@ def _parse(text: bytes) -> ast.Module:
     return ast.parse(text)
 
 
+@functools.lru_cache(maxsize=1024)
+def _import_statements(text: bytes) -> tuple[ast.Import | ast.ImportFrom, ...]:
+    """Every import statement of a module, at any depth (walked once per module text)."""
+    return tuple(n for n in ast.walk(_parse(text)) if isinstance(n, ast.Import | ast.ImportFrom))
+
+
 def _without_docstrings(tree: ast.Module) -> ast.Module:
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
@@ -161,7 +167,7 @@ def _imports(module: str, source: Source, follow: bool, names: set[str] | None =
     if follow and names is not None and _is_config(module):
         wanted = _needed(text, frozenset(names))[1]
     found: Uses = {}
-    for node in ast.walk(_parse(text)):
+    for node in _import_statements(text):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if wanted is None or (alias.asname or alias.name.split(".")[0]) in wanted:
