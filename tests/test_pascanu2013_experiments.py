@@ -18,6 +18,7 @@ from rnnbook.experiments.jobs import RunContext
 from rnnbook.experiments.pascanu2013 import (
     config_table1,
     report,
+    report_claims,
     report_table1,
     report_wall,
     train_table1,
@@ -31,7 +32,12 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 def test_registry_and_bad_names():
     ids = [e.id for e in get_experiments("pascanu2013")]
-    assert ids == ["pascanu2013.table1", "pascanu2013.success", "pascanu2013.generalisation"]
+    assert ids == [
+        "pascanu2013.table1",
+        "pascanu2013.success",
+        "pascanu2013.generalisation",
+        "pascanu2013.generalisation_figure7",
+    ]
     with pytest.raises(ValueError, match="'orthogonal'.*sigmoid"):
         p13.success_configs("cpu", inits=["orthogonal"])
     with pytest.raises(ValueError, match="'adding'"):
@@ -96,7 +102,65 @@ def test_generalisation_smoke_tests_longer_sequences(results_root):
     rows = p13.generalisation_table([r]).to_dicts()
     assert [x["split"] for x in rows] == ["train lengths", "length 40"]
     assert rows[1]["paper"] == 0.0  # temporal order: no mistakes up to 5000 in the paper
-    assert "trained on lengths 10-20" in report.generalisation_findings([r])
+    assert "trained on 10-20 for" in report.generalisation_findings([r])
+
+
+def test_generalisation_at_figure7s_settings_trains_its_own_jobs_with_figure7s_numbers(
+    results_root,
+):
+    jobs = p13.GENERALISATION_FIGURE7_EXPERIMENT.jobs_of("long")
+    spans = {(j.config.task, j.config.length, j.config.max_length) for j in jobs}
+    assert spans == {(t, 50, n) for t in ("temporal_order", "addition") for n in (100, 200)}
+    for j in jobs:
+        assert (j.config.lr, j.config.clip, j.config.alpha) == (0.01, 1.0, 4.0)
+        assert j.config.methods == ("sgd-cr",) and len(j.runs) == 3
+    appendix = {j.key: j for j in p13.GENERALISATION_EXPERIMENT.jobs_of("long")}
+    same_key = next(j for j in jobs if j.key in appendix)  # 50-200: the same key, its own records
+    assert same_key.record_path(next(iter(same_key.runs))) != appendix[same_key.key].record_path(
+        next(iter(same_key.runs))
+    )
+    assert not p13.GENERALISATION_FIGURE7_EXPERIMENT.jobs_of("cpu")
+    (r,) = p13.GENERALISATION_FIGURE7_EXPERIMENT.run("smoke", progress=False)
+    assert "trained on 10-20, Figure 7's settings" in report.generalisation_findings([r])
+    (row, *_) = p13.generalisation_table([r]).to_dicts()
+    assert row["dataset"].endswith("(trained on 10-20, Figure 7's settings)")
+
+
+def _general(experiment, task, max_length, seed, solved, reach):
+    """A generalisation record that learned its lengths (``solved``) and errs below 1% up to
+    ``reach``."""
+    lengths = (50, 100, 200, 500, 1000, 5000)
+    return RunRecord(
+        chapter="pascanu2013",
+        experiment=experiment,
+        profile="long",
+        run_id=f"{task}-{max_length}-s{seed}",
+        config={"task": task, "length": 50, "max_length": max_length, "test_lengths": lengths},
+        config_hash="x",
+        seed=seed,
+        metrics={"test_success": float(solved), "updates": 50_000}
+        | {f"L{n}_error": 0.0 if n <= reach else 0.4 for n in lengths},
+    )
+
+
+def test_the_generalisation_claim_is_decided_only_by_runs_on_the_papers_lengths():
+    appendix = [_general(p13.GENERALISATION, "temporal_order", 200, s, False, 0) for s in (0, 1)]
+    narrow = [
+        _general(p13.GENERALISATION_FIGURE7, "temporal_order", 100, s, True, 5000) for s in (0, 1)
+    ]
+    claim = report_claims._generalisation_claim([*appendix, *narrow])
+    assert claim.verdict == "unresolved"
+    assert "trained on 50-200: 0 of 2 runs" in claim.evidence
+    assert "trained on 50-100 at Figure 7's settings: 2 of 2 runs" in claim.evidence
+    assert "temporal_order to 5000" in claim.evidence
+    wide = [
+        _general(p13.GENERALISATION_FIGURE7, "temporal_order", 200, s, True, 5000) for s in (0, 1)
+    ]
+    assert report_claims._generalisation_claim([*appendix, *narrow, *wide]).verdict == "confirmed"
+    short = [
+        _general(p13.GENERALISATION_FIGURE7, "temporal_order", 200, s, True, 1000) for s in (0, 1)
+    ]  # learned, but errs from 5000 on: not what the paper says
+    assert report_claims._generalisation_claim([*appendix, *short]).verdict == "unresolved"
 
 
 def test_table1_smoke_on_music_and_ptb(results_root, shared_data, monkeypatch):

@@ -15,7 +15,8 @@ import numpy as np
 from rnnbook.data.synthetic import TASKS
 from rnnbook.experiments.pascanu2013.config import (
     CHAPTER,
-    GENERALISATION,
+    GENERALISATION_EXPERIMENTS,
+    GENERALISATION_FIGURE7,
     INIT_TITLES,
     INITS,
     METHOD_TITLES,
@@ -46,6 +47,7 @@ __all__ = [
     "success_findings",
     "success_rates",
     "success_table",
+    "trained_on",
     "table",
 ]
 
@@ -96,12 +98,19 @@ def success_table(records: Sequence[RunRecord], title: str = "") -> Table:
     return Table(rows, title)
 
 
+def trained_on(record: RunRecord) -> str:
+    """``"trained on 50-200"``, with the settings where they are Figure 7's, not the appendix's."""
+    c = record.config
+    settings = ", Figure 7's settings" if record.experiment == GENERALISATION_FIGURE7 else ""
+    return f"trained on {c['length']}-{c['max_length']}{settings}"
+
+
 def generalisation_table(records: Sequence[RunRecord], title: str = "") -> Table:
     """Test error of each task's model at the training lengths and at each longer length."""
     rows = []
     for r in sorted(
-        (r for r in records if r.experiment == GENERALISATION),
-        key=lambda r: (r.profile, r.config["task"], r.seed),
+        (r for r in records if r.experiment in GENERALISATION_EXPERIMENTS),
+        key=lambda r: (r.profile, r.experiment, r.config["task"], r.config["max_length"], r.seed),
     ):
         c = r.config
         horizon = PAPER_GENERALISATION.get(c["task"])
@@ -114,8 +123,8 @@ def generalisation_table(records: Sequence[RunRecord], title: str = "") -> Table
             rows.append(
                 TableRow(
                     chapter=CHAPTER,
-                    experiment=GENERALISATION,
-                    dataset=f"{task} (trained on {c['length']}-{c['max_length']})",
+                    experiment=r.experiment,
+                    dataset=f"{task} ({trained_on(r)})",
                     model=f"SGD-CR, smart tanh, seed {r.seed}",
                     metric="error rate",
                     split=split,
@@ -304,7 +313,7 @@ def generalisation_findings(records: Sequence[RunRecord]) -> str:
     error of a guess that ignores the input."""
     lines = []
     for r in records:
-        if r.experiment != GENERALISATION:
+        if r.experiment not in GENERALISATION_EXPERIMENTS:
             continue
         c = r.config
         good = [n for n in c["test_lengths"] if r.metrics[f"L{n}_error"] < SUCCESS_ERROR]
@@ -325,8 +334,8 @@ def generalisation_findings(records: Sequence[RunRecord]) -> str:
             else ""
         )
         lines.append(
-            f"- **{TASKS[c['task']].title}**, seed {r.seed}, trained on lengths "
-            f"{c['length']}-{c['max_length']} for {r.metrics['updates']} updates: test error "
+            f"- **{TASKS[c['task']].title}**, seed {r.seed}, {trained_on(r)} for "
+            f"{r.metrics['updates']} updates: test error "
             f"{r.metrics['test_error']:.2%} at the training lengths; {reach}{paper}.{baseline}"
         )
     return "\n".join(lines) if lines else "No generalisation records yet."
@@ -371,6 +380,8 @@ def trajectory_table(records: Sequence[RunRecord]) -> str:
             f"{TASKS[c['task']].title}, length {span}, {INIT_TITLES.get(c['init'], c['init'])}, "
             f"{METHOD_TITLES.get(_method(r), _method(r))}"
         )
+        if r.experiment == GENERALISATION_FIGURE7:
+            name += ", Figure 7's settings"
         groups.setdefault(name, []).append(r)
     return trajectory_markdown(
         groups, budget=lambda r: r.config["max_updates"], metric="valid_error"

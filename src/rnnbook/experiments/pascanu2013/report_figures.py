@@ -11,7 +11,7 @@ import numpy as np
 
 from rnnbook.data.synthetic import TASKS
 from rnnbook.experiments.pascanu2013.config import (
-    GENERALISATION,
+    GENERALISATION_EXPERIMENTS,
     INIT_TITLES,
     INITS,
     METHOD_TITLES,
@@ -146,7 +146,7 @@ def plot_generalisation(records: Sequence[RunRecord]):
     from rnnbook.results import plots
 
     plots.use_style()
-    runs = [r for r in records if r.experiment == GENERALISATION]
+    runs = [r for r in records if r.experiment in GENERALISATION_EXPERIMENTS]
     fig, ax = plt.subplots(figsize=(5.6, 3.4))
     for r in runs:
         c = r.config
