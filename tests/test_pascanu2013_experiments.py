@@ -126,6 +126,27 @@ def test_generalisation_at_figure7s_settings_trains_its_own_jobs_with_figure7s_n
     assert row["dataset"].endswith("(trained on 10-20, Figure 7's settings)")
 
 
+def test_a_set_drawn_over_a_range_of_lengths_spans_the_range_and_fixed_lengths_are_as_before():
+    """A validation set of 1,000 sequences in one chunk held one length: a member trained on
+    50-200 stopped on solving it (a long run: no mistake on validation, 9% on test)."""
+    wide = p13.generalisation_configs("long", ["temporal_order"], figure7=True)
+    (config,) = [c for c in wide if c.max_length == 200]
+    data = p13.TaskData(config, config.members(), torch.device("cpu"))
+    for chunks, n in ((data.valid, config.n_valid), (data._fixed_set(4, 2000, None), 2000)):
+        lengths = [x.shape[1] for x, _ in chunks]  # inputs (E, T, B, I)
+        assert sum(x.shape[2] for x, _ in chunks) == n and len(chunks) >= p13.RANGE_LENGTHS
+        assert all(50 <= n < 200 for n in lengths) and len(set(lengths)) >= 35
+        assert min(lengths) < 80 and max(lengths) > 170  # spread over the range
+    fixed = p13.success_configs("long", lengths=[100], inits=["smart_tanh"])[0]
+    for c, nominal in ((fixed, None), (config, 500)):  # one length: chunks as large as before
+        data = p13.TaskData(c, c.members(), torch.device("cpu"))
+        chunks = data._fixed_set(4, 2500, nominal)
+        size = data._chunk(nominal or c.length)
+        expected = [size] * (2500 // size) + ([2500 % size] if 2500 % size else [])
+        assert [x.shape[2] for x, _ in chunks] == expected
+        assert {x.shape[1] for x, _ in chunks} == {nominal or c.length}
+
+
 def _general(experiment, task, max_length, seed, solved, reach):
     """A generalisation record that learned its lengths (``solved``) and errs below 1% up to
     ``reach``."""

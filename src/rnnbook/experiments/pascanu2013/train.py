@@ -7,6 +7,7 @@ the same minibatches.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator, Sequence
 
@@ -24,7 +25,10 @@ from rnnbook.train import fit
 from rnnbook.train.regularizers import add_omega
 from rnnbook.train.task_losses import task_loss, task_mistakes
 
-__all__ = ["TaskData", "build_model", "task_loss_fn", "train_task_job"]
+__all__ = ["RANGE_LENGTHS", "TaskData", "build_model", "task_loss_fn", "train_task_job"]
+
+#: The fewest lengths a validation or test set drawn over a range of lengths holds.
+RANGE_LENGTHS = 50
 
 
 def build_model(config: TaskRunConfig, members: Sequence[tuple[str, int]] | None = None) -> TaskRNN:
@@ -91,16 +95,19 @@ class TaskData:
 
     def _fixed_set(self, stream: int, n: int, nominal: int | None) -> list[tuple[Tensor, Tensor]]:
         """``n`` sequences in chunks, each chunk with its own length (drawn as in training, or
-        around ``nominal``)."""
+        around ``nominal``). A set drawn over a range of lengths has at least ``RANGE_LENGTHS``
+        chunks, so that it spans the range (in chunks of up to 1,000 sequences a validation set
+        of 1,000 held a single length, and a member could stop on solving that one)."""
         c = self.config
         rngs = {
             s: np.random.default_rng([c.data_seed, s, stream, nominal or 0]) for s in self.distinct
         }
         lengths = np.random.default_rng([c.data_seed, stream, nominal or 0])
+        spread = math.ceil(n / RANGE_LENGTHS) if c.max_length and nominal is None else n
         chunks, left = [], n
         while left > 0:
             length = self._length(lengths, nominal)
-            size = min(left, self._chunk(nominal or c.max_length or c.length))
+            size = min(left, spread, self._chunk(nominal or c.max_length or c.length))
             chunks.append(self._draw(rngs, size, length))
             left -= size
         return chunks
