@@ -17,6 +17,7 @@ from rnnbook.results.verdicts import (
     compare,
     count_outcomes,
     holds_when,
+    seeds_to_decide,
     strongest,
     tally,
     verdict_box,
@@ -47,6 +48,18 @@ def test_a_difference_within_noise_or_with_one_seed_is_not_decided():
     lonely = compare(Sample((10.0,)), Sample((0.0, 0.1)), True)
     assert lonely.sign == 0 and "fewer than two seeds" in lonely.reason
     assert compare(Sample((1.0, 1.0)), Sample((1.0, 1.0)), True).sign == 0
+
+
+def test_the_seeds_that_would_decide_a_difference_at_the_measured_spread():
+    # means 1.0 and 1.1, SDs 0.1 each: 2 SE at n seeds a side = 2 * sqrt(0.02 / n) < 0.1 from
+    # n > 8: nine seeds a side; with nine, the same means and SDs are decided
+    close = compare(Sample((0.9, 1.0, 1.1)), Sample((1.0, 1.1, 1.2)), True)
+    assert seeds_to_decide(close) == 9
+    nine = [1.0 + 0.1 * x for x in (-1.5, -1.2, -0.5, 0, 0, 0, 0.5, 1.2, 1.5)]  # SD 0.099
+    wider = compare(Sample(tuple(nine)), Sample(tuple(v + 0.1 for v in nine)), True)
+    assert wider.a.sd == pytest.approx(0.1, rel=0.05) and wider.decided
+    assert seeds_to_decide(compare(Sample((10.0,)), Sample((0.0, 0.1)), True)) is None
+    assert seeds_to_decide(compare(Sample((1.0, 1.0)), Sample((1.0, 1.0)), True)) is None
 
 
 def test_identical_seeds_with_different_means_are_decided():

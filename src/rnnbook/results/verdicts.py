@@ -82,6 +82,17 @@ def compare(a: Sample, b: Sample, higher_is_better: bool) -> Comparison:
     return Comparison(a, b, higher_is_better, 1 if better else -1, f"difference {diff:+.3g}")
 
 
+def seeds_to_decide(comparison: Comparison) -> int | None:
+    """The seeds per side at which ``comparison``'s difference, with the means and spreads
+    measured so far, would exceed ``NOISE_SES`` standard errors: a budget, not a promise (the
+    means move as seeds come). ``None`` when it cannot be said (one seed, equal means)."""
+    a, b = comparison.a, comparison.b
+    if a.n < 2 or b.n < 2 or a.mean == b.mean:
+        return None
+    spread = math.sqrt(a.sd**2 + b.sd**2)
+    return max(2, math.floor((NOISE_SES * spread / abs(a.mean - b.mean)) ** 2) + 1)
+
+
 def holds_when(comparisons: Sequence[Comparison], want: Sequence[int]) -> str:
     """The verdict of a claim that ``comparisons[i]`` come out as ``want[i]`` (+1: a better,
     -1: b better): refuted when any one is decided the other way, confirmed when all are decided
