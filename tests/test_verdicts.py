@@ -17,6 +17,7 @@ from rnnbook.results.verdicts import (
     compare,
     count_outcomes,
     holds_when,
+    more_seeds,
     seeds_to_decide,
     strongest,
     tally,
@@ -60,6 +61,9 @@ def test_the_seeds_that_would_decide_a_difference_at_the_measured_spread():
     assert wider.a.sd == pytest.approx(0.1, rel=0.05) and wider.decided
     assert seeds_to_decide(compare(Sample((10.0,)), Sample((0.0, 0.1)), True)) is None
     assert seeds_to_decide(compare(Sample((1.0, 1.0)), Sample((1.0, 1.0)), True)) is None
+    decided = compare(Sample((0.9, 1.0, 1.1)), Sample((1.9, 2.0, 2.1)), False)
+    text = more_seeds([close, decided])  # the decided one needs nothing more
+    assert text == "about 9 seeds per side, if the spreads stay as measured over 3"
 
 
 def test_identical_seeds_with_different_means_are_decided():

@@ -93,6 +93,17 @@ def seeds_to_decide(comparison: Comparison) -> int | None:
     return max(2, math.floor((NOISE_SES * spread / abs(a.mean - b.mean)) ** 2) + 1)
 
 
+def more_seeds(comparisons: Sequence[Comparison]) -> str:
+    """What would decide the undecided ``comparisons``: the most seeds per side that any of them
+    needs at its measured means and spreads (:func:`seeds_to_decide`)."""
+    needed = [seeds_to_decide(c) for c in comparisons if not c.decided]
+    known = [n for n in needed if n is not None]
+    if not known:
+        return "more seeds"
+    have = min(min(c.a.n, c.b.n) for c in comparisons if not c.decided)
+    return f"about {max(known)} seeds per side, if the spreads stay as measured over {have}"
+
+
 def holds_when(comparisons: Sequence[Comparison], want: Sequence[int]) -> str:
     """The verdict of a claim that ``comparisons[i]`` come out as ``want[i]`` (+1: a better,
     -1: b better): refuted when any one is decided the other way, confirmed when all are decided

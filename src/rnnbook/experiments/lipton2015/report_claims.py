@@ -18,15 +18,14 @@ from rnnbook.results.trajectory import trajectory_markdown
 from rnnbook.results.verdicts import (
     UNRESOLVED,
     Claim,
-    Comparison,
     Sample,
     all_better,
     by_profile_strongest_first,
     compare,
     count_outcomes,
     judge,
+    more_seeds,
     samples_by,
-    seeds_to_decide,
     strongest,
     unresolved,
     verdict_box,
@@ -96,17 +95,10 @@ def _gradient_claims(records: Sequence[RunRecord]) -> list[Claim]:
             f"{s[best].text(3)}, tanh RNN at ρ = 1 {tanh_one.text(3)}; distance from 1 "
             f"compared: {comp.reason}.",
             profile,
-            "" if comp.decided else _more_seeds(comp),
+            "" if comp.decided else more_seeds([comp]),
         )
     )
     return out
-
-
-def _more_seeds(comparison: Comparison) -> str:
-    n = seeds_to_decide(comparison)
-    if n is None:
-        return "more seeds"
-    return f"about {n} seeds per side, if the spread stays as measured over {comparison.a.n}"
 
 
 def _tbptt_claim(records: Sequence[RunRecord]) -> Claim:
