@@ -335,6 +335,14 @@ def test_figure7_verdicts_follow_the_seeds():
     tanh = [v for t, v in verdicts.items() if "tanh initialisations; tested at L = 50" in t]
     sigmoid = [v for t, v in verdicts.items() if "(sigmoid;" in t]
     assert tanh == ["confirmed", "confirmed"] and sigmoid == ["unresolved", "unresolved"]
+    to_decide = [c.to_decide for c in report_claims.claims(records)[:4] if "(sigmoid;" in c.text]
+    assert all("no number of seeds separates them" in t for t in to_decide)  # 0 of 5 both
+    close = {"sgd": 0.0, "sgd-c": 0.8, "sgd-cr": 1.0}  # 4 of 5 against 5 of 5: within noise
+    records = [
+        rec("smart_tanh", m, s, float(s < 5 * v)) for m, v in close.items() for s in range(5)
+    ]
+    (_, clipping, *_) = report_claims.claims(records)
+    assert clipping.verdict == "unresolved" and clipping.to_decide.startswith("about 21 seeds")
 
 
 def test_long_table1_has_the_papers_sizes_one_job_per_seed():
