@@ -3,8 +3,9 @@
     python scripts/execute_notebooks.py --profile cpu [NAME ...]
 
 Each ``notebooks/<name>.py`` (py:percent) becomes ``notebooks/<name>.ipynb``, executed from the
-repository root with the papermill parameters ``profile`` (and ``rerun`` when ``RERUN=1``). A
-failing notebook is kept, with its error, for the book to show; the script exits non-zero.
+repository root with those of the papermill parameters ``profile`` and ``rerun`` (true when
+``RERUN=1``) that it declares. A failing notebook is kept, with its error, for the book to show;
+the script exits non-zero.
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ def execute(name: str, profile: str, rerun: bool) -> float:
         "language": "python",
     }
     nbformat.write(notebook, target)
+    declared = papermill.inspect_notebook(target)  # a notebook that trains nothing has no rerun
+    parameters = {k: v for k, v in {"profile": profile, "rerun": rerun}.items() if k in declared}
     started = time.perf_counter()
     papermill.execute_notebook(
         target,
         target,
-        parameters={"profile": profile, "rerun": rerun},
+        parameters=parameters,
         cwd=str(ROOT),
         kernel_name="python3",
         progress_bar=False,
