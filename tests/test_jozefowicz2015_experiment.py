@@ -395,3 +395,39 @@ def test_a_search_records_trajectory_is_its_best_settings_curve():
     )
     best = _best_curve(record)
     assert best.curves["valid_accuracy"] == [0.2, 0.5] and best.curves["updates"] == [50, 100]
+
+
+def test_a_claim_on_arithmetic_and_xml_says_which_task_it_could_not_judge_yet():
+    from rnnbook.experiments.jozefowicz2015 import report_claims
+
+    def seeds(task, arch, accuracies):
+        return [
+            RunRecord(
+                chapter="jozefowicz2015",
+                experiment="table1_seeds",
+                profile="long",
+                run_id=f"{task}-{arch}-s{k}",
+                config={"task": task, "arch": arch},
+                config_hash="x",
+                seed=k,
+                metrics={"test_accuracy": a},
+            )
+            for k, a in enumerate(accuracies)
+        ]
+
+    cells = {
+        "lstm": 0.2,
+        "lstm-b": 0.3,
+        "gru": 0.33,
+        "lstm-f": 0.13,
+        "lstm-i": 0.14,
+        "lstm-o": 0.15,
+    }
+    arithmetic = [r for a, v in cells.items() for r in seeds("arithmetic", a, (v, v + 0.002))]
+    gates, bias, gru, _ = report_claims.claims(arithmetic)
+    assert [c.verdict for c in (gates, bias, gru)] == ["confirmed"] * 3
+    assert all("Not judged on xml yet" in c.evidence for c in (gates, bias, gru))
+    xml = [r for a in cells for r in seeds("xml", a, (0.46, 0.47))]  # every cell alike on XML
+    gates, bias, gru, _ = report_claims.claims(arithmetic + xml)
+    assert [c.verdict for c in (gates, bias, gru)] == ["unresolved"] * 3
+    assert not any("Not judged" in c.evidence for c in (gates, bias, gru))
