@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+from made_records import made_record
 
 from rnnbook.cells.graph import gru_graph, lstm_graph
 from rnnbook.data.token_streams import StreamChunk, stream_chunks
@@ -402,15 +403,13 @@ def test_a_claim_on_arithmetic_and_xml_says_which_task_it_could_not_judge_yet():
 
     def seeds(task, arch, accuracies):
         return [
-            RunRecord(
-                chapter="jozefowicz2015",
-                experiment="table1_seeds",
-                profile="long",
-                run_id=f"{task}-{arch}-s{k}",
-                config={"task": task, "arch": arch},
-                config_hash="x",
+            made_record(
+                "jozefowicz2015",
+                "table1_seeds",
+                f"{task}-{arch}-s{k}",
+                {"task": task, "arch": arch},
+                {"test_accuracy": a},
                 seed=k,
-                metrics={"test_accuracy": a},
             )
             for k, a in enumerate(accuracies)
         ]

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from made_records import made_record
 
 from rnnbook import cli
 from rnnbook.data.batches import ClassBatch
@@ -312,15 +313,13 @@ def test_the_dense_rungs_initial_radii_are_those_training_starts_from_and_explai
         for block, radius in zip(stacked.blocks, radii[seed], strict=True):
             lam = torch.linalg.eigvals(block.recurrence.cells[0].A[e].detach().double())
             assert radius == pytest.approx(float(lam.abs().max()), rel=1e-12)
-    failed = RunRecord(
-        chapter="orvieto2023",
-        experiment=lru.LADDER_EXPERIMENT,
-        profile="long",
-        run_id="psmnist-dense-s0",
-        config={"data": {"task": "psmnist"}, "rung": "dense"},
-        config_hash="h",
+    failed = made_record(
+        "orvieto2023",
+        lru.LADDER_EXPERIMENT,
+        "psmnist-dense-s0",
+        {"data": {"task": "psmnist"}, "rung": "dense"},
+        {"test_accuracy": 10.4},
         seed=config.seeds[0],
-        metrics={"test_accuracy": 10.4},
         status="diverged",
     )
     text = report.dense_findings([failed], [config])

@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from made_records import made_record
 
 from rnnbook.cli import main
 from rnnbook.experiments import get_experiments
@@ -151,16 +152,14 @@ def _general(experiment, task, max_length, seed, solved, reach):
     """A generalisation record that learned its lengths (``solved``) and errs below 1% up to
     ``reach``."""
     lengths = (50, 100, 200, 500, 1000, 5000)
-    return RunRecord(
-        chapter="pascanu2013",
-        experiment=experiment,
-        profile="long",
-        run_id=f"{task}-{max_length}-s{seed}",
-        config={"task": task, "length": 50, "max_length": max_length, "test_lengths": lengths},
-        config_hash="x",
-        seed=seed,
-        metrics={"test_success": float(solved), "updates": 50_000}
+    return made_record(
+        "pascanu2013",
+        experiment,
+        f"{task}-{max_length}-s{seed}",
+        {"task": task, "length": 50, "max_length": max_length, "test_lengths": lengths},
+        {"test_success": float(solved), "updates": 50_000}
         | {f"L{n}_error": 0.0 if n <= reach else 0.4 for n in lengths},
+        seed=seed,
     )
 
 
