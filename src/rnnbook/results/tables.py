@@ -317,6 +317,15 @@ def configured_cells(rows: Iterable[TableRow]) -> set[Cell]:
     return {(r.profile, r.dataset, r.model) for r in rows if r.profile != "-"}
 
 
+def configured_cells_of(
+    rows_of: Callable[[Sequence[RunRecord]], Sequence[TableRow]],
+    placeholders: Sequence[RunRecord] | None,
+) -> set[Cell] | None:
+    """:func:`configured_cells` of the rows that ``rows_of`` makes from ``placeholders``; ``None``
+    (not known) without placeholders."""
+    return None if placeholders is None else configured_cells(rows_of(placeholders))
+
+
 def outside_profile(
     rows: Sequence[TableRow], profile: str, configured: Collection[Cell] | None
 ) -> list[TableRow]:

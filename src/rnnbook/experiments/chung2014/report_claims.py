@@ -21,7 +21,7 @@ from rnnbook.experiments.chung2014.report import (
     nll_samples,
 )
 from rnnbook.results import RunRecord, paper_vs_ours
-from rnnbook.results.tables import configured_cells, dropdown, grid_markdown, outside_profile
+from rnnbook.results.tables import configured_cells_of, dropdown, grid_markdown, outside_profile
 from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
     CONFIRMED,
@@ -132,8 +132,8 @@ def table2_grid(
     ``configured`` (placeholders of every configured run), a cell that the records' profile
     leaves out shows "–"."""
     rows = _table2_rows(records, split)
-    if configured is not None and records:
-        cells = configured_cells(_table2_rows(configured, split))
+    if records:
+        cells = configured_cells_of(lambda rs: _table2_rows(rs, split), configured)
         rows = outside_profile(rows, records[0].profile, cells)
     return grid_markdown(
         rows,

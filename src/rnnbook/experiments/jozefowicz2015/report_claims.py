@@ -27,7 +27,7 @@ from rnnbook.experiments.jozefowicz2015.report_more import (
     search_findings,
 )
 from rnnbook.results import RunRecord
-from rnnbook.results.tables import configured_cells, profile_grids
+from rnnbook.results.tables import configured_cells_of, profile_grids
 from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
     Claim,
@@ -184,9 +184,9 @@ def results_page(
     of = {e: [r for r in records if r.experiment == e] for e in (TABLE1, MUSIC, PTB_DROPOUT)}
 
     def cells(table, experiment: str) -> set | None:
-        if configured is None:
-            return None
-        return configured_cells(table([r for r in configured if r.experiment == experiment]).rows)
+        return configured_cells_of(
+            lambda rs: table([r for r in rs if r.experiment == experiment]).rows, configured
+        )
 
     rows = table1(of[TABLE1]).rows
     grid = profile_grids(rows, "Table 1, test accuracy", digits=3, configured=cells(table1, TABLE1))

@@ -27,7 +27,7 @@ from rnnbook.experiments.orvieto2023.report_tables import (
     tasks_table,
 )
 from rnnbook.results import RunRecord
-from rnnbook.results.tables import configured_cells, profile_grids
+from rnnbook.results.tables import configured_cells_of, profile_grids
 from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
     Claim,
@@ -149,7 +149,7 @@ def results_page(
     tasks = [r for r in records if r.experiment == TASKS_EXPERIMENT]
     ladder = [r for r in records if r.experiment == LADDER_EXPERIMENT]
     larger = [r for r in records if r.experiment == RESOLUTION_EXPERIMENT]
-    table3 = None if configured is None else configured_cells(_table3_rows(configured))
+    table3 = configured_cells_of(_table3_rows, configured)
     title = "Table 3 (LRU), test accuracy (%)"
     grids = profile_grids(_table3_rows(records), title, transpose=True, digits=1, configured=table3)
     parts.append(grids)
@@ -166,7 +166,7 @@ def results_page(
         ladder_table(ladder).rows,
         key=lambda r: LADDER_RUNGS.index(r.model) if r.model in LADDER_RUNGS else 99,
     )
-    rungs = None if configured is None else configured_cells(ladder_table(configured).rows)
+    rungs = configured_cells_of(lambda rs: ladder_table(rs).rows, configured)
     parts.append(profile_grids(rows, "The ladder, test accuracy (%)", digits=1, configured=rungs))
     for profile, runs in by_profile_strongest_first(ladder):
         parts.append(f"Ladder, profile `{profile}`:\n\n{ladder_findings(runs)}\n")
