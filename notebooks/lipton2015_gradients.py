@@ -136,6 +136,23 @@ plots.save(fig, "lipton2015", f"jacobians-trained-{profile}")
 # %%
 display(Markdown(report.gradient_findings(records)))
 
+# %% [markdown]
+# ## The factor at initialisation, over many seeds
+#
+# The verdicts compare per-step factors at initialisation, and a handful of seeds cannot tell the
+# LSTM's from the tanh RNN's: the factor's spread over seeds is as large as the difference.
+# Without training the measurement costs about a second per seed, so the `init_factors`
+# experiment repeats it for 100 seeds of every variant (the `cpu` profile; its configuration
+# says why 100). The verdicts above use these runs.
+
+# %%
+factors = lipton2015.init_factor_runs(profile, rerun=rerun)
+display(Markdown(report.init_factor_findings(factors)))
+
+# %%
+fig = report_figures.plot_init_factors(factors)
+plots.save(fig, "lipton2015", f"init-factors-{profile}")
+
 
 # %% [markdown]
 # The chapter's page sets these numbers beside the review's claim and says where our setup may

@@ -89,8 +89,10 @@ def test_tables_and_findings_render_from_smoke_records(smoke_results):
         records
     ) and "bidirectional" in R.brnn_findings(records)
     assert "lag 6" in R.tbptt_findings(records) and "tanh-rho" in R.gradient_findings(records)
+    assert "below 1 for" in R.init_factor_findings(records)
     for fig in (
         F.plot_gradients(records),
+        F.plot_init_factors(records),
         F.plot_copy(records),
         F.plot_head_trace(records),
         F.plot_training_curves(records),
@@ -125,13 +127,50 @@ def test_cli_prints_the_copy_and_brnn_rows(smoke_results):
     assert all(r["ours_mean"] is not None and r["profile"] == "smoke" for r in copy + brnn)
 
 
-def test_registry_lists_four_experiments():
+def test_registry_lists_five_experiments():
     assert [e.id for e in get_experiments("lipton2015")] == [
         "lipton2015.gradients",
+        "lipton2015.init_factors",
         "lipton2015.tbptt",
         "lipton2015.brnn",
         "lipton2015.copy",
     ]
+
+
+def test_init_factors_are_the_gradients_measurement_at_initialisation(smoke_results):
+    """The untrained runs give, for every variant and seed they share with the gradients
+    experiment, that experiment's factor at initialisation, to the last digit."""
+    _, records, _ = smoke_results
+    grads = {r.run_id: r for r in records if r.experiment == "gradients"}
+    init = [r for r in records if r.experiment == "init_factors"]
+    shared = [r for r in init if r.run_id in grads]
+    assert len(shared) >= 3 and len(init) > len(shared)
+    for r in shared:
+        assert r.metrics["init_rate"] == grads[r.run_id].metrics["init_rate"]
+        if r.config["model"] == "lstm":
+            assert r.metrics["init_carousel_rate"] == grads[r.run_id].metrics["init_carousel_rate"]
+    assert all(r.config["updates"] == 0 for r in init)
+
+
+def test_a_member_factor_does_not_depend_on_the_stack():
+    """Seed 1 alone and seed 1 beside seed 0 measure the same factor: the 100 seeds of `cpu` are
+    100 independent draws, whatever their order in the stack."""
+    (tanh, lstm) = L.init_factor_configs("smoke")
+    for config in (tanh, lstm):
+        both = L.measure_init_factors(config)
+        alone = L.measure_init_factors(dataclasses.replace(config, seeds=(1,)))
+        k = len(config.seeds)
+        assert [m["init_rate"] for m in both[1::k]] == [m["init_rate"] for m in alone]
+        assert len({m["init_rate"] for m in both}) == len(both)  # seeds differ
+
+
+def test_cpu_measures_a_hundred_seeds_at_the_gradients_sizes():
+    """`cpu`'s init factors use the gradients measurement's sizes, without training."""
+    for init, grad in zip(L.init_factor_configs("cpu"), L.gradient_configs("cpu"), strict=True):
+        assert len(init.seeds) == 100 and init.updates == 0
+        assert init.variants == grad.variants
+        sizes = ("hidden", "symbols", "lag", "length", "measure_batch", "data_seed")
+        assert [getattr(init, k) for k in sizes] == [getattr(grad, k) for k in sizes]
 
 
 def test_the_chapter_table_is_the_report_table(smoke_results):

@@ -165,10 +165,51 @@ def test_gradient_findings_compare_the_tanh_factor_with_rho():
     assert "2 of 3 variants have a factor closer to 1" in text
 
 
-@pytest.mark.parametrize("name", ["gradients", "tbptt", "brnn", "copy"])
+def _factor(model, variant, rate, seed, experiment="init_factors", profile="cpu"):
+    label = f"tanh-rho{variant:g}" if model == "tanh" else f"lstm-bf{variant:g}"
+    return _record(
+        experiment,
+        f"{label}-s{seed}",
+        {"model": model},
+        {"init_rate": rate, "variant": variant, "trained_rate": rate},
+        profile=profile,
+    )
+
+
+def test_init_factor_findings_give_spread_and_count_below_one():
+    rates = [0.9, 0.95, 1.0, 1.05, 0.85]  # mean 0.95, SD 0.0791, two of five not below 1
+    text = R.init_factor_findings([_factor("tanh", 1.0, v, s) for s, v in enumerate(rates)])
+    assert "**tanh-rho1** (n = 5): 0.950 ± 0.079" in text
+    assert "10th to 90th percentile 0.870 to 1.030" in text
+    assert "below 1 for 3 of 5 seeds" in text
+
+
+def test_the_forget_gate_claim_is_judged_on_the_many_seeds():
+    """With `init_factors` recorded, the claim uses its seeds, not the gradients experiment's
+    few (which here would leave it undecided): 0.05 from 1 beats 0.2 from 1 on 4 seeds a side."""
+    from rnnbook.experiments.lipton2015 import report_claims
+
+    few = [
+        _factor(m, v, r, s, "gradients", "full")
+        for s in range(2)
+        for m, v, r in (("tanh", 1.0, 0.6 + 0.4 * s), ("tanh", 0.5, 0.5), ("lstm", 3.0, 1.05))
+    ]
+    many = [
+        _factor(m, v, r + 0.001 * s, s)
+        for s in range(4)
+        for m, v, r in (("tanh", 1.0, 0.8), ("tanh", 0.5, 0.5), ("lstm", 3.0, 1.05))
+    ]
+    cec = next(c for c in report_claims.claims(few + many) if "forget gate" in c.text)
+    assert cec.verdict == "confirmed" and cec.profile == "cpu" and "(n = 4)" in cec.evidence
+    cec = next(c for c in report_claims.claims(few) if "forget gate" in c.text)
+    assert cec.verdict == "unresolved" and cec.profile == "full"
+
+
+@pytest.mark.parametrize("name", ["gradients", "init_factors", "tbptt", "brnn", "copy"])
 def test_empty_records_say_so(name):
     finding = {
         "gradients": R.gradient_findings,
+        "init_factors": R.init_factor_findings,
         "tbptt": R.tbptt_findings,
         "brnn": R.brnn_findings,
         "copy": R.copy_findings,

@@ -1,25 +1,36 @@
 """Lipton, Berkowitz & Elkan (2015): the review's central claims, made executable.
 
-Chapter ``lipton2015`` of the book: ``config`` (configurations, jobs), ``data`` (validation,
-test and training sets), ``train_measures`` and ``train`` (what is measured, how a job trains),
-``report`` and ``report_figures`` (tables, findings, figures), and here its four experiments,
-declared.
+Chapter ``lipton2015`` of the book: ``config`` and ``config_profiles`` (configurations, jobs),
+``data`` (validation, test and training sets), ``train_measures`` and ``train`` (what is
+measured, how a job trains), ``train_init`` (the factors at initialisation), ``report`` and
+``report_figures`` (tables, findings, figures), and here its five experiments, declared.
 """
 
 from __future__ import annotations
 
 from rnnbook.experiments.lipton2015 import (
     config,
+    config_profiles,
     data,
     report,
     report_claims,
     report_copy,
     report_figures,
     train,
+    train_init,
     train_measures,
 )
 from rnnbook.experiments.lipton2015.config import *  # noqa: F403 - the chapter's names, one namespace
-from rnnbook.experiments.lipton2015.config import BRNN, CHAPTER, COPY, GRADIENTS, JOBS, TBPTT
+from rnnbook.experiments.lipton2015.config import (
+    BRNN,
+    CHAPTER,
+    COPY,
+    GRADIENTS,
+    INIT_FACTORS,
+    TBPTT,
+)
+from rnnbook.experiments.lipton2015.config_profiles import *  # noqa: F403
+from rnnbook.experiments.lipton2015.config_profiles import JOBS
 from rnnbook.experiments.lipton2015.data import *  # noqa: F403
 from rnnbook.experiments.lipton2015.report import *  # noqa: F403
 from rnnbook.experiments.lipton2015.report import TABLES
@@ -32,16 +43,21 @@ from rnnbook.experiments.lipton2015.train import (
     _train_gradients,
     _train_tbptt,
 )
+from rnnbook.experiments.lipton2015.train_init import *  # noqa: F403
+from rnnbook.experiments.lipton2015.train_init import _train_init_factors
 from rnnbook.experiments.lipton2015.train_measures import *  # noqa: F403
 from rnnbook.experiments.runner import Experiment, recorded_all
 
 __all__ = [
     "chapter_claims",
     "chapter_results",
+    "init_factor_runs",
     *config.__all__,
+    *config_profiles.__all__,
     *data.__all__,
     *train_measures.__all__,
     *train.__all__,
+    *train_init.__all__,
     *report.__all__,
     *report_copy.__all__,
     *report_figures.__all__,
@@ -49,6 +65,7 @@ __all__ = [
     "COPY_EXPERIMENT",
     "EXPERIMENTS",
     "GRADIENTS_EXPERIMENT",
+    "INIT_FACTORS_EXPERIMENT",
     "TBPTT_EXPERIMENT",
 ]
 
@@ -62,6 +79,11 @@ GRADIENTS_EXPERIMENT = _experiment(
     "Vanishing/exploding Jacobians of tanh RNNs and the LSTM's carousel",
     _train_gradients,
 )
+INIT_FACTORS_EXPERIMENT = _experiment(
+    INIT_FACTORS,
+    "The per-step factor at initialisation, over many seeds",
+    _train_init_factors,
+)
 TBPTT_EXPERIMENT = _experiment(
     TBPTT, "Truncated vs full BPTT on a dependency longer than the window", _train_tbptt
 )
@@ -71,7 +93,21 @@ BRNN_EXPERIMENT = _experiment(
 COPY_EXPERIMENT = _experiment(
     COPY, "Copy task: NTM vs LSTM, trained short, tested long (Graves et al. 2014)", _train_copy
 )
-EXPERIMENTS = [GRADIENTS_EXPERIMENT, TBPTT_EXPERIMENT, BRNN_EXPERIMENT, COPY_EXPERIMENT]
+EXPERIMENTS = [
+    GRADIENTS_EXPERIMENT,
+    INIT_FACTORS_EXPERIMENT,
+    TBPTT_EXPERIMENT,
+    BRNN_EXPERIMENT,
+    COPY_EXPERIMENT,
+]
+
+
+def init_factor_runs(profile: str, rerun: bool | str | None = None):
+    """The ``init_factors`` runs of ``profile`` (measured where missing). A profile that does not
+    define the experiment (``long``, ``full``: more than `cpu`'s 100 seeds a variant is not
+    needed) takes `cpu`'s."""
+    defined = INIT_FACTORS_EXPERIMENT.jobs_of(profile)
+    return INIT_FACTORS_EXPERIMENT.run(profile if defined else "cpu", rerun=rerun)
 
 
 def chapter_claims() -> list:

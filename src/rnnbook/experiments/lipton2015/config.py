@@ -1,5 +1,6 @@
 """Lipton, Berkowitz & Elkan (2015), chapter ``lipton2015``: the review's claims as experiments --
-their configurations, profiles and jobs.
+their names and the configuration of one job (the profiles and the jobs they make are in
+:mod:`.config_profiles`).
 
 The review (arXiv:1506.00019v4) reports no experiments of its own; each claim becomes one
 experiment with a measurable outcome:
@@ -7,6 +8,8 @@ experiment with a measurable outcome:
 - ``gradients`` (Sec. 3.2): the norm of the Jacobian ``dh_t/dh_tau`` of a tanh RNN shrinks or
   grows like ``|w|^(t - tau)``; along the LSTM's memory cell (Sec. 4.1, the constant error
   carousel) it decays at the rate of the forget gate;
+- ``init_factors``: the same per-step factor at initialisation only, with no training, which is
+  cheap enough for the many seeds the claims on it need;
 - ``tbptt`` (Sec. 3.3): truncated backpropagation through time cannot learn a dependency longer
   than its truncation window;
 - ``brnn`` (Sec. 4.3): a bidirectional RNN uses future context that a one-directional RNN lacks;
@@ -20,11 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnbook.experiments.jobs import Job
-from rnnbook.profiles import check_profile
-
 __all__ = [
-    "JOBS",
     "BRNN",
     "BRNNConfig",
     "BRNN_MODELS",
@@ -37,14 +36,10 @@ __all__ = [
     "GRADIENT_MODELS",
     "GRAVES2014_COPY",
     "GradientConfig",
-    "PROFILES",
+    "INIT_FACTORS",
     "TBPTT",
     "TBPTTConfig",
     "VERSION",
-    "brnn_configs",
-    "copy_configs",
-    "gradient_configs",
-    "tbptt_configs",
     "truncation_label",
     "variant_label",
 ]
@@ -54,9 +49,10 @@ CHAPTER = "lipton2015"
 
 
 GRADIENTS, TBPTT, BRNN, COPY = "gradients", "tbptt", "brnn", "copy"
+INIT_FACTORS = "init_factors"
 
 
-EXPERIMENT_NAMES = (GRADIENTS, TBPTT, BRNN, COPY)
+EXPERIMENT_NAMES = (GRADIENTS, INIT_FACTORS, TBPTT, BRNN, COPY)
 
 
 #: Bumped whenever a change to this code changes results: records of older versions become stale.
@@ -104,7 +100,8 @@ class GradientConfig:
     ``variants`` are spectral radii of the recurrent matrix U (tanh) or forget-gate biases
     (LSTM). Every variant and seed is a member of one stacked network. The Jacobian norms are
     measured at initialisation and after ``updates`` updates of full BPTT on the delayed-recall
-    task with ``lag``, on ``measure_batch`` sequences of ``length`` steps, in float64.
+    task with ``lag``, on ``measure_batch`` sequences of ``length`` steps, in float64. The
+    ``init_factors`` experiment measures at initialisation only (``updates = 0``).
     """
 
     model: str
@@ -128,17 +125,6 @@ class GradientConfig:
 GRADIENT_MODELS = ("tanh", "lstm")
 
 
-def gradient_configs(profile: str) -> list[GradientConfig]:
-    check_profile(profile)
-    spec = PROFILES[profile][GRADIENTS]
-    out = []
-    for model in GRADIENT_MODELS:
-        variants = spec["radii"] if model == "tanh" else spec["forget_biases"]
-        kwargs = {k: v for k, v in spec.items() if k not in ("radii", "forget_biases")}
-        out.append(GradientConfig(model=model, variants=tuple(variants), **kwargs))
-    return out
-
-
 def variant_label(model: str, value: float) -> str:
     """``tanh-rho0.9`` (spectral radius) or ``lstm-bf1`` (forget-gate bias)."""
     return f"tanh-rho{value:g}" if model == "tanh" else f"lstm-bf{value:g}"
@@ -146,14 +132,6 @@ def variant_label(model: str, value: float) -> str:
 
 def _gradient_members(config: GradientConfig) -> list[tuple[float, int]]:
     return [(v, s) for v in config.variants for s in config.seeds]
-
-
-def _gradient_jobs(profile: str) -> list[Job]:
-    jobs = []
-    for c in gradient_configs(profile):
-        runs = {f"{variant_label(c.model, v)}-s{s}": s for v, s in _gradient_members(c)}
-        jobs.append(Job(CHAPTER, GRADIENTS, profile, c.model, c, runs))
-    return jobs
 
 
 @dataclass(frozen=True)
@@ -193,23 +171,8 @@ def _k_tag(k: int | None) -> str:
     return "full" if k is None else f"k{k}"
 
 
-def tbptt_configs(profile: str) -> list[TBPTTConfig]:
-    check_profile(profile)
-    spec = dict(PROFILES[profile][TBPTT])
-    lags = spec.pop("lags")
-    return [TBPTTConfig(lag=lag, **spec) for lag in lags]
-
-
 def _tbptt_members(config: TBPTTConfig) -> list[tuple[int | None, int]]:
     return [(k, s) for k in config.truncations for s in config.seeds]
-
-
-def _tbptt_jobs(profile: str) -> list[Job]:
-    jobs = []
-    for c in tbptt_configs(profile):
-        runs = {f"lag{c.lag}-{_k_tag(k)}-s{s}": s for k, s in _tbptt_members(c)}
-        jobs.append(Job(CHAPTER, TBPTT, profile, f"lag{c.lag}", c, runs))
-    return jobs
 
 
 BRNN_MODELS = {
@@ -239,18 +202,6 @@ class BRNNConfig:
     eval_sequences: int = 512
     data_seed: int = 0
     version: int = VERSION
-
-
-def brnn_configs(profile: str) -> list[BRNNConfig]:
-    check_profile(profile)
-    return [BRNNConfig(model=m, **PROFILES[profile][BRNN]) for m in BRNN_MODELS]
-
-
-def _brnn_jobs(profile: str) -> list[Job]:
-    return [
-        Job(CHAPTER, BRNN, profile, c.model, c, {f"{c.model}-s{s}": s for s in c.seeds})
-        for c in brnn_configs(profile)
-    ]
 
 
 #: model -> its controller (NTMs) or None (the LSTM baseline); Graves et al. (2014), Tables 1-3.
@@ -289,172 +240,3 @@ class CopyConfig:
     clip_norm: float = 10.0
     data_seed: int = 0
     version: int = VERSION
-
-
-def copy_configs(profile: str) -> list[CopyConfig]:
-    check_profile(profile)
-    spec = dict(PROFILES[profile][COPY])
-    models = spec.pop("models")
-    out = []
-    for m in models:
-        kwargs = {k: v for k, v in spec.items() if k not in COPY_MODELS}
-        kwargs.update(spec.get(m, {}))
-        out.append(CopyConfig(model=m, **kwargs))
-    return out
-
-
-def _copy_jobs(profile: str) -> list[Job]:
-    return [
-        Job(CHAPTER, COPY, profile, c.model, c, {f"{c.model}-s{s}": s for s in c.seeds})
-        for c in copy_configs(profile)
-    ]
-
-
-#: Per profile and experiment: the settings shared by its jobs.
-PROFILES: dict[str, dict[str, dict]] = {
-    # seconds: tiny networks, a few updates; checks the pipeline, not the claims
-    "smoke": {
-        GRADIENTS: dict(
-            radii=(0.9, 1.5),
-            forget_biases=(0.0, 3.0),
-            seeds=(0,),
-            hidden=8,
-            length=12,
-            lag=4,
-            updates=4,
-            updates_per_epoch=2,
-            measure_batch=4,
-            eval_sequences=64,
-        ),
-        TBPTT: dict(
-            lags=(6,),
-            truncations=(3, None),
-            seeds=(0,),
-            hidden=8,
-            length=12,
-            updates=4,
-            updates_per_epoch=2,
-            eval_sequences=64,
-        ),
-        BRNN: dict(
-            seeds=(0,),
-            hidden=8,
-            min_length=8,
-            max_length=12,
-            updates=4,
-            updates_per_epoch=2,
-            eval_sequences=64,
-        ),
-        COPY: dict(
-            models=("ntm-ff", "ntm-lstm", "lstm"),
-            seeds=(0,),
-            train_max=4,
-            test_lengths=(4, 8),
-            test_sequences=4,
-            controller_size=8,
-            memory_rows=16,
-            memory_width=4,
-            lstm_hidden=8,
-            lstm_layers=1,
-            batch_size=4,
-            updates=4,
-            updates_per_epoch=2,
-            valid_per_length=2,
-            optimizer="adam",
-            lr=1e-3,
-        ),
-    },
-    # about 15-20 minutes for the chapter on two cores: reduced scale, same questions
-    "cpu": {
-        GRADIENTS: dict(
-            radii=(0.5, 0.9, 1.0, 1.1, 1.5),
-            forget_biases=(0.0, 1.0, 3.0),
-            seeds=(0, 1, 2),
-        ),
-        TBPTT: dict(lags=(10, 20), truncations=(5, 15, 30, None), seeds=(0, 1)),
-        BRNN: dict(seeds=(0, 1, 2)),
-        COPY: dict(
-            models=("ntm-ff", "ntm-lstm", "lstm"),
-            seeds=(0, 1),
-            train_max=10,
-            test_lengths=(5, 10, 20, 30, 40, 60, 80, 100),
-            test_sequences=32,
-            batch_size=16,
-            updates_per_epoch=250,
-            optimizer="adam",
-            lr=1e-3,
-            clip_norm=50.0,
-            # updates per model: what each needs (the feed-forward NTM learns fastest) and the
-            # budget allows (about 35, 45 and 17 ms of one core per update)
-            **{
-                "ntm-ff": {"updates": 3_000},
-                "ntm-lstm": {"updates": 8_000},
-                "lstm": {"updates": 10_000, "lstm_layers": 1},
-            },
-        ),
-    },
-    # hours on a CPU: the copy task at Graves et al.'s sizes, Adam at 1e-3 as in `cpu`, 1-2 h a job
-    "long": {
-        COPY: dict(
-            models=("ntm-lstm", "ntm-ff", "lstm"),
-            seeds=(0, 1, 2),
-            test_lengths=(10, 20, 40, 60, 80, 100, 120),
-            test_sequences=64,
-            batch_size=16,
-            updates_per_epoch=1_000,
-            valid_per_length=4,
-            optimizer="adam",
-            lr=1e-3,
-            clip_norm=10.0,
-            **{
-                "ntm-lstm": {"updates": 30_000},
-                "ntm-ff": {"updates": 15_000},
-                "lstm": {"updates": 30_000, "lstm_layers": 1},
-            },
-        ),
-    },
-    # Graves et al. (2014): lengths 1-20, memory 128 x 20, LSTM controller of 100 units, one read
-    # and one write head, RMSProp with momentum 0.9 at 1e-4; LSTM baseline 3 x 256 at 3e-5
-    "full": {
-        GRADIENTS: dict(
-            radii=(0.5, 0.9, 1.0, 1.1, 1.5),
-            forget_biases=(0.0, 1.0, 3.0),
-            seeds=(0, 1, 2, 3, 4),
-            updates=2_000,
-        ),
-        TBPTT: dict(
-            lags=(10, 20, 40),
-            truncations=(5, 15, 30, 50, None),
-            seeds=(0, 1, 2),
-            length=100,
-            updates=5_000,
-        ),
-        BRNN: dict(seeds=(0, 1, 2, 3, 4), updates=5_000),
-        COPY: dict(
-            models=("ntm-ff", "ntm-lstm", "lstm"),
-            seeds=(0, 1, 2),
-            updates=30_000,
-            batch_size=16,
-            lstm={"lr": 3e-5},
-        ),
-    },
-}
-
-
-def _defined(experiment: str, makers):
-    """``makers(profile)``, or no jobs in a profile that does not define ``experiment``."""
-
-    def jobs(profile: str) -> list[Job]:
-        return makers(profile) if experiment in PROFILES.get(check_profile(profile), {}) else []
-
-    jobs.__doc__ = makers.__doc__
-    return jobs
-
-
-#: The jobs of each experiment, by name.
-JOBS = {
-    GRADIENTS: _defined(GRADIENTS, _gradient_jobs),
-    TBPTT: _defined(TBPTT, _tbptt_jobs),
-    BRNN: _defined(BRNN, _brnn_jobs),
-    COPY: _defined(COPY, _copy_jobs),
-}

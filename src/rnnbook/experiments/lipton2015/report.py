@@ -16,12 +16,13 @@ from rnnbook.experiments.lipton2015.config import (
     COPY_MODELS,
     EXPERIMENT_NAMES,
     GRADIENTS,
-    JOBS,
+    INIT_FACTORS,
     TBPTT,
     CopyConfig,
     truncation_label,
     variant_label,
 )
+from rnnbook.experiments.lipton2015.config_profiles import JOBS
 from rnnbook.profiles import config_dict
 from rnnbook.results import RunRecord, Table, paper_vs_ours, settings_markdown
 
@@ -37,6 +38,8 @@ __all__ = [
     "copy_table",
     "gradient_findings",
     "gradient_table",
+    "init_factor_findings",
+    "init_factor_table",
     "table",
     "tbptt_findings",
     "tbptt_table",
@@ -67,9 +70,14 @@ def gradient_table(records: Sequence[RunRecord], title: str = "") -> Table:
     the LSTM's memory cell the carousel alone would give the rate of the most open forget gate
     (:func:`~rnnbook.experiments.lipton2015.train_measures.carousel_log10_rate`).
     """
-    records = [r for r in records if r.experiment == GRADIENTS]
+    return Table(_factor_rows(records, GRADIENTS, ("init", "trained")), title, digits=3)
+
+
+def _factor_rows(records: Sequence[RunRecord], experiment: str, splits: Sequence[str]) -> list:
+    """The per-step factor rows of ``experiment``'s records, tanh first, one per split."""
+    records = [r for r in records if r.experiment == experiment]
     rows = []
-    for split in ("init", "trained"):
+    for split in splits:
         rows += paper_vs_ours(
             records,
             {},
@@ -78,10 +86,38 @@ def gradient_table(records: Sequence[RunRecord], title: str = "") -> Table:
             dataset_of=lambda r: "Jacobian norm, per-step factor",
             model_of=lambda r: variant_label(r.config["model"], r.metrics["variant"]),
             chapter=CHAPTER,
-            experiment=GRADIENTS,
+            experiment=experiment,
         )
     rows.sort(key=lambda r: (r.profile, r.model.split("-")[0] != "tanh", r.model, r.split))
-    return Table(rows, title, digits=3)
+    return rows
+
+
+def init_factor_table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """Per-step factor of the Jacobian norm at initialisation, mean and SD over many seeds."""
+    return Table(_factor_rows(records, INIT_FACTORS, ("init",)), title, digits=3)
+
+
+def init_factor_findings(records: Sequence[RunRecord]) -> str:
+    """Per variant, the spread of the per-step factor at initialisation over seeds (Markdown):
+    mean ± SD, the 10th to 90th percentile and how many seeds fall below 1."""
+    groups: dict[tuple[str, float], list[float]] = {}
+    for r in _ok(records, INIT_FACTORS):
+        groups.setdefault((r.config["model"], r.metrics["variant"]), []).append(
+            r.metrics["init_rate"]
+        )
+    if not groups:
+        return "No records of the factor at initialisation yet."
+    lines = []
+    for (model, value), rates in sorted(groups.items()):
+        x = np.asarray(rates)
+        sd = x.std(ddof=1) if len(x) > 1 else float("nan")
+        low, high = np.quantile(x, [0.1, 0.9])
+        lines.append(
+            f"- **{variant_label(model, value)}** (n = {len(x)}): {x.mean():.3f} ± {sd:.3f}, "
+            f"10th to 90th percentile {low:.3f} to {high:.3f}; below 1 for {int((x < 1).sum())} "
+            f"of {len(x)} seeds."
+        )
+    return "\n".join(lines)
 
 
 def _tanh_findings(tanh: dict[float, float]) -> list[str]:
@@ -393,7 +429,13 @@ def copy_findings(records: Sequence[RunRecord]) -> str:
     return "\n".join(lines)
 
 
-TABLES = {GRADIENTS: gradient_table, TBPTT: tbptt_table, BRNN: brnn_table, COPY: copy_table}
+TABLES = {
+    GRADIENTS: gradient_table,
+    INIT_FACTORS: init_factor_table,
+    TBPTT: tbptt_table,
+    BRNN: brnn_table,
+    COPY: copy_table,
+}
 
 
 def table(records: Sequence[RunRecord], title: str = "") -> Table:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rnnbook.experiments.lipton2015.config import BRNN, COPY, GRADIENTS, TBPTT
+from rnnbook.experiments.lipton2015.config import BRNN, COPY, GRADIENTS, INIT_FACTORS, TBPTT
 from rnnbook.experiments.lipton2015.report import (
     brnn_findings,
     copy_findings,
     gradient_findings,
+    init_factor_findings,
     tbptt_findings,
 )
 from rnnbook.results import RunRecord
@@ -34,9 +35,15 @@ from rnnbook.results.verdicts import (
 __all__ = ["claims", "results_page"]
 
 REVIEW = "arXiv:1506.00019v4"
-FINDINGS = {GRADIENTS: gradient_findings, TBPTT: tbptt_findings, BRNN: brnn_findings}
+FINDINGS = {
+    GRADIENTS: gradient_findings,
+    INIT_FACTORS: init_factor_findings,
+    TBPTT: tbptt_findings,
+    BRNN: brnn_findings,
+}
 TITLES = {
     GRADIENTS: "Gradients through time",
+    INIT_FACTORS: "The per-step factor at initialisation, over many seeds",
     TBPTT: "Truncated backpropagation through time",
     BRNN: "Bidirectional RNNs",
     COPY: "The copy task",
@@ -47,6 +54,13 @@ def _of(records: Sequence[RunRecord], experiment: str) -> tuple[str, list[RunRec
     return strongest([r for r in records if r.experiment == experiment])
 
 
+def _init_factor_runs(records: Sequence[RunRecord]) -> tuple[str, list[RunRecord]]:
+    """The runs that give the per-step factor at initialisation: the many seeds of
+    ``init_factors`` where recorded, else the few of ``gradients``."""
+    profile, runs = _of(records, INIT_FACTORS)
+    return (profile, runs) if runs else _of(records, GRADIENTS)
+
+
 def _gradient_claims(records: Sequence[RunRecord]) -> list[Claim]:
     text_tanh = (
         "In a tanh RNN the gradient shrinks by a factor per step below 1 when the recurrent "
@@ -54,7 +68,7 @@ def _gradient_claims(records: Sequence[RunRecord]) -> list[Claim]:
     )
     text_cec = "The LSTM's forget gate, biased open, keeps the gradient better than a tanh RNN"
     source = f"Sec. 3.2 and 4.1, {REVIEW}"
-    profile, runs = _of(records, GRADIENTS)
+    profile, runs = _init_factor_runs(records)
     s = samples_by(
         runs, lambda r: (r.config["model"], r.metrics["variant"]), lambda r: r.metrics["init_rate"]
     )
@@ -91,9 +105,9 @@ def _gradient_claims(records: Sequence[RunRecord]) -> list[Claim]:
             text_cec,
             source,
             all_better([comp]),
-            f"Per-step factor (1 keeps the gradient): LSTM with forget bias {best[1]:g} "
-            f"{s[best].text(3)}, tanh RNN at ρ = 1 {tanh_one.text(3)}; distance from 1 "
-            f"compared: {comp.reason}.",
+            f"Per-step factor at initialisation (1 keeps the gradient): LSTM with forget bias "
+            f"{best[1]:g} {s[best].text(3)}, tanh RNN at ρ = 1 {tanh_one.text(3)}; distance "
+            f"from 1 compared: {comp.reason}.",
             profile,
             "" if comp.decided else more_seeds([comp]),
         )

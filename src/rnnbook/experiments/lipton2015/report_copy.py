@@ -6,7 +6,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnnbook.experiments.lipton2015.config import GRAVES2014_COPY, copy_configs
+from rnnbook.experiments.lipton2015.config import GRAVES2014_COPY
+from rnnbook.experiments.lipton2015.config_profiles import copy_configs
 from rnnbook.experiments.lipton2015.report import COPY_TITLES
 from rnnbook.experiments.lipton2015.train import build_copy_model
 from rnnbook.models import count_parameters

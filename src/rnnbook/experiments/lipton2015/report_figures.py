@@ -13,13 +13,20 @@ from rnnbook.experiments.lipton2015.config import (
     COPY_MODELS,
     GRADIENT_MODELS,
     GRADIENTS,
+    INIT_FACTORS,
     TBPTT,
     truncation_label,
 )
 from rnnbook.experiments.lipton2015.report import COPY_COLORS, COPY_TITLES, _ok, chance_bit_errors
 from rnnbook.results import RunRecord
 
-__all__ = ["plot_copy", "plot_gradients", "plot_head_trace", "plot_training_curves"]
+__all__ = [
+    "plot_copy",
+    "plot_gradients",
+    "plot_head_trace",
+    "plot_init_factors",
+    "plot_training_curves",
+]
 
 
 def plot_gradients(records: Sequence[RunRecord], tag: str = "init"):
@@ -72,6 +79,37 @@ def plot_gradients(records: Sequence[RunRecord], tag: str = "init"):
         ax.set_title(f"{'tanh RNN' if model == 'tanh' else 'LSTM'}: {what}, {tag}")
         ax.legend(fontsize=7)
     axes[0].set_ylabel("log10 of the spectral norm")
+    fig.tight_layout()
+    return fig
+
+
+def plot_init_factors(records: Sequence[RunRecord]):
+    """The per-step factor at initialisation of every seed, one column of points per variant
+    (spread sideways to be seen), its median as a bar, and the factor 1 that keeps a gradient."""
+    import matplotlib.pyplot as plt
+
+    from rnnbook.results import plots
+
+    plots.use_style()
+    groups: dict[tuple[str, float], list[float]] = {}
+    for r in _ok(records, INIT_FACTORS):
+        key = (r.config["model"], r.metrics["variant"])
+        groups.setdefault(key, []).append(r.metrics["init_rate"])
+    keys = sorted(groups, key=lambda k: (GRADIENT_MODELS.index(k[0]), k[1]))
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    rng = np.random.default_rng(0)  # the sideways spread only
+    for x, key in enumerate(keys):
+        y = np.asarray(groups[key])
+        color = "#1f77b4" if key[0] == "tanh" else "#2ca02c"
+        ax.scatter(x + rng.uniform(-0.25, 0.25, len(y)), y, s=6, alpha=0.5, color=color)
+        ax.plot([x - 0.3, x + 0.3], [np.median(y)] * 2, color="black", linewidth=1.5)
+    ax.axhline(1.0, color="0.4", linestyle="--", linewidth=1, label="1: the gradient kept")
+    ax.set_xticks(range(len(keys)))
+    ax.set_xticklabels([f"tanh ρ = {v:g}" if m == "tanh" else f"LSTM b_f = {v:g}" for m, v in keys])
+    n = min((len(v) for v in groups.values()), default=0)
+    ax.set_ylabel("per-step factor at initialisation")
+    ax.set_title(f"The per-step factor of the Jacobian norm, {n} seeds per variant")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
