@@ -152,9 +152,11 @@ def test_init_factors_are_the_gradients_measurement_at_initialisation(smoke_resu
     assert all(r.config["updates"] == 0 for r in init)
 
 
-def test_a_member_factor_does_not_depend_on_the_stack():
-    """Seed 1 alone and seed 1 beside seed 0 measure the same factor: the 100 seeds of `cpu` are
-    100 independent draws, whatever their order in the stack."""
+def test_a_member_factor_does_not_depend_on_the_stack(monkeypatch):
+    """Seed 1 alone and seed 1 beside seed 0 measure the same factor, and so do stacks of one
+    seed each: the 100 seeds of `cpu` are 100 independent draws, however they are stacked."""
+    from rnnbook.experiments.lipton2015 import train_init
+
     (tanh, lstm) = L.init_factor_configs("smoke")
     for config in (tanh, lstm):
         both = L.measure_init_factors(config)
@@ -162,6 +164,9 @@ def test_a_member_factor_does_not_depend_on_the_stack():
         k = len(config.seeds)
         assert [m["init_rate"] for m in both[1::k]] == [m["init_rate"] for m in alone]
         assert len({m["init_rate"] for m in both}) == len(both)  # seeds differ
+        monkeypatch.setattr(train_init, "SEEDS_PER_STACK", 1)
+        assert L.measure_init_factors(config) == both
+        monkeypatch.undo()
 
 
 def test_cpu_measures_a_hundred_seeds_at_the_gradients_sizes():

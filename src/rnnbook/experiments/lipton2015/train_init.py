@@ -9,6 +9,7 @@ on its variant and seed, not on the other members of the stack (tested), so thes
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from rnnbook.experiments.jobs import Job, RunContext
 from rnnbook.experiments.lipton2015.config import GradientConfig, _gradient_members
@@ -20,26 +21,33 @@ from rnnbook.results import RunRecord
 __all__ = ["measure_init_factors"]
 
 
+#: Seeds measured together: the Jacobians' memory grows with the stack (500 members of 64 units
+#: need more than 20 GB), so stacks stay as small as the ``gradients`` experiment's.
+SEEDS_PER_STACK = 5
+
+
 def measure_init_factors(config: GradientConfig) -> list[dict[str, float]]:
     """Per member (variant and seed, in :func:`_gradient_members` order): the per-step factor at
     initialisation and, for the LSTM, the forget gates' carousel alone."""
-    model = build_gradient_model(config)
-    init = _measure(model, config, config.model)
-    out = []
-    for e, (value, _) in enumerate(_gradient_members(config)):
-        member = {
-            "init_rate": decay_rate(init["mean"][e]),
-            "variant": value,
-            "parameters": count_parameters(model),
-        }
-        if config.model == "lstm":
-            member["init_carousel_rate"] = 10 ** init["carousel_log10_rate"][e]
-        out.append(member)
-    return out
+    measured = {}
+    for k in range(0, len(config.seeds), SEEDS_PER_STACK):
+        part = replace(config, seeds=config.seeds[k : k + SEEDS_PER_STACK])
+        model = build_gradient_model(part)
+        init = _measure(model, part, part.model)
+        for e, (value, seed) in enumerate(_gradient_members(part)):
+            member = {
+                "init_rate": decay_rate(init["mean"][e]),
+                "variant": value,
+                "parameters": count_parameters(model),
+            }
+            if config.model == "lstm":
+                member["init_carousel_rate"] = 10 ** init["carousel_log10_rate"][e]
+            measured[value, seed] = member
+    return [measured[m] for m in _gradient_members(config)]
 
 
 def _train_init_factors(job: Job, context: RunContext) -> list[RunRecord]:
-    """Measure every member of ``job`` (seconds to minutes: nothing to pause or resume)."""
+    """Measure every member of ``job`` (a minute or two: nothing to pause or resume)."""
     started = time.perf_counter()
     members = measure_init_factors(job.config)
     wall = time.perf_counter() - started
