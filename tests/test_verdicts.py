@@ -45,7 +45,7 @@ def test_a_difference_beyond_two_standard_errors_is_decided():
 def test_a_difference_within_noise_or_with_one_seed_is_not_decided():
     # means 1.0 and 1.1, SDs 0.1: SE = 0.0816, 2 SE = 0.163 > 0.1
     close = compare(Sample((0.9, 1.0, 1.1)), Sample((1.0, 1.1, 1.2)), True)
-    assert close.sign == 0 and "within 2 SE" in close.reason
+    assert close.sign == 0 and close.reason == "difference -0.1 within 2 SE (0.16)"
     lonely = compare(Sample((10.0,)), Sample((0.0, 0.1)), True)
     assert lonely.sign == 0 and "fewer than two seeds" in lonely.reason
     assert compare(Sample((1.0, 1.0)), Sample((1.0, 1.0)), True).sign == 0

@@ -77,7 +77,8 @@ def compare(a: Sample, b: Sample, higher_is_better: bool) -> Comparison:
     diff = a.mean - b.mean
     se = math.sqrt(a.sd**2 / a.n + b.sd**2 / b.n)
     if abs(diff) <= NOISE_SES * se or diff == 0:
-        return Comparison(a, b, higher_is_better, 0, f"difference {diff:+.3g} within 2 SE {se:.2g}")
+        reason = f"difference {diff:+.3g} within 2 SE ({NOISE_SES * se:.2g})"
+        return Comparison(a, b, higher_is_better, 0, reason)
     better = diff > 0 if higher_is_better else diff < 0
     return Comparison(a, b, higher_is_better, 1 if better else -1, f"difference {diff:+.3g}")
 

@@ -96,7 +96,7 @@ def plot_init_factors(records: Sequence[RunRecord]):
         key = (r.config["model"], r.metrics["variant"])
         groups.setdefault(key, []).append(r.metrics["init_rate"])
     keys = sorted(groups, key=lambda k: (GRADIENT_MODELS.index(k[0]), k[1]))
-    fig, ax = plt.subplots(figsize=(8, 3.6))
+    fig, ax = plt.subplots(figsize=(8, 3.8))
     rng = np.random.default_rng(0)  # the sideways spread only
     for x, key in enumerate(keys):
         y = np.asarray(groups[key])
@@ -105,7 +105,8 @@ def plot_init_factors(records: Sequence[RunRecord]):
         ax.plot([x - 0.3, x + 0.3], [np.median(y)] * 2, color="black", linewidth=1.5)
     ax.axhline(1.0, color="0.4", linestyle="--", linewidth=1, label="1: the gradient kept")
     ax.set_xticks(range(len(keys)))
-    ax.set_xticklabels([f"tanh ρ = {v:g}" if m == "tanh" else f"LSTM b_f = {v:g}" for m, v in keys])
+    names = [f"tanh\nρ = {v:g}" if m == "tanh" else f"LSTM\nb_f = {v:g}" for m, v in keys]
+    ax.set_xticklabels(names)
     n = min((len(v) for v in groups.values()), default=0)
     ax.set_ylabel("per-step factor at initialisation")
     ax.set_title(f"The per-step factor of the Jacobian norm, {n} seeds per variant")
