@@ -182,6 +182,13 @@ def test_init_factor_findings_give_spread_and_count_below_one():
     assert "**tanh-rho1** (n = 5): 0.950 ± 0.079" in text
     assert "10th to 90th percentile 0.870 to 1.030" in text
     assert "below 1 for 3 of 5 seeds" in text
+    more = [_factor("tanh", 1.5, v, s) for s, v in enumerate((1.05, 1.06, 1.07))]
+    more += [_factor("tanh", 0.5, 0.49, 0)]
+    more += [_factor("lstm", b, v, 0) for b, v in ((0.0, 0.6), (3.0, 1.06))]
+    text = R.init_factor_findings(more)
+    assert "reaches 1.06 (ρ = 1.5): the norm grows for ρ = 1.5, more slowly than" in text
+    assert "**tanh-rho0.5** (n = 1): 0.490, 10th" in text  # no SD of one seed
+    assert "rises with the forget-gate bias (0.60, 1.06 for b_f = 0, 3)" in text
 
 
 def test_the_forget_gate_claim_is_judged_on_the_many_seeds():

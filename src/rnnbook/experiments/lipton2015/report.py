@@ -99,7 +99,9 @@ def init_factor_table(records: Sequence[RunRecord], title: str = "") -> Table:
 
 def init_factor_findings(records: Sequence[RunRecord]) -> str:
     """Per variant, the spread of the per-step factor at initialisation over seeds (Markdown):
-    mean ± SD, the 10th to 90th percentile and how many seeds fall below 1."""
+    mean ± SD, the 10th to 90th percentile and how many seeds fall below 1; then how the means
+    follow the spectral radius and the forget-gate bias, as :func:`gradient_findings` says it
+    for the few seeds of the trained runs."""
     groups: dict[tuple[str, float], list[float]] = {}
     for r in _ok(records, INIT_FACTORS):
         groups.setdefault((r.config["model"], r.metrics["variant"]), []).append(
@@ -110,25 +112,30 @@ def init_factor_findings(records: Sequence[RunRecord]) -> str:
     lines = []
     for (model, value), rates in sorted(groups.items()):
         x = np.asarray(rates)
-        sd = x.std(ddof=1) if len(x) > 1 else float("nan")
+        sd = f" ± {x.std(ddof=1):.3f}" if len(x) > 1 else ""
         low, high = np.quantile(x, [0.1, 0.9])
         lines.append(
-            f"- **{variant_label(model, value)}** (n = {len(x)}): {x.mean():.3f} ± {sd:.3f}, "
+            f"- **{variant_label(model, value)}** (n = {len(x)}): {x.mean():.3f}{sd}, "
             f"10th to 90th percentile {low:.3f} to {high:.3f}; below 1 for {int((x < 1).sum())} "
             f"of {len(x)} seeds."
         )
+    means = {k: float(np.mean(v)) for k, v in groups.items()}
+    n = min(len(v) for v in groups.values())
+    lines += _tanh_findings({v: m for (model, v), m in means.items() if model == "tanh"}, n)
+    lines += _lstm_findings({v: m for (model, v), m in means.items() if model == "lstm"}, n)
     return "\n".join(lines)
 
 
-def _tanh_findings(tanh: dict[float, float]) -> list[str]:
-    """How the tanh RNN's per-step factor at initialisation follows the spectral radius ρ."""
+def _tanh_findings(tanh: dict[float, float], seeds: int) -> list[str]:
+    """How the tanh RNN's per-step factor at initialisation (means over ``seeds`` seeds) follows
+    the spectral radius ρ."""
     if len(tanh) <= 1:
         return []
     lines = []
     radii = sorted(tanh)
     monotone = all(tanh[a] <= tanh[b] for a, b in zip(radii, radii[1:]))
     lines.append(
-        f"- At initialisation the tanh RNN's factor "
+        f"- At initialisation the tanh RNN's factor (means over {seeds} seeds) "
         f"{'rises' if monotone else 'does not rise'} monotonically with the spectral radius "
         f"({', '.join(f'{tanh[v]:.2f}' for v in radii)} "
         f"for ρ = {', '.join(f'{v:g}' for v in radii)})."
@@ -144,16 +151,34 @@ def _tanh_findings(tanh: dict[float, float]) -> list[str]:
         )
     if above:
         grows = [v for v in above if tanh[v] > 1.01]
-        lines.append(
-            f"- Above ρ = 1 the factor stays at or below "
-            f"{max(tanh[v] for v in above):.2f} (ρ = {', '.join(f'{v:g}' for v in above)}): "
-            + (
-                "tanh saturates and the norm does not grow like ρ^(t−τ)."
-                if not grows
-                else f"it grows for ρ = {', '.join(f'{v:g}' for v in grows)}."
+        top = f"{max(tanh[v] for v in above):.2f} (ρ = {', '.join(f'{v:g}' for v in above)})"
+        if not grows:
+            lines.append(
+                f"- Above ρ = 1 the factor stays at or below {top}: tanh saturates and the norm "
+                "does not grow like ρ^(t−τ)."
             )
-        )
+        else:
+            slower = ", more slowly than ρ^(t−τ)" if all(tanh[v] < v for v in grows) else ""
+            lines.append(
+                f"- Above ρ = 1 the factor reaches {top}: the norm grows for "
+                f"ρ = {', '.join(f'{v:g}' for v in grows)}{slower}."
+            )
     return lines
+
+
+def _lstm_findings(lstm: dict[float, float], seeds: int) -> list[str]:
+    """How the LSTM's per-step factor at initialisation (means over ``seeds`` seeds) follows the
+    forget-gate bias."""
+    if len(lstm) <= 1:
+        return []
+    biases = sorted(lstm)
+    monotone = all(lstm[a] <= lstm[b] for a, b in zip(biases, biases[1:]))
+    return [
+        f"- Along the LSTM's memory cell the factor (means over {seeds} seeds) "
+        f"{'rises' if monotone else 'does not rise'} with the forget-gate bias "
+        f"({', '.join(f'{lstm[v]:.2f}' for v in biases)} "
+        f"for b_f = {', '.join(f'{v:g}' for v in biases)})."
+    ]
 
 
 def gradient_findings(records: Sequence[RunRecord]) -> str:
@@ -193,16 +218,8 @@ def gradient_findings(records: Sequence[RunRecord]) -> str:
         lines.append(line + ".")
     tanh = {v: mean(rs, "init_rate") for (m, v), rs in groups.items() if m == "tanh"}
     lstm = {v: mean(rs, "init_rate") for (m, v), rs in groups.items() if m == "lstm"}
-    lines += _tanh_findings(tanh)
-    if len(lstm) > 1:
-        biases = sorted(lstm)
-        monotone = all(lstm[a] <= lstm[b] for a, b in zip(biases, biases[1:]))
-        lines.append(
-            f"- Along the LSTM's memory cell the factor "
-            f"{'rises' if monotone else 'does not rise'} with the forget-gate bias "
-            f"({', '.join(f'{lstm[v]:.2f}' for v in biases)} "
-            f"for b_f = {', '.join(f'{v:g}' for v in biases)})."
-        )
+    seeds = min(len(rs) for rs in groups.values())
+    lines += _tanh_findings(tanh, seeds) + _lstm_findings(lstm, seeds)
     if lstm and tanh:
         # keeping a gradient means a factor near 1: above 1 it grows, below it vanishes
         best_lstm = min(lstm.values(), key=lambda f: abs(f - 1))
