@@ -100,7 +100,8 @@ def test_cpu_ladder_covers_two_tasks_and_every_rung():
 def test_long_profile_has_the_papers_amounts_of_data_and_trains():
     """`long`: 96,000 generated ListOps expressions, MNIST at the full 784 steps, 20,000 updates
     (8,000 on MNIST, whose steps cost about nine times ListOps'), three seeds; the ladder on
-    ListOps and psMNIST; no speed probe. A job builds and trains, here on tiny data."""
+    ListOps and psMNIST, and its first and last rungs on sMNIST (the last shared with the
+    tasks' job); no speed probe. A job builds and trains, here on tiny data."""
     import dataclasses
 
     from rnnbook.experiments.jobs import RunContext
@@ -109,7 +110,18 @@ def test_long_profile_has_the_papers_amounts_of_data_and_trains():
     assert tasks["listops"].data.listops.n_train == 96_000 and tasks["listops"].updates == 20_000
     assert tasks["psmnist"].data.pool == 1 and tasks["psmnist"].updates == 8_000
     assert all(c.seeds == (0, 1, 2) for c in tasks.values())
-    assert {c.task for c in lru.ladder_configs("long")} == {"listops", "psmnist"}
+    ladder = lru.ladder_configs("long")
+    assert {c.task for c in ladder} == {"listops", "psmnist", "smnist"}
+    assert [c.rung for c in ladder if c.task == "smnist"] == ["tanh", "lru"]
+    assert [c.rung for c in lru.ladder_configs("long", rungs=["dense", "lru"])] == [
+        "dense",
+        "lru",
+        "dense",
+        "lru",
+        "lru",
+    ]
+    shared = next(c for c in ladder if (c.task, c.rung) == ("smnist", "lru"))
+    assert shared == tasks["smnist"]
     assert not lru.SPEED_RUN.jobs_of("long")
     job = next(j for j in lru.TASKS_RUN.jobs_of("long") if j.config.task == "listops")
     small = dataclasses.replace(
