@@ -35,7 +35,7 @@ from IPython.display import Markdown, display
 
 from rnnbook.cells import LSTMCell, SimpleCell
 from rnnbook.experiments import lipton2015
-from rnnbook.experiments.lipton2015 import report, report_figures
+from rnnbook.experiments.lipton2015 import report, report_figures, report_gradients
 from rnnbook.experiments.lipton2015 import train_measures as measures
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
@@ -108,7 +108,8 @@ display(Markdown(report.config_table(profile, "gradients")))
 # %%
 records = lipton2015.GRADIENTS_EXPERIMENT.run(profile, rerun=rerun)
 print(records.summary())
-report.gradient_table(records, title=f"Per-step factor of the Jacobian norm, profile {profile}")
+title = f"Per-step factor of the Jacobian norm, profile {profile}"
+report_gradients.gradient_table(records, title=title)
 
 # %% [markdown]
 # ## The norm against the lag
@@ -134,7 +135,7 @@ plots.save(fig, "lipton2015", f"jacobians-trained-{profile}")
 # transient.
 
 # %%
-display(Markdown(report.gradient_findings(records)))
+display(Markdown(report_gradients.gradient_findings(records)))
 
 # %% [markdown]
 # ## The factor at initialisation, over many seeds
@@ -147,7 +148,7 @@ display(Markdown(report.gradient_findings(records)))
 
 # %%
 factors = lipton2015.init_factor_runs(profile, rerun=rerun)
-display(Markdown(report.init_factor_findings(factors)))
+display(Markdown(report_gradients.init_factor_findings(factors)))
 
 # %%
 fig = report_figures.plot_init_factors(factors)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rnnbook.experiments.lipton2015 import report as R
+from rnnbook.experiments.lipton2015 import report_gradients as G
 from rnnbook.results import RunRecord
 
 
@@ -143,7 +144,7 @@ def test_gradient_findings_compare_means_over_seeds():
         _grad("lstm", 3.0, 1.10, 1.0, seed=0),
         _grad("lstm", 3.0, 0.98, 1.0, seed=1),
     ]
-    text = R.gradient_findings(records)
+    text = G.gradient_findings(records)
     assert "**lstm-bf3** (n = 2): per-step factor 1.040 at initialisation (growing" in text
     # nearest 1: the LSTM's 1.040 against the tanh RNN's 1.0 (exactly 1: nothing is nearer)
     assert "The LSTM whose factor is nearest 1 (1.040 per step) is no nearer" in text
@@ -156,10 +157,10 @@ def test_gradient_findings_compare_the_tanh_factor_with_rho():
         _grad("tanh", 0.9, 0.86, 0.92),
         _grad("tanh", 1.5, 1.0, 0.99),
     ]
-    text = R.gradient_findings(records)
+    text = G.gradient_findings(records)
     assert "rises monotonically with the spectral radius (0.49, 0.86, 1.00" in text
     assert "Below ρ = 1 the factor is within 0.04 of ρ" in text
-    text = R.gradient_findings([*records[:1], _grad("tanh", 0.9, 0.856, 0.92), *records[2:]])
+    text = G.gradient_findings([*records[:1], _grad("tanh", 0.9, 0.856, 0.92), *records[2:]])
     assert "within 0.05 of ρ" in text  # 0.044 is stated as 0.05, never as 0.04
     assert "Above ρ = 1 the factor stays at or below 1.00 (ρ = 1.5): tanh saturates" in text
     assert "2 of 3 variants have a factor closer to 1" in text
@@ -178,14 +179,14 @@ def _factor(model, variant, rate, seed, experiment="init_factors", profile="cpu"
 
 def test_init_factor_findings_give_spread_and_count_below_one():
     rates = [0.9, 0.95, 1.0, 1.05, 0.85]  # mean 0.95, SD 0.0791, two of five not below 1
-    text = R.init_factor_findings([_factor("tanh", 1.0, v, s) for s, v in enumerate(rates)])
+    text = G.init_factor_findings([_factor("tanh", 1.0, v, s) for s, v in enumerate(rates)])
     assert "**tanh-rho1** (n = 5): 0.950 ± 0.079" in text
     assert "10th to 90th percentile 0.870 to 1.030" in text
     assert "below 1 for 3 of 5 seeds" in text
     more = [_factor("tanh", 1.5, v, s) for s, v in enumerate((1.05, 1.06, 1.07))]
     more += [_factor("tanh", 0.5, 0.49, 0)]
     more += [_factor("lstm", b, v, 0) for b, v in ((0.0, 0.6), (3.0, 1.06))]
-    text = R.init_factor_findings(more)
+    text = G.init_factor_findings(more)
     assert "reaches 1.06 (ρ = 1.5): the norm grows for ρ = 1.5, more slowly than" in text
     assert "**tanh-rho0.5** (n = 1): 0.490, 10th" in text  # no SD of one seed
     assert "rises with the forget-gate bias (0.60, 1.06 for b_f = 0, 3)" in text
@@ -215,8 +216,8 @@ def test_the_forget_gate_claim_is_judged_on_the_many_seeds():
 @pytest.mark.parametrize("name", ["gradients", "init_factors", "tbptt", "brnn", "copy"])
 def test_empty_records_say_so(name):
     finding = {
-        "gradients": R.gradient_findings,
-        "init_factors": R.init_factor_findings,
+        "gradients": G.gradient_findings,
+        "init_factors": G.init_factor_findings,
         "tbptt": R.tbptt_findings,
         "brnn": R.brnn_findings,
         "copy": R.copy_findings,

@@ -2,8 +2,9 @@
 
 Chapter ``lipton2015`` of the book: ``config`` and ``config_profiles`` (configurations, jobs),
 ``data`` (validation, test and training sets), ``train_measures`` and ``train`` (what is
-measured, how a job trains), ``train_init`` (the factors at initialisation), ``report`` and
-``report_figures`` (tables, findings, figures), and here its five experiments, declared.
+measured, how a job trains), ``train_init`` (the factors at initialisation), ``report``,
+``report_gradients`` and ``report_figures`` (tables, findings, figures), and here its five
+experiments, declared.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from rnnbook.experiments.lipton2015 import (
     report_claims,
     report_copy,
     report_figures,
+    report_gradients,
     train,
     train_init,
     train_measures,
@@ -36,6 +38,7 @@ from rnnbook.experiments.lipton2015.report import *  # noqa: F403
 from rnnbook.experiments.lipton2015.report import TABLES
 from rnnbook.experiments.lipton2015.report_copy import *  # noqa: F403
 from rnnbook.experiments.lipton2015.report_figures import *  # noqa: F403
+from rnnbook.experiments.lipton2015.report_gradients import *  # noqa: F403
 from rnnbook.experiments.lipton2015.train import *  # noqa: F403
 from rnnbook.experiments.lipton2015.train import (
     _train_brnn,
@@ -61,6 +64,7 @@ __all__ = [
     *report.__all__,
     *report_copy.__all__,
     *report_figures.__all__,
+    *report_gradients.__all__,
     "BRNN_EXPERIMENT",
     "COPY_EXPERIMENT",
     "EXPERIMENTS",

@@ -1,6 +1,6 @@
 """Lipton, Berkowitz & Elkan (2015), chapter ``lipton2015``: the review's claims as experiments --
 their names and the configuration of one job (the profiles and the jobs they make are in
-:mod:`.config_profiles`).
+:mod:`~rnnbook.experiments.lipton2015.config_profiles`).
 
 The review (arXiv:1506.00019v4) reports no experiments of its own; each claim becomes one
 experiment with a measurable outcome:

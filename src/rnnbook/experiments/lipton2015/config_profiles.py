@@ -1,6 +1,7 @@
 """Lipton et al. (2015): the profiles of the chapter's experiments and the jobs they make.
 
-The configurations themselves (what one job trains) are in :mod:`.config`.
+The configurations themselves (what one job trains) are in
+:mod:`~rnnbook.experiments.lipton2015.config`.
 """
 
 from __future__ import annotations

@@ -6,13 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rnnbook.experiments.lipton2015.config import BRNN, COPY, GRADIENTS, INIT_FACTORS, TBPTT
-from rnnbook.experiments.lipton2015.report import (
-    brnn_findings,
-    copy_findings,
-    gradient_findings,
-    init_factor_findings,
-    tbptt_findings,
-)
+from rnnbook.experiments.lipton2015.report import brnn_findings, copy_findings, tbptt_findings
+from rnnbook.experiments.lipton2015.report_gradients import gradient_findings, init_factor_findings
 from rnnbook.results import RunRecord
 from rnnbook.results.tables import dropdown
 from rnnbook.results.trajectory import trajectory_markdown

@@ -27,7 +27,7 @@ SEEDS_PER_STACK = 5
 
 
 def measure_init_factors(config: GradientConfig) -> list[dict[str, float]]:
-    """Per member (variant and seed, in :func:`_gradient_members` order): the per-step factor at
+    """Per member (every variant with every seed, variant by variant): the per-step factor at
     initialisation and, for the LSTM, the forget gates' carousel alone."""
     measured = {}
     for k in range(0, len(config.seeds), SEEDS_PER_STACK):

@@ -18,18 +18,14 @@ decay; three seeds, trained together as stacked members.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from rnnbook.cells.lru import LADDER
 from rnnbook.data.listops import ListOpsSpec
 from rnnbook.data.pathfinder import PathfinderSpec
-from rnnbook.profiles import check_profile
 from rnnbook.train import TrainConfig
 
 __all__ = [
     "CHAPTER",
-    "FULL_IMAGE_EPOCHS",
     "LADDER_EXPERIMENT",
     "LADDER_RUNGS",
     "LRA_TASKS",
@@ -52,9 +48,6 @@ __all__ = [
     "TASK_TITLES",
     "TaskSpec",
     "VERSION",
-    "ladder_configs",
-    "speed_config",
-    "task_configs",
 ]
 
 
@@ -405,60 +398,3 @@ PROFILES: dict[str, dict] = {
         ),
     ),
 }
-
-
-#: In ``full`` the image tasks train for the paper's sCIFAR schedule in *epochs* (180k updates of
-#: 50 images = 180 passes over CIFAR's 50,000), since our training sets differ in size.
-FULL_IMAGE_EPOCHS = 180
-
-
-def _config(profile: str, task: str, rung: str, extra: dict | None = None) -> LRUConfig:
-    spec = PROFILES[check_profile(profile)]
-    if task not in spec["data"]:
-        raise ValueError(
-            f"task {task!r} is not in the {profile} profile: choose one of "
-            f"{', '.join(spec['data'])}"
-        )
-    settings = _paper_hyper(task)
-    settings.update(spec["model"])
-    if task in spec.get("updates", {}):  # a task whose steps cost more gets fewer of them
-        settings["updates"] = spec["updates"][task]
-    settings.update(extra or {})
-    data = spec["data"][task]
-    if profile == "full" and task in ("smnist", "psmnist", "sfmnist"):
-        n_train = data.n_train or (8000 if task != "sfmnist" else 55_000)
-        settings["updates"] = FULL_IMAGE_EPOCHS * n_train // settings["batch_size"]
-    return LRUConfig(data=data, rung=rung, **settings)
-
-
-def task_configs(profile: str, tasks: Sequence[str] | None = None) -> list[LRUConfig]:
-    """The LRU on each task of ``profile`` (Table 3)."""
-    chosen = PROFILES[check_profile(profile)]["tasks"] if tasks is None else tasks
-    for t in chosen:
-        if t not in TASKS:
-            raise ValueError(f"unknown task {t!r}: choose one of {', '.join(TASKS)}")
-    return [_config(profile, t, "lru") for t in chosen]
-
-
-def ladder_configs(
-    profile: str, tasks: Sequence[str] | None = None, rungs: Sequence[str] | None = None
-) -> list[LRUConfig]:
-    """Every rung of the ladder on each ladder task of ``profile`` (Tables 1-3); a task that the
-    profile's ``ladder_rungs`` names climbs only the rungs it lists."""
-    spec = PROFILES[check_profile(profile)]
-    chosen = spec["ladder_tasks"] if tasks is None else tasks
-    for r in rungs or ():
-        if r not in LADDER:
-            raise ValueError(f"unknown ladder model {r!r}: choose one of {', '.join(LADDER)}")
-    only = spec.get("ladder_rungs", {})
-    return [
-        _config(profile, t, r, spec["ladder_model"])
-        for t in chosen
-        for r in rungs or LADDER_RUNGS
-        if r in only.get(t, LADDER_RUNGS)
-    ]
-
-
-def speed_config(profile: str) -> SpeedConfig | None:
-    """The speed probe of ``profile`` (Table 4), or ``None`` where the profile has none."""
-    return PROFILES[check_profile(profile)].get("speed")

@@ -1,35 +1,99 @@
-"""Orvieto et al. (2023): the jobs of each experiment in a profile."""
+"""Orvieto et al. (2023): the configurations and jobs of each experiment in a profile."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
+from rnnbook.cells.lru import LADDER
 from rnnbook.experiments.jobs import Job
 from rnnbook.experiments.orvieto2023.config import (
     CHAPTER,
     LADDER_EXPERIMENT,
+    LADDER_RUNGS,
     PROFILES,
     RESOLUTION_EXPERIMENT,
     SPEED_EXPERIMENT,
+    TASKS,
     TASKS_EXPERIMENT,
     LRUConfig,
+    SpeedConfig,
     TaskSpec,
-    ladder_configs,
-    speed_config,
-    task_configs,
+    _paper_hyper,
 )
 from rnnbook.profiles import check_profile
 
 __all__ = [
+    "FULL_IMAGE_EPOCHS",
     "RESOLUTION_SIDE",
+    "ladder_configs",
     "ladder_jobs",
     "resolution_configs",
     "resolution_jobs",
     "run_id",
+    "speed_config",
     "speed_job",
     "speed_jobs",
+    "task_configs",
     "task_jobs",
 ]
+
+#: In ``full`` the image tasks train for the paper's sCIFAR schedule in *epochs* (180k updates of
+#: 50 images = 180 passes over CIFAR's 50,000), since our training sets differ in size.
+FULL_IMAGE_EPOCHS = 180
+
+
+def _config(profile: str, task: str, rung: str, extra: dict | None = None) -> LRUConfig:
+    spec = PROFILES[check_profile(profile)]
+    if task not in spec["data"]:
+        raise ValueError(
+            f"task {task!r} is not in the {profile} profile: choose one of "
+            f"{', '.join(spec['data'])}"
+        )
+    settings = _paper_hyper(task)
+    settings.update(spec["model"])
+    if task in spec.get("updates", {}):  # a task whose steps cost more gets fewer of them
+        settings["updates"] = spec["updates"][task]
+    settings.update(extra or {})
+    data = spec["data"][task]
+    if profile == "full" and task in ("smnist", "psmnist", "sfmnist"):
+        n_train = data.n_train or (8000 if task != "sfmnist" else 55_000)
+        settings["updates"] = FULL_IMAGE_EPOCHS * n_train // settings["batch_size"]
+    return LRUConfig(data=data, rung=rung, **settings)
+
+
+def task_configs(profile: str, tasks: Sequence[str] | None = None) -> list[LRUConfig]:
+    """The LRU on each task of ``profile`` (Table 3)."""
+    chosen = PROFILES[check_profile(profile)]["tasks"] if tasks is None else tasks
+    for t in chosen:
+        if t not in TASKS:
+            raise ValueError(f"unknown task {t!r}: choose one of {', '.join(TASKS)}")
+    return [_config(profile, t, "lru") for t in chosen]
+
+
+def ladder_configs(
+    profile: str, tasks: Sequence[str] | None = None, rungs: Sequence[str] | None = None
+) -> list[LRUConfig]:
+    """Every rung of the ladder on each ladder task of ``profile`` (Tables 1-3); a task that the
+    profile's ``ladder_rungs`` names climbs only the rungs it lists."""
+    spec = PROFILES[check_profile(profile)]
+    chosen = spec["ladder_tasks"] if tasks is None else tasks
+    for r in rungs or ():
+        if r not in LADDER:
+            raise ValueError(f"unknown ladder model {r!r}: choose one of {', '.join(LADDER)}")
+    only = spec.get("ladder_rungs", {})
+    return [
+        _config(profile, t, r, spec["ladder_model"])
+        for t in chosen
+        for r in rungs or LADDER_RUNGS
+        if r in only.get(t, LADDER_RUNGS)
+    ]
+
+
+def speed_config(profile: str) -> SpeedConfig | None:
+    """The speed probe of ``profile`` (Table 4), or ``None`` where the profile has none."""
+    return PROFILES[check_profile(profile)].get("speed")
+
 
 #: Pathfinder at the LRA's resolution: 32 x 32 pixels, 1,024 steps, drawn by the same rules as
 #: the 16 x 16 set of the profile's Table 3 (``smoke``: 12 -> 24 pixels, to test the pipeline).

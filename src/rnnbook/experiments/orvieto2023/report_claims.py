@@ -12,8 +12,8 @@ from rnnbook.experiments.orvieto2023.config import (
     RESOLUTION_EXPERIMENT,
     SPEED_EXPERIMENT,
     TASKS_EXPERIMENT,
-    ladder_configs,
 )
+from rnnbook.experiments.orvieto2023.config_jobs import ladder_configs
 from rnnbook.experiments.orvieto2023.report import (
     dense_findings,
     ladder_findings,
