@@ -348,15 +348,41 @@ def test_the_best_setting_of_each_searched_cell_retrains_with_seeds(tmp_path, mo
     assert all(0 <= r.metrics["test_accuracy"] <= 1 for r in records)
 
 
+def test_ptb_dropout_trains_each_cell_at_its_best_rate_on_validation(results_root):
+    """A PTB-with-dropout job first tries its candidate rates for an epoch, stacked, then trains
+    the one of the lowest validation NLL: its record is, number for number, a plain run at that
+    rate, with the search in it, and no state file is left behind."""
+    import dataclasses
+
+    from rnnbook.experiments.jobs import RunContext
+
+    (job,) = [j for j in jz.PTB_DROPOUT_EXPERIMENT.jobs_of("smoke") if j.key == "ptb-gru"]
+    context = RunContext(torch.device("cpu"), "test")
+    (record,) = jz.train_searched_dropout_job(job, context)
+    search = record.extra["lr_search"]
+    assert [s["lr"] for s in search] == list(job.config.lrs) and len(search) >= 2
+    best = min(search, key=lambda s: s["valid_nll"])["lr"]
+    assert record.metrics["lr"] == best
+    assert record.config_hash == job.run_hash(job.key)
+    assert tuple(record.config["lrs"]) == job.config.lrs
+    fields = {f.name for f in dataclasses.fields(jz.DropoutConfig)}
+    at_best = jz.DropoutConfig(**{f: getattr(job.config, f) for f in fields if f != "lr"}, lr=best)
+    (plain,) = train_jobs.train_ptb_dropout_job(dataclasses.replace(job, config=at_best), context)
+    assert plain.metrics == {k: v for k, v in record.metrics.items() if k != "lr"}
+    assert not [f for f in results_root.rglob("_checkpoints/*") if f.suffix != ".lock"]
+
+
 def test_long_ptb_dropout_is_every_cell_at_one_size_with_seeds_for_the_verdict():
     """`long` PTB with dropout: Table 3's seven cells on the whole corpus at one common size and
-    the same number of updates, the LSTM and the tanh RNN with three seeds (the verdict compares
-    them); seed 0 keeps the `cpu` job names, the others are named by their seed."""
+    the same number of updates, each at the best of the same candidate rates, the LSTM and the
+    tanh RNN with three seeds (the verdict compares them); seed 0 keeps the `cpu` job names, the
+    others are named by their seed."""
     jobs = jz.PTB_DROPOUT_EXPERIMENT.jobs_of("long")
     configs = [j.config for j in jobs]
     assert {c.arch for c in configs} == {a for _, a, _ in jz.PAPER_TABLE3}
     assert len({(c.hidden, c.layers, c.epochs, c.train_tokens) for c in configs}) == 1
     assert configs[0].train_tokens is None  # the whole training set
+    assert {c.lrs for c in configs} == {jz.LRS_DROPOUT} and configs[0].search_epochs == 1
     seeds = {a: sorted(c.seed for c in configs if c.arch == a) for a in ("lstm", "tanh", "gru")}
     assert seeds == {"lstm": [0, 1, 2], "tanh": [0, 1, 2], "gru": [0]}
     keys = {j.key: j.runs for j in jobs}
@@ -430,3 +456,13 @@ def test_a_claim_on_arithmetic_and_xml_says_which_task_it_could_not_judge_yet():
     gates, bias, gru, _ = report_claims.claims(arithmetic + xml)
     assert [c.verdict for c in (gates, bias, gru)] == ["unresolved"] * 3
     assert not any("Not judged" in c.evidence for c in (gates, bias, gru))
+
+
+def test_dropout_findings_name_each_cell_s_chosen_rate():
+    def run(arch, ppl, lr):
+        config = {"arch": arch, "lrs": [1.0, 0.3, 0.1], "eval_tokens": 1_400}
+        metrics = {"test_perplexity": ppl, "test_accuracy": 0.2, "lr": lr}
+        return made_record("jozefowicz2015", "ptb_dropout", f"ptb-{arch}", config, metrics)
+
+    text = report_more.dropout_findings([run("lstm", 110.0, 1.0), run("tanh", 150.0, 0.1)])
+    assert "after one epoch of each candidate (1, 0.3, 0.1): LSTM 1, Tanh 0.1." in text

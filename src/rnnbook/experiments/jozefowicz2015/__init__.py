@@ -1,9 +1,9 @@
 """Jozefowicz, Zaremba & Sutskever (2015): an empirical exploration of recurrent architectures.
 
 Chapter ``jozefowicz2015`` of the book: ``config`` and ``config_profiles`` (the paper's numbers,
-configurations, jobs), ``data`` (token streams), ``train_lm`` and ``train`` (the language model
-and each job), ``report`` and ``report_more`` (tables, findings, figures), and here its four
-experiments, declared.
+configurations, jobs), ``data`` (token streams), ``train_lm``, ``train``, ``train_seeds`` and
+``train_dropout`` (the language model and each job), ``report`` and ``report_more`` (tables,
+findings, figures), and here its five experiments, declared.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from rnnbook.experiments.jozefowicz2015 import (
     report_claims,
     report_more,
     train,
+    train_dropout,
     train_lm,
     train_seeds,
 )
@@ -49,10 +50,11 @@ from rnnbook.experiments.jozefowicz2015.report_more import *  # noqa: F403
 from rnnbook.experiments.jozefowicz2015.train import *  # noqa: F403
 from rnnbook.experiments.jozefowicz2015.train import (
     train_music_job,
-    train_ptb_dropout_job,
     train_search_job,
     train_table1_job,
 )
+from rnnbook.experiments.jozefowicz2015.train_dropout import *  # noqa: F403
+from rnnbook.experiments.jozefowicz2015.train_dropout import train_searched_dropout_job
 from rnnbook.experiments.jozefowicz2015.train_lm import *  # noqa: F403
 from rnnbook.experiments.jozefowicz2015.train_seeds import train_table1_seeds_job
 from rnnbook.experiments.runner import Experiment, placeholders_all, recorded_all
@@ -65,6 +67,7 @@ __all__ = [
     *data.__all__,
     *train_lm.__all__,
     *train.__all__,
+    *train_dropout.__all__,
     *train_seeds.__all__,
     *report.__all__,
     *report_more.__all__,
@@ -106,7 +109,7 @@ PTB_DROPOUT_EXPERIMENT = Experiment(
     PTB_DROPOUT,
     "Table 3: Penn Treebank perplexity with dropout",
     jobs=ptb_dropout_jobs,
-    train=train_ptb_dropout_job,
+    train=train_searched_dropout_job,
     table=ptb_dropout_table,
 )
 SEARCH_EXPERIMENT = Experiment(

@@ -44,6 +44,7 @@ __all__ = [
     "SCALE_RANGE",
     "SEARCH",
     "SearchConfig",
+    "SearchedDropoutConfig",
     "SearchTask",
     "StreamData",
     "TABLE1",
@@ -226,6 +227,17 @@ class DropoutConfig:
     unroll: int = 35
     seed: int = 0
     version: int = VERSION
+
+
+@dataclass(frozen=True)
+class SearchedDropoutConfig(DropoutConfig):
+    """A :class:`DropoutConfig` whose learning rate is chosen per cell, as the paper chose every
+    cell's settings by search: each of ``lrs`` trains for ``search_epochs`` epochs (one member
+    each, the same seed), and the rate of the lowest validation perplexity trains the run
+    (``lr`` is not used)."""
+
+    lrs: tuple[float, ...] = (1.0,)
+    search_epochs: int = 1
 
 
 SEARCH = "search"

@@ -190,6 +190,14 @@ def dropout_findings(records: Sequence[RunRecord]) -> str:
                 else ""
             )
         )
+    rates = {TITLES[r.config["arch"]]: r.metrics["lr"] for r in ok if "lr" in r.metrics}
+    if rates:
+        tried = ", ".join(f"{x:g}" for x in ok[0].config.get("lrs", ()))
+        lines.append(
+            f"- Learning rate chosen on validation after one epoch of each candidate ({tried}): "
+            + ", ".join(f"{a} {lr:g}" for a, lr in rates.items())
+            + "."
+        )
     return "\n".join(lines)
 
 
