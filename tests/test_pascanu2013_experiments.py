@@ -308,6 +308,23 @@ def test_the_expected_trajectory_is_read_from_the_curves():
     )
     row = table.splitlines()[-1]
     assert "| 0.400 (n = 2) | 0.200 (n = 2) | 20 | CPU test |" in row and "SGD-CR" in row
+    music = RunRecord(
+        chapter="pascanu2013",
+        experiment="table1",
+        profile="long",
+        run_id="nottingham-sgd-s0",
+        config={"dataset": "nottingham", "max_epochs": 80},
+        config_hash="x",
+        seed=0,
+        metrics={"epochs": 80},
+        curves={"epoch": [4, 8, 40, 80], "valid_nll": [6.0, 5.0, 4.0, 3.5]},
+        wall_time_s=800.0,
+        device="CPU test",
+        extra={"method": "sgd"},
+    )
+    both = report.trajectory_table([record(0, [0.7, 0.5, 0.1, 0.0]), music]).splitlines()
+    expected = "| Table 1, Nottingham, SGD | 5.000 (n = 1) | 4.000 (n = 1) | 10000 | CPU test |"
+    assert both[-1] == expected  # 10% of 80 epochs is epoch 8, 50% epoch 40; 800 s / 80
 
 
 def test_figure7_verdicts_follow_the_seeds():
@@ -359,3 +376,30 @@ def test_long_table1_has_the_papers_sizes_one_job_per_seed():
     three = [0, 1, 2]
     assert by_data == {"piano": three, "nottingham": three, "musedata": three, "ptb": three}
     assert len({j.key for j in jobs}) == len(jobs)
+
+
+def test_table1_claims_wait_for_every_data_set_of_a_profile():
+    """A `long` Table 1 with one data set so far leaves the claims to `cpu`, which has all four."""
+    from rnnbook.experiments.pascanu2013 import report_claims
+
+    def rec(profile, dataset, method, nll):
+        return RunRecord(
+            chapter="pascanu2013",
+            experiment="table1",
+            profile=profile,
+            run_id=f"{dataset}-{method}-s0",
+            config={"dataset": dataset},
+            config_hash="x",
+            seed=0,
+            metrics={"test_nll": nll},
+            extra={"method": method, "metric": "nll"},
+        )
+
+    data = ("piano", "nottingham", "musedata", "ptb")
+    cpu = [rec("cpu", d, m, 5.0) for d in data for m in ("sgd", "sgd-c", "sgd-cr")]
+    long = [rec("long", "nottingham", m, 3.5) for m in ("sgd", "sgd-c", "sgd-cr")]
+    clipping = next(c for c in report_claims.claims(cpu + long) if "Clipping lowers" in c.text)
+    assert clipping.profile == "cpu" and "MuseData" in clipping.evidence
+    every = [rec("long", d, m, 3.5) for d in data for m in ("sgd", "sgd-c", "sgd-cr")]
+    clipping = next(c for c in report_claims.claims(cpu + every) if "Clipping lowers" in c.text)
+    assert clipping.profile == "long"

@@ -29,6 +29,8 @@ from rnnbook.experiments.pascanu2013.config import (
     generalisation_configs,
     success_configs,
 )
+from rnnbook.experiments.pascanu2013.config_table1 import DATASET_TITLES
+from rnnbook.experiments.pascanu2013.config_table1 import EXPERIMENT as TABLE1_EXPERIMENT
 from rnnbook.experiments.pascanu2013.config_table1 import configs as table1_configs
 from rnnbook.experiments.pascanu2013.report_table1 import table as table1_table
 from rnnbook.profiles import config_dict
@@ -371,7 +373,30 @@ def benchmark_table(directory: Path | None = None) -> str:
 def trajectory_table(records: Sequence[RunRecord]) -> str:
     """What a rerun should see on its way (Markdown): per job and method, the mean validation
     error over seeds after 10% and 50% of the update budget, and the job's milliseconds per
-    update on its recording device (all members stacked, evaluation included)."""
+    update on its recording device (all members stacked, evaluation included); for Table 1, the
+    validation NLL after 10% and 50% of the epochs, and the milliseconds per epoch."""
+    tasks = [r for r in records if r.experiment != TABLE1_EXPERIMENT]
+    table1 = [r for r in records if r.experiment == TABLE1_EXPERIMENT]
+    parts = [_task_trajectory(tasks)] if tasks else []
+    if table1:
+        groups: dict[str, list[RunRecord]] = {}
+        for r in sorted(table1, key=lambda r: r.run_id):
+            title = DATASET_TITLES[r.config["dataset"]]
+            method = METHOD_TITLES.get(_method(r), _method(r))
+            groups.setdefault(f"Table 1, {title}, {method}", []).append(r)
+        parts.append(
+            trajectory_markdown(
+                groups,
+                budget=lambda r: r.config["max_epochs"],
+                metric="valid_nll",
+                step="epoch",
+                label="validation NLL",
+            )
+        )
+    return "\n\n".join(parts)
+
+
+def _task_trajectory(records: Sequence[RunRecord]) -> str:
     groups: dict[str, list[RunRecord]] = {}
     for r in sorted(records, key=lambda r: r.run_id):
         c = r.config
