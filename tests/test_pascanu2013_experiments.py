@@ -383,17 +383,10 @@ def test_table1_claims_wait_for_every_data_set_of_a_profile():
     from rnnbook.experiments.pascanu2013 import report_claims
 
     def rec(profile, dataset, method, nll):
-        return RunRecord(
-            chapter="pascanu2013",
-            experiment="table1",
-            profile=profile,
-            run_id=f"{dataset}-{method}-s0",
-            config={"dataset": dataset},
-            config_hash="x",
-            seed=0,
-            metrics={"test_nll": nll},
-            extra={"method": method, "metric": "nll"},
-        )
+        run_id, extra = f"{dataset}-{method}-s0", {"method": method, "metric": "nll"}
+        config, metrics = {"dataset": dataset}, {"test_nll": nll}
+        args = ("pascanu2013", "table1", run_id, config, metrics)
+        return made_record(*args, profile=profile, extra=extra)
 
     data = ("piano", "nottingham", "musedata", "ptb")
     cpu = [rec("cpu", d, m, 5.0) for d in data for m in ("sgd", "sgd-c", "sgd-cr")]
