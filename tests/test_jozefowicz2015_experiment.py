@@ -424,38 +424,83 @@ def test_a_search_records_trajectory_is_its_best_settings_curve():
     assert best.curves["valid_accuracy"] == [0.2, 0.5] and best.curves["updates"] == [50, 100]
 
 
-def test_a_claim_on_arithmetic_and_xml_says_which_task_it_could_not_judge_yet():
+def _seeded(task: str, arch: str, accuracies, profile: str = "long") -> list:
+    """Table 1's best setting of ``arch`` on ``task`` retrained, one record per accuracy."""
+    return [
+        made_record(
+            "jozefowicz2015",
+            "table1_seeds",
+            f"{task}-{arch}-s{k}",
+            {"task": task, "arch": arch},
+            {"test_accuracy": a},
+            seed=k,
+            profile=profile,
+        )
+        for k, a in enumerate(accuracies)
+    ]
+
+
+def _table1_claims(records) -> dict:
     from rnnbook.experiments.jozefowicz2015 import report_claims
 
-    def seeds(task, arch, accuracies):
-        return [
-            made_record(
-                "jozefowicz2015",
-                "table1_seeds",
-                f"{task}-{arch}-s{k}",
-                {"task": task, "arch": arch},
-                {"test_accuracy": a},
-                seed=k,
-            )
-            for k, a in enumerate(accuracies)
-        ]
+    found = report_claims.claims(records)
+    keys = ("forget", "output", "bias", "gru", "mut1", "dropout")
+    return dict(zip(keys, found, strict=True))
 
-    cells = {
-        "lstm": 0.2,
-        "lstm-b": 0.3,
-        "gru": 0.33,
-        "lstm-f": 0.13,
-        "lstm-i": 0.14,
-        "lstm-o": 0.15,
-    }
-    arithmetic = [r for a, v in cells.items() for r in seeds("arithmetic", a, (v, v + 0.002))]
-    gates, bias, gru, _ = report_claims.claims(arithmetic)
-    assert [c.verdict for c in (gates, bias, gru)] == ["confirmed"] * 3
-    assert all("Not judged on xml yet" in c.evidence for c in (gates, bias, gru))
-    xml = [r for a in cells for r in seeds("xml", a, (0.46, 0.47))]  # every cell alike on XML
-    gates, bias, gru, _ = report_claims.claims(arithmetic + xml)
-    assert [c.verdict for c in (gates, bias, gru)] == ["unresolved"] * 3
-    assert not any("Not judged" in c.evidence for c in (gates, bias, gru))
+
+#: Test accuracies as on arithmetic at `long`: the gates ordered f < i < o, LSTM < LSTM-b < GRU.
+CELLS = {"lstm": 0.2, "lstm-b": 0.3, "gru": 0.33, "lstm-f": 0.13, "lstm-i": 0.14, "lstm-o": 0.15}
+
+
+def test_a_claim_on_arithmetic_and_xml_says_which_task_it_could_not_judge_yet():
+    arithmetic = [r for a, v in CELLS.items() for r in _seeded("arithmetic", a, (v, v + 0.002))]
+    claims = _table1_claims(arithmetic)
+    judged = [claims[k] for k in ("forget", "output", "bias", "gru")]
+    assert [c.verdict for c in judged] == ["confirmed"] * 4
+    assert all("Not judged on xml yet" in c.evidence for c in judged)
+    xml = [r for a in CELLS for r in _seeded("xml", a, (0.46, 0.47))]  # every cell alike on XML
+    claims = _table1_claims(arithmetic + xml)
+    judged = [claims[k] for k in ("forget", "output", "bias", "gru")]
+    assert [c.verdict for c in judged] == ["unresolved"] * 4
+    assert not any("Not judged" in c.evidence for c in judged)
+
+
+def test_the_output_gate_claim_needs_lstm_o_ahead_of_both_other_ablations():
+    base = {**CELLS, "lstm-i": 0.15, "lstm-o": 0.14}  # without the output gate worse than input
+    runs = [r for a, v in base.items() for r in _seeded("arithmetic", a, (v, v + 0.002))]
+    claims = _table1_claims(runs)
+    assert claims["forget"].verdict == "confirmed" and claims["output"].verdict == "refuted"
+    close = {**CELLS, "lstm-o": 0.141}  # LSTM-o ahead of LSTM-i by less than its noise
+    runs = [r for a, v in close.items() for r in _seeded("arithmetic", a, (v, v + 0.004))]
+    output = _table1_claims(runs)["output"]
+    assert output.verdict == "unresolved"
+    assert output.to_decide.startswith("about ") and "at the `long` protocol" in output.to_decide
+
+
+def test_mut1_is_judged_on_the_strongest_profile_that_has_it_with_the_gru_and_the_lstm():
+    long_cells = [r for a, v in CELLS.items() for r in _seeded("arithmetic", a, (v, v + 0.002))]
+    assert _table1_claims(long_cells)["mut1"].evidence == "Not recorded yet."
+    cpu_mut1 = [
+        made_record(
+            "jozefowicz2015",
+            "table1",
+            f"arithmetic-{a}",
+            {"task": "arithmetic", "arch": a},
+            {"test_accuracy": v},
+            profile="cpu",
+        )
+        for a, v in (("mut1", 0.4), ("gru", 0.3), ("lstm", 0.2))
+    ]
+    mut1 = _table1_claims(long_cells + cpu_mut1)["mut1"]
+    assert (mut1.verdict, mut1.profile) == ("unresolved", "cpu")  # one seed decides nothing
+    assert "mut1 0.400 (n = 1)" in mut1.evidence
+    ahead = _seeded("arithmetic", "mut1", (0.40, 0.402))
+    mut1 = _table1_claims(long_cells + cpu_mut1 + ahead)["mut1"]
+    assert (mut1.verdict, mut1.profile) == ("confirmed", "long")
+    behind = _seeded("xml", "mut1", (0.40, 0.402)) + [
+        r for a in ("gru", "lstm") for r in _seeded("xml", a, (0.45, 0.452))
+    ]
+    assert _table1_claims(long_cells + ahead + behind)["mut1"].verdict == "refuted"
 
 
 def test_dropout_findings_name_each_cell_s_chosen_rate():
