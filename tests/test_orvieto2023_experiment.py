@@ -274,7 +274,8 @@ def test_ladder_findings_compare_directions():
 
 def test_ladder_claims_follow_the_seeds():
     """LRU 60 ± 1 against tanh 40 ± 1 (3 seeds) is decided; dense against tanh within noise is
-    not; a decided step against the claim refutes it."""
+    not; a decided step against the claim refutes it (real_im below dense; the LRU below
+    real_im)."""
     from rnnbook.experiments.orvieto2023 import report_claims
 
     accs = {"tanh": 40.0, "dense": 40.5, "real_im": 30.0, "lru": 60.0}
@@ -284,8 +285,12 @@ def test_ladder_claims_follow_the_seeds():
         for seed, d in enumerate((-1.0, 0.0, 1.0))
     ]
     verdicts = [c.verdict for c in report_claims.claims(records)]
-    assert verdicts[:3] == ["confirmed", "unresolved", "refuted"]
-    assert verdicts[3] == "unresolved"  # speed: not recorded here
+    assert verdicts[:4] == ["confirmed", "unresolved", "refuted", "confirmed"]
+    assert verdicts[4] == "unresolved"  # speed: not recorded here
+    behind = [r for r in records if r.config["rung"] != "lru"] + [
+        record("ladder", "listops", "lru", 25.0 + d, seed) for seed, d in enumerate((-1, 0, 1))
+    ]
+    assert report_claims.claims(behind)[3].verdict == "refuted"  # the LRU below real_im
 
 
 def test_a_long_ladder_that_cannot_decide_leaves_the_claim_to_cpu():
@@ -311,7 +316,7 @@ def test_a_long_ladder_that_cannot_decide_leaves_the_claim_to_cpu():
     ]
     diverged = dataclasses.replace(record("ladder", "listops", "dense", 34.0, 1), status="diverged")
     dense = [long(record("ladder", "listops", "dense", 35.0, 0)), long(diverged)]
-    lru, linear, _, _ = report_claims.claims([*cpu, *tall, *dense])
+    lru, linear, *_ = report_claims.claims([*cpu, *tall, *dense])
     assert (lru.profile, lru.verdict) == ("long", "confirmed")
     assert (linear.profile, linear.verdict) == ("cpu", "refuted")
 
