@@ -196,6 +196,8 @@ def test_gating_beats_tanh_only_where_every_task_decides_it():
     assert gating.verdict == "confirmed" and "4 of 4" in gating.evidence
     assert cmp.claims(runs(50.0))[0].verdict == "refuted"  # decided against on XML
     assert cmp.claims(runs(70.2))[0].verdict == "unresolved"  # XML inside the noise
+    assert "Not judged on temporal order, addition," in gating.evidence  # the tasks left out
+    assert "JSB" not in gating.evidence.split("Not judged on")[1]
 
 
 def test_the_results_page_says_nothing_is_recorded_before_anything_is():
@@ -207,7 +209,9 @@ def test_the_results_page_says_nothing_is_recorded_before_anything_is():
 def test_the_ntm_takes_part_in_the_copy_task_only():
     jobs = cmp.GRID_EXPERIMENT.jobs_of("long")
     assert [j.key for j in jobs if j.config.cell == "ntm"] == ["copy-ntm"]
-    assert len(jobs) == 8 * 8 + 1
+    ablations = [j.key for j in jobs if j.config.cell in ("lstm-f", "lstm-i", "lstm-o")]
+    assert len(ablations) == 7 * 3 and not any(k.startswith("psmnist") for k in ablations)
+    assert len(jobs) == 8 * 8 + 7 * 3 + 1  # the ablations on every task but permuted MNIST
 
 
 def test_the_parameter_table_leaves_a_cell_blank_where_it_does_not_run():

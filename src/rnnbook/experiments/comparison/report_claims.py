@@ -67,12 +67,13 @@ CLAIMS: tuple[tuple[str, str, tuple[tuple[str, str], ...], str], ...] = (
 def _claim(text: str, source: str, pairs, which: str, profile: str, runs) -> Claim:
     tasks = [t for t in TASKS if which == "all" or TASKS[t].long_range]
     cells = list(dict.fromkeys(c for pair in pairs for c in pair))
-    comps, shown, outcome = [], [], {1: [], -1: [], 0: []}
+    comps, shown, outcome, unjudged = [], [], {1: [], -1: [], 0: []}, []
     for task in tasks:
         mine = [r for r in runs if r.config["task"] == task]
         s = samples_by(mine, lambda r: r.config["cell"], lambda r: r.metrics.get("test_metric"))
         ok = [(a, b) for a, b in pairs if a in s and b in s and s[a].n and s[b].n]
         if not ok:
+            unjudged.append(TASKS[task].title)
             continue
         title = TASKS[task].title
         digits = 1 if TASKS[task].metric.endswith("(%)") else 2
@@ -89,6 +90,8 @@ def _claim(text: str, source: str, pairs, which: str, profile: str, runs) -> Cla
     evidence = (
         f"Mean test metric over {len(seeds)} seeds on {where} (" + "; ".join(shown) + f").{against}"
     )
+    if unjudged:
+        evidence += f" Not judged on {', '.join(unjudged)}: not recorded in `{profile}`."
     return judge(f"{text} (on {where} of the book)", source, comps, evidence, profile, TO_DECIDE)
 
 
