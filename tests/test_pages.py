@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from made_records import made_record
 
 from rnnbook.experiments import pages
 
@@ -88,7 +90,28 @@ def test_the_runs_table_counts_a_job_of_stacked_members_once(tmp_path, monkeypat
         )
     assert lipton2015.COPY_EXPERIMENT.recorded("long")
     table = pages.runs_overview()
-    assert "| lipton2015 | `long` | 0 of 3 | 3 (0, 3, 0) | 0.5 | CPU | 1 |" in table  # stale: "h"
+    # stale: "h"; none current, so nothing to time the jobs to go by
+    assert (
+        "| lipton2015 | `long` | 0 of 3 | 3 (0, 3, 0) | 0.5 | 3 jobs not yet timed | CPU | 1 |"
+        in table
+    )
     # a profile configured but not run has its row: nothing is recorded in this results folder
     configured = sum(len(e.jobs_of("long")) for e in orvieto2023.EXPERIMENTS)
-    assert f"| orvieto2023 | `long` | 0 of {configured} | 0 (0, 0, 0) | 0.0 | - | 0 |" in table
+    row = f"| orvieto2023 | `long` | 0 of {configured} | 0 (0, 0, 0) | 0.0 | {configured} jobs not"
+    assert row in table
+
+
+def test_the_hours_to_go_are_the_median_recorded_job_of_each_experiment():
+    def job(*runs):
+        return SimpleNamespace(runs={r: 0 for r in runs})
+
+    def run(experiment, run_id, hours):
+        return made_record("c", experiment, run_id, {}, {}, wall_time_s=hours * 3600)
+
+    jobs = [("a", job("a1")), ("a", job("a2", "a2b")), ("a", job("a3")), ("a", job("a4"))]
+    jobs += [("a", job("a5")), ("b", job("b1")), ("b", job("b2"))]
+    # a: jobs of 1 h, 2 h (two runs of one job, counted once) and 4 h done: median 2 h, two to go
+    records = [run("a", "a1", 1.0), run("a", "a2", 2.0), run("a", "a2b", 2.0), run("a", "a3", 4.0)]
+    records.append(run("b", "b1x", 9.0))  # no job of b is complete: b's two are not timed
+    assert pages.hours_to_go(jobs, records) == (4.0, 2)
+    assert pages.hours_to_go(jobs[:3], records) == (0.0, 0)

@@ -8,6 +8,8 @@ trains or executes a notebook.
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Sequence
 from pathlib import Path
 
 from rnnbook.experiments import CHAPTERS, all_experiments
@@ -56,13 +58,41 @@ def verdict_overview() -> str:
     return "\n".join(lines) + "\n"
 
 
+def hours_to_go(jobs: Sequence, records: Sequence) -> tuple[float, int]:
+    """The core-hours that the jobs of ``jobs`` (pairs of experiment name and job) not yet
+    recorded in ``records`` would take, each estimated by the median wall time of its
+    experiment's recorded jobs; and how many jobs have no recorded sibling to go by."""
+    current = {(r.experiment, r.run_id): r for r in records if not r.stale}
+    done: dict[str, list[float]] = {}
+    missing: dict[str, int] = {}
+    for name, job in jobs:
+        found = [current.get((name, rid)) for rid in job.runs]
+        if all(found):
+            done.setdefault(name, []).append(max(r.wall_time_s or 0.0 for r in found))
+        else:
+            missing[name] = missing.get(name, 0) + 1
+    hours = sum(statistics.median(done[n]) * k for n, k in missing.items() if n in done) / 3600
+    return hours, sum(k for n, k in missing.items() if n not in done)
+
+
+def _to_go(jobs: Sequence, records: Sequence) -> str:
+    hours, unknown = hours_to_go(jobs, records)
+    if not hours and not unknown:
+        return "-"
+    said = f"{hours:.1f}" if hours else ""
+    if unknown:
+        said += f"{' + ' if said else ''}{unknown} jobs not yet timed"
+    return said
+
+
 def runs_overview() -> str:
     """Chapter x profile: jobs recorded of those configured, runs recorded (failed, stale, code
-    changed), core time, devices and commits. A profile configured but not yet run has a row."""
+    changed), core time spent and still to go (estimated from the recorded jobs), devices and
+    commits. A profile configured but not yet run has a row."""
     lines = [
         "| chapter | profile | jobs recorded | runs (failed, stale, code changed) | core-hours "
-        "| devices | commits |",
-        "|---|---|---|---|---|---|---|",
+        "| core-hours to go (estimate) | devices | commits |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     jobs: dict[tuple[str, str], list] = {}  # (chapter, profile) -> [(experiment, job)]
     records: dict[tuple[str, str], list] = {}
@@ -87,7 +117,8 @@ def runs_overview() -> str:
         commits = len({r.commit for r in runs})
         lines.append(
             f"| {chapter} | `{profile}` | {done} of {len(configured)} | {len(runs)} ({failed}, "
-            f"{stale}, {changed}) | {core_hours(runs):.1f} | {devices} | {commits} |"
+            f"{stale}, {changed}) | {core_hours(runs):.1f} | {_to_go(configured, runs)} | "
+            f"{devices} | {commits} |"
         )
     return "\n".join(lines) + "\n"
 
