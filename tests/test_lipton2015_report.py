@@ -213,6 +213,26 @@ def test_the_forget_gate_claim_is_judged_on_the_many_seeds():
     assert cec.verdict == "unresolved" and cec.profile == "full"
 
 
+def test_the_exploding_claim_needs_every_radius_above_1_to_grow_the_gradient():
+    from rnnbook.experiments.lipton2015 import report_claims
+
+    def runs(factor_at_1_1):
+        return [
+            _factor("tanh", rho, rate + 0.01 * (s - 1), s)
+            for s in range(3)
+            for rho, rate in ((0.5, 0.5), (1.1, factor_at_1_1), (1.5, 1.2))
+        ]
+
+    def exploding(records):
+        return next(c for c in report_claims.claims(records) if "exploding" in c.text)
+
+    assert exploding(runs(1.1)).verdict == "confirmed"
+    assert exploding(runs(0.9)).verdict == "refuted"  # the radius above 1, the factor below
+    near = exploding(runs(1.005))  # inside the noise of 3 seeds
+    assert near.verdict == "unresolved" and "(spread as measured over 3)" in near.to_decide
+    assert exploding(runs(1.1)[:1]).evidence == "Not recorded yet."  # only a radius below 1
+
+
 @pytest.mark.parametrize("name", ["gradients", "init_factors", "tbptt", "brnn", "copy"])
 def test_empty_records_say_so(name):
     finding = {

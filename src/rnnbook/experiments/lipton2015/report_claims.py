@@ -22,6 +22,7 @@ from rnnbook.results.verdicts import (
     judge,
     more_seeds,
     samples_by,
+    seeds_to_decide,
     strongest,
     unresolved,
     verdict_box,
@@ -83,7 +84,8 @@ def _gradient_claims(records: Sequence[RunRecord]) -> list[Claim]:
             all_better(comps),
             f"Per-step factor at initialisation, {shown}. Below 1: {count_outcomes(comps)}.",
             profile,
-        )
+        ),
+        _exploding_claim(s, source, profile),
     ]
     lstm = sorted(k for k in s if k[0] == "lstm")
     tanh_one = s.get(("tanh", 1.0))
@@ -108,6 +110,32 @@ def _gradient_claims(records: Sequence[RunRecord]) -> list[Claim]:
         )
     )
     return out
+
+
+def _exploding_claim(s: dict, source: str, profile: str) -> Claim:
+    """The other half of |w|^(t-τ): above a spectral radius of 1 the factor exceeds 1."""
+    text = (
+        "In a tanh RNN the gradient grows by a factor per step above 1 when the recurrent "
+        "weights' spectral radius is above 1 (|w|^(t-τ), exploding)"
+    )
+    above = sorted(k for k in s if k[0] == "tanh" and k[1] > 1)
+    if not above:
+        return unresolved(text, source, "Not recorded yet.", "a tanh RNN at ρ > 1, the `cpu` plan")
+    one = Sample((1.0, 1.0))
+    comps = [compare(s[k], one, True) for k in above]
+    shown = ", ".join(f"ρ = {k[1]:g}: {s[k].text(3)}" for k in above)
+    # the seeds a radius needs for its mean factor to leave 1 by 2 SE (1 itself has no spread)
+    needed = [(seeds_to_decide(c), c.a.n) for c in comps if not c.decided]
+    to_decide = ", ".join(f"about {n} seeds (spread as measured over {m})" for n, m in needed)
+    return Claim(
+        text,
+        source,
+        all_better(comps),
+        f"Per-step factor at initialisation, {shown}. Above 1: {count_outcomes(comps)}. The "
+        "tanh's derivative, at most 1, pulls the factor below the radius.",
+        profile,
+        to_decide,
+    )
 
 
 def _tbptt_claim(records: Sequence[RunRecord]) -> Claim:
