@@ -113,5 +113,7 @@ def test_the_hours_to_go_are_the_median_recorded_job_of_each_experiment():
     # a: jobs of 1 h, 2 h (two runs of one job, counted once) and 4 h done: median 2 h, two to go
     records = [run("a", "a1", 1.0), run("a", "a2", 2.0), run("a", "a2b", 2.0), run("a", "a3", 4.0)]
     records.append(run("b", "b1x", 9.0))  # no job of b is complete: b's two are not timed
-    assert pages.hours_to_go(jobs, records) == (4.0, 2)
-    assert pages.hours_to_go(jobs[:3], records) == (0.0, 0)
+    assert pages.job_progress(jobs, records) == (3, 4.0, 2)
+    assert pages.job_progress(jobs[:3], records) == (3, 0.0, 0)
+    assert pages.job_progress(jobs, records).to_go() == "4.0 + 2 jobs not yet timed"
+    assert pages.job_progress(jobs[:3], records).to_go() == "-"

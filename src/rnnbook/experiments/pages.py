@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from rnnbook.experiments import CHAPTERS, all_experiments
 from rnnbook.files import atomic_write_text
@@ -58,10 +59,28 @@ def verdict_overview() -> str:
     return "\n".join(lines) + "\n"
 
 
-def hours_to_go(jobs: Sequence, records: Sequence) -> tuple[float, int]:
-    """The core-hours that the jobs of ``jobs`` (pairs of experiment name and job) not yet
-    recorded in ``records`` would take, each estimated by the median wall time of its
-    experiment's recorded jobs; and how many jobs have no recorded sibling to go by."""
+class JobProgress(NamedTuple):
+    """How far the configured jobs of one chapter and profile are: ``done`` recorded in full,
+    ``hours`` the core-hours the others would take, estimated by the median wall time of their
+    experiment's recorded jobs, and ``untimed`` those with no recorded sibling to go by."""
+
+    done: int
+    hours: float
+    untimed: int
+
+    def to_go(self) -> str:
+        """The table cell: hours still to go, and the jobs that cannot be estimated."""
+        if not self.hours and not self.untimed:
+            return "-"
+        said = f"{self.hours:.1f}" if self.hours else ""
+        if self.untimed:
+            said += f"{' + ' if said else ''}{self.untimed} jobs not yet timed"
+        return said
+
+
+def job_progress(jobs: Sequence, records: Sequence) -> JobProgress:
+    """One pass over ``jobs`` (pairs of experiment name and job): which are recorded in full in
+    ``records`` (stale records do not count), and what the rest would take."""
     current = {(r.experiment, r.run_id): r for r in records if not r.stale}
     done: dict[str, list[float]] = {}
     missing: dict[str, int] = {}
@@ -72,17 +91,8 @@ def hours_to_go(jobs: Sequence, records: Sequence) -> tuple[float, int]:
         else:
             missing[name] = missing.get(name, 0) + 1
     hours = sum(statistics.median(done[n]) * k for n, k in missing.items() if n in done) / 3600
-    return hours, sum(k for n, k in missing.items() if n not in done)
-
-
-def _to_go(jobs: Sequence, records: Sequence) -> str:
-    hours, unknown = hours_to_go(jobs, records)
-    if not hours and not unknown:
-        return "-"
-    said = f"{hours:.1f}" if hours else ""
-    if unknown:
-        said += f"{' + ' if said else ''}{unknown} jobs not yet timed"
-    return said
+    untimed = sum(k for n, k in missing.items() if n not in done)
+    return JobProgress(sum(map(len, done.values())), hours, untimed)
 
 
 def runs_overview() -> str:
@@ -107,18 +117,17 @@ def runs_overview() -> str:
         if profile == "smoke":
             continue
         runs = records.get((chapter, profile), [])
-        current = {(r.experiment, r.run_id) for r in runs if not r.stale}
         configured = jobs.get((chapter, profile), [])
-        done = sum(all((name, rid) in current for rid in j.runs) for name, j in configured)
+        progress = job_progress(configured, runs)
         failed = sum(r.status != "ok" for r in runs)
         stale = sum(r.stale for r in runs)
         changed = sum(r.code_changed for r in runs)
         devices = ", ".join(sorted({r.device for r in runs if r.device})) or "-"
         commits = len({r.commit for r in runs})
         lines.append(
-            f"| {chapter} | `{profile}` | {done} of {len(configured)} | {len(runs)} ({failed}, "
-            f"{stale}, {changed}) | {core_hours(runs):.1f} | {_to_go(configured, runs)} | "
-            f"{devices} | {commits} |"
+            f"| {chapter} | `{profile}` | {progress.done} of {len(configured)} | "
+            f"{len(runs)} ({failed}, {stale}, {changed}) | {core_hours(runs):.1f} | "
+            f"{progress.to_go()} | {devices} | {commits} |"
         )
     return "\n".join(lines) + "\n"
 
