@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from rnnbook.experiments import UnknownExperimentError, chung2014, get_experiments
-from rnnbook.experiments.jobs import Job, RunContext, log_uniform, select_jobs
+from rnnbook.experiments.jobs import Job, RunContext, computed_once, log_uniform, select_jobs
 from rnnbook.experiments.runner import Experiment, execute
 from rnnbook.profiles import UnknownProfileError
 from rnnbook.results import RunRecord
@@ -74,6 +74,22 @@ def test_execute_trains_once_reuses_then_retrains_stale_and_on_rerun(results_roo
     assert calls == [1.0, 2.0]
     execute(toy_jobs(2.0), train, CONTEXT, rerun=True)
     assert calls == [1.0, 2.0, 2.0]
+
+
+def test_computed_once_saves_the_result_and_a_pause_saves_nothing(results_root):
+    job = toy_jobs(1.0)[0]
+    calls = []
+
+    def search(result):
+        calls.append(result)
+        return result
+
+    assert computed_once(job, ".search.json", lambda: search(None)) is None  # paused
+    assert not job.state_path(".search.json").exists()
+    assert computed_once(job, ".search.json", lambda: search({"lr": 0.5})) == {"lr": 0.5}
+    # resumed: read back, not computed again
+    assert computed_once(job, ".search.json", lambda: search({"lr": 9.0})) == {"lr": 0.5}
+    assert calls == [None, {"lr": 0.5}]
 
 
 def test_rerun_environment_variable_and_words(results_root, monkeypatch):

@@ -367,7 +367,7 @@ def test_ptb_dropout_trains_each_cell_at_its_best_rate_on_validation(results_roo
     assert tuple(record.config["lrs"]) == job.config.lrs
     fields = {f.name for f in dataclasses.fields(jz.DropoutConfig)}
     at_best = jz.DropoutConfig(**{f: getattr(job.config, f) for f in fields if f != "lr"}, lr=best)
-    (plain,) = train_jobs.train_ptb_dropout_job(dataclasses.replace(job, config=at_best), context)
+    (plain,) = jz.train_ptb_dropout_job(dataclasses.replace(job, config=at_best), context)
     assert plain.metrics == {k: v for k, v in record.metrics.items() if k != "lr"}
     assert not [f for f in results_root.rglob("_checkpoints/*") if f.suffix != ".lock"]
 

@@ -18,7 +18,14 @@ import torch
 
 from rnnbook.data.batches import SequenceBatch, length_bucketed_order, pad_next_step, sorted_batches
 from rnnbook.models import EnsembleLinear, RecurrentNetwork
-from rnnbook.train import DivergenceWarning, TrainConfig, clip_member_grads, fit, lr_schedule
+from rnnbook.train import (
+    DivergenceWarning,
+    FitResult,
+    TrainConfig,
+    clip_member_grads,
+    fit,
+    lr_schedule,
+)
 from rnnbook.train.metrics import bernoulli_loss, evaluate_bernoulli_nll
 from rnnbook.train.optim import (
     WeightNoise,
@@ -28,6 +35,7 @@ from rnnbook.train.optim import (
     scale_update,
     snapshot,
 )
+from rnnbook.train.search import choose_lr
 
 K = 4  # notes per frame
 
@@ -608,3 +616,24 @@ def test_config_learning_rate_count_must_match_members(task):
         TrainConfig(lr=(0.1, 0.2)).member_lrs(3)
     with pytest.raises(ValueError, match="1 seeds for 2 members"):
         task.fit((0,), TrainConfig(), model=task.model((0, 1)))
+
+
+def test_choose_lr_keeps_the_lowest_validation_score_and_skips_diverged_candidates():
+    result = FitResult(
+        best_metric=[2.0, 1.5, float("nan"), 0.5],
+        best_epoch=[3, 4, -1, 2],
+        status=["ok", "ok", "ok", "diverged"],
+        wall_time_s=7.0,
+    )
+    chosen = choose_lr((0.1, 0.2, 0.3, 0.4), result, "valid_nll", name="job")
+    # 0.4 scored lowest but diverged; 0.3's score is not finite: 0.2 is the best usable rate
+    assert chosen["lr"] == 0.2 and chosen["wall_time_s"] == 7.0
+    assert chosen["search"][3] == {"lr": 0.4, "valid_nll": None}
+    detailed = choose_lr((0.1, 0.2, 0.3, 0.4), result, "valid_cost", name="job", details=True)
+    assert detailed["search"][0] == {"lr": 0.1, "valid_cost": 2.0, "best_epoch": 3, "status": "ok"}
+
+
+def test_choose_lr_names_the_job_when_every_candidate_diverged():
+    result = FitResult(best_metric=[1.0, 1.0], best_epoch=[-1, -1], status=["diverged"] * 2)
+    with pytest.raises(RuntimeError, match="jsb-gru: every learning-rate candidate diverged"):
+        choose_lr((0.1, 1.0), result, "valid_nll", name="jsb-gru")

@@ -34,6 +34,7 @@ NOT_TRAINING = (
     "rnnbook.experiments.ray_engine",
     "rnnbook.experiments.jobs",
     "rnnbook.experiments.code",
+    "rnnbook.experiments.equivalence",
     "rnnbook.files",
     "rnnbook.cli",
 )

@@ -10,6 +10,7 @@ which assembles every record the same way and removes the job's checkpoints.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -288,6 +289,18 @@ def single_threaded_on_cpu(device: torch.device | str | None = None):
 def save_state(job: Job, suffix: str, text: str) -> Path:
     """Write a resumable state file of ``job`` (JSON text) atomically."""
     return atomic_write_text(job.state_path(suffix), text)
+
+
+def computed_once(job: Job, suffix: str, compute: Callable[[], dict | None]) -> dict | None:
+    """``compute()``, once per job: its result is saved as the job's state file ``suffix`` (JSON)
+    and read back when the job resumes; ``None`` (paused) is not saved."""
+    done = job.state_path(suffix)
+    if done.exists():
+        return json.loads(done.read_text())
+    out = compute()
+    if out is not None:
+        save_state(job, suffix, json.dumps(out))
+    return out
 
 
 def log_uniform(n: int, low: float, high: float, seed: int) -> tuple[float, ...]:

@@ -4,7 +4,6 @@ validation NLL (Sec. 4.2), and the records of its seeds.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Sequence
@@ -14,11 +13,12 @@ import numpy as np
 
 from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, sorted_batches
 from rnnbook.experiments.chung2014.config import MODELS, NOTES, Table2Config
-from rnnbook.experiments.jobs import Job, RunContext, save_state
+from rnnbook.experiments.jobs import Job, RunContext, computed_once
 from rnnbook.models import RecurrentNetwork, count_parameters
 from rnnbook.results import RunRecord
 from rnnbook.train import fit
 from rnnbook.train.metrics import bernoulli_loss, evaluate_bernoulli_nll
+from rnnbook.train.search import choose_lr
 
 __all__ = ["build_model", "parameter_counts", "train_job"]
 
@@ -93,47 +93,29 @@ def _fit(
     return model, result
 
 
-def _search_lr(
-    job: Job, splits, eval_batches, context: RunContext
-) -> tuple[float, list[dict], float] | None:
-    """Stage 1: every learning-rate candidate with the first seed; the chosen rate, every
-    candidate's result and the search's wall time, or ``None`` if paused."""
+def _search_lr(job: Job, splits, eval_batches, context: RunContext) -> dict | None:
+    """Stage 1: every learning-rate candidate with the first seed (:func:`choose_lr`), or
+    ``None`` if paused."""
     config: Table2Config = job.config
-    done = job.state_path(".search.json")
-    if done.exists():
-        saved = json.loads(done.read_text())
-        return saved["lr"], saved["search"], saved.get("wall_time_s", 0.0)
-    seeds = (config.seeds[0],) * len(config.lrs)
-    _, result = _fit(
-        config,
-        config.lrs,
-        seeds,
-        config.search_epochs,
-        splits,
-        eval_batches,
-        job.state_path(".search.pt"),
-        context,
-        context.time_budget_s,
-        f"{job.key} lr search",
-    )
-    if not result.finished:
-        return None
-    search = [
-        {
-            "lr": lr,
-            "valid_nll": result.best_metric[k] if result.status[k] == "ok" else None,
-            "best_epoch": result.best_epoch[k],
-            "status": result.status[k],
-        }
-        for k, lr in enumerate(config.lrs)
-    ]
-    ok = [s for s in search if s["valid_nll"] is not None]
-    if not ok:
-        raise RuntimeError(f"{job.key}: every learning-rate candidate diverged: {search}")
-    lr = min(ok, key=lambda s: s["valid_nll"])["lr"]
-    wall = result.wall_time_s
-    save_state(job, ".search.json", json.dumps({"lr": lr, "search": search, "wall_time_s": wall}))
-    return lr, search, wall
+
+    def search() -> dict | None:
+        _, result = _fit(
+            config,
+            config.lrs,
+            (config.seeds[0],) * len(config.lrs),
+            config.search_epochs,
+            splits,
+            eval_batches,
+            job.state_path(".search.pt"),
+            context,
+            context.time_budget_s,
+            f"{job.key} lr search",
+        )
+        if not result.finished:
+            return None
+        return choose_lr(config.lrs, result, "valid_nll", name=job.key, details=True)
+
+    return computed_once(job, ".search.json", search)
 
 
 def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:
@@ -153,7 +135,7 @@ def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:
         found = _search_lr(job, splits, eval_batches, context)
         if found is None:
             return None
-        lr, search, search_wall = found
+        lr, search, search_wall = found["lr"], found["search"], found["wall_time_s"]
         if time_budget_s is not None:
             time_budget_s = max(0.0, time_budget_s - (time.perf_counter() - started))
     model, result = _fit(

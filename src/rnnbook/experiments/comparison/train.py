@@ -3,7 +3,6 @@ learning-rate search with the first seed, then every seed at the chosen rate."""
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Sequence
@@ -12,11 +11,12 @@ import torch
 
 from rnnbook.experiments.comparison.config import TASKS, GridConfig
 from rnnbook.experiments.comparison.data import TaskData, load_task, score, task_loss, task_shape
-from rnnbook.experiments.jobs import Job, RunContext, member_curves, save_state
+from rnnbook.experiments.jobs import Job, RunContext, computed_once, member_curves
 from rnnbook.models import count_parameters
 from rnnbook.models.comparison import CellNetwork, width_for_budget
 from rnnbook.results import RunRecord
 from rnnbook.train import TrainConfig, fit
+from rnnbook.train.search import choose_lr
 
 __all__ = ["build_model", "evaluate", "train_job"]
 
@@ -94,28 +94,21 @@ def _fit(job: Job, data: TaskData, lrs, seeds, suffix: str, context: RunContext,
     return model, result, evals
 
 
-def _search(job: Job, data: TaskData, context: RunContext) -> tuple[float, list, float] | None:
-    """Every candidate with the first seed; the rate of the best validation cost."""
+def _search(job: Job, data: TaskData, context: RunContext) -> dict | None:
+    """Every candidate with the first seed; the rate of the best validation cost
+    (:func:`choose_lr`), or ``None`` if paused."""
     config: GridConfig = job.config
-    done = job.state_path(".search.json")
-    if done.exists():
-        saved = json.loads(done.read_text())
-        return saved["lr"], saved["search"], saved["wall_time_s"]
-    seeds = (config.seeds[0],) * len(config.lrs)
-    _, result, _ = _fit(job, data, config.lrs, seeds, ".search.pt", context, context.time_budget_s)
-    if not result.finished:
-        return None
-    search = [
-        {"lr": lr, "valid_cost": result.best_metric[k] if result.status[k] == "ok" else None}
-        for k, lr in enumerate(config.lrs)
-    ]
-    ok = [s for s in search if s["valid_cost"] is not None and math.isfinite(s["valid_cost"])]
-    if not ok:
-        raise RuntimeError(f"{job.key}: every learning-rate candidate diverged: {search}")
-    lr = min(ok, key=lambda s: s["valid_cost"])["lr"]
-    state = {"lr": lr, "search": search, "wall_time_s": result.wall_time_s}
-    save_state(job, ".search.json", json.dumps(state))
-    return lr, search, result.wall_time_s
+
+    def search() -> dict | None:
+        seeds = (config.seeds[0],) * len(config.lrs)
+        _, result, _ = _fit(
+            job, data, config.lrs, seeds, ".search.pt", context, context.time_budget_s
+        )
+        if not result.finished:
+            return None
+        return choose_lr(config.lrs, result, "valid_cost", name=job.key)
+
+    return computed_once(job, ".search.json", search)
 
 
 def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:
@@ -129,7 +122,7 @@ def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:
         found = _search(job, data, context)
         if found is None:
             return None
-        lr, search, search_wall = found
+        lr, search, search_wall = found["lr"], found["search"], found["wall_time_s"]
         if budget is not None:
             budget = max(1.0, budget - (time.perf_counter() - started))
     lrs = (lr,) * len(config.seeds)

@@ -17,19 +17,17 @@ import torch
 from rnnbook.cells.graph import Graph, gru_graph, lstm_graph
 from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, sorted_batches
 from rnnbook.data.polyphonic import N_PITCHES as NOTES  # the 88 keys of a piano roll
-from rnnbook.data.ptb import WORD_VOCABULARY as PTB_VOCAB
 from rnnbook.device import default_device
 from rnnbook.experiments import arch_search
 from rnnbook.experiments.jobs import Job, RunContext
 from rnnbook.experiments.jozefowicz2015.config import (
-    DropoutConfig,
     MusicConfig,
     SearchConfig,
     StreamData,
     Table1Config,
     sample_hyperparameters,
 )
-from rnnbook.experiments.jozefowicz2015.data import task_tokens, vocab_size
+from rnnbook.experiments.jozefowicz2015.data import vocab_size
 from rnnbook.experiments.jozefowicz2015.train_lm import build_model, evaluate_stream, fit_streams
 from rnnbook.experiments.runner import default_workers
 from rnnbook.models import count_parameters
@@ -45,7 +43,6 @@ __all__ = [
     "music_loss",
     "reference_graphs",
     "train_music_job",
-    "train_ptb_dropout_job",
     "train_search_job",
     "fit_table1",
     "train_table1_job",
@@ -230,73 +227,6 @@ def train_music_job(job: Job, context: RunContext) -> list[RunRecord] | None:
         wall_time_s=result.wall_time_s,
         members=len(hps),
         extra={"members": members},
-    )
-    job.clear_checkpoints()
-    return [record]
-
-
-def train_ptb_dropout_job(job: Job, context: RunContext) -> list[RunRecord] | None:
-    """Train one cell on word-level PTB with dropout on the non-recurrent connections and
-    record its validation and test perplexity per epoch (the paper's Table 3)."""
-    config: DropoutConfig = job.config
-    device = context.device
-    torch.manual_seed(config.seed)  # the dropout masks
-    data = StreamData("ptb", config.train_tokens, config.eval_tokens, config.seed)
-    n_train = len(task_tokens(data, "train")[0])
-    updates = config.epochs * math.ceil((n_train // config.batch_size - 1) / config.unroll)
-    model = build_model(
-        config.arch,
-        PTB_VOCAB,
-        config.hidden,
-        layers=config.layers,
-        dropout=config.dropout,
-        seeds=(config.seed,),
-        scales=(config.init_bound * math.sqrt(config.hidden),),
-    ).to(device)
-    result, evals = fit_streams(
-        model,
-        data,
-        TrainConfig(
-            optimizer="sgd",
-            lr=config.lr,
-            clip_norm=config.clip,
-            max_epochs=config.epochs,
-            max_updates=updates,
-            schedule="cosine",
-            monitor="nll",
-        ),
-        batch_size=config.batch_size,
-        unroll=config.unroll,
-        seeds=(config.seed,),
-        device=device,
-        checkpoint=job.checkpoint_path(),
-        progress=context.progress,
-        time_budget_s=context.time_budget_s,
-        desc=job.key,
-    )
-    if not result.finished:
-        return None
-    model.eval()
-    final = {s: evaluate_stream(model, c) for s, c in evals.items()}
-    ok = result.status[0] == "ok"
-    record = context.record(
-        job,
-        job.key,
-        metrics={
-            f"{s}_{m}": float(final[s][m][0]) for s in final for m in ("perplexity", "accuracy")
-        }
-        | {
-            "epochs": result.epochs,
-            "updates": result.updates,
-            "parameters": count_parameters(model),
-        },
-        curves={
-            "epoch": result.curves["epoch"],
-            "valid_perplexity": [math.exp(v[0]) for v in result.curves["valid_nll"]],
-        },
-        status=result.status[0],
-        message=result.messages[0] if not ok else "",
-        wall_time_s=result.wall_time_s,
     )
     job.clear_checkpoints()
     return [record]

@@ -9,24 +9,27 @@ by random search; this is the smallest search that gives each cell a rate of its
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
+from pathlib import Path
+
+import torch
 
 from rnnbook.data.ptb import WORD_VOCABULARY as PTB_VOCAB
-from rnnbook.experiments.jobs import Job, RunContext, save_state
+from rnnbook.experiments.jobs import Job, RunContext, computed_once
 from rnnbook.experiments.jozefowicz2015.config import (
     DropoutConfig,
     SearchedDropoutConfig,
     StreamData,
 )
 from rnnbook.experiments.jozefowicz2015.data import task_tokens
-from rnnbook.experiments.jozefowicz2015.train import train_ptb_dropout_job
-from rnnbook.experiments.jozefowicz2015.train_lm import build_model, fit_streams
+from rnnbook.experiments.jozefowicz2015.train_lm import build_model, evaluate_stream, fit_streams
+from rnnbook.models import count_parameters
 from rnnbook.profiles import config_dict
 from rnnbook.results import RunRecord
 from rnnbook.train import TrainConfig
+from rnnbook.train.search import choose_lr
 
-__all__ = ["choose_dropout_lr", "train_searched_dropout_job"]
+__all__ = ["choose_dropout_lr", "train_ptb_dropout_job", "train_searched_dropout_job"]
 
 
 def _updates_per_epoch(data: StreamData, config: DropoutConfig) -> int:
@@ -34,16 +37,21 @@ def _updates_per_epoch(data: StreamData, config: DropoutConfig) -> int:
     return math.ceil((n_train // config.batch_size - 1) / config.unroll)
 
 
-def choose_dropout_lr(job: Job, context: RunContext) -> dict | None:
-    """Every candidate rate of ``job`` for ``search_epochs`` epochs, stacked; the one with the
-    lowest validation NLL, each candidate's, and the time it took (``None`` if paused). Saved
-    beside the job's checkpoint, so that a resumed job does not search again."""
-    config: SearchedDropoutConfig = job.config
-    done = job.state_path(".lr.json")
-    if done.exists():
-        return json.loads(done.read_text())
-    k = len(config.lrs)
+def _fit_dropout(
+    job: Job,
+    config: DropoutConfig,
+    lr: float | tuple[float, ...],
+    epochs: int,
+    checkpoint: Path,
+    context: RunContext,
+    desc: str,
+):
+    """The cell of ``config`` with dropout, trained on PTB for ``epochs`` epochs: one member at
+    rate ``lr``, or one member per rate of a tuple (the same seed for each, as a search needs).
+    Returns the model, the fit's result and the evaluation streams."""
+    torch.manual_seed(config.seed)  # the dropout masks
     data = StreamData("ptb", config.train_tokens, config.eval_tokens, config.seed)
+    k = len(lr) if isinstance(lr, tuple) else 1
     model = build_model(
         config.arch,
         PTB_VOCAB,
@@ -53,15 +61,15 @@ def choose_dropout_lr(job: Job, context: RunContext) -> dict | None:
         seeds=(config.seed,) * k,
         scales=(config.init_bound * math.sqrt(config.hidden),) * k,
     ).to(context.device)
-    result, _ = fit_streams(
+    result, evals = fit_streams(
         model,
         data,
         TrainConfig(
             optimizer="sgd",
-            lr=tuple(config.lrs),
+            lr=lr,
             clip_norm=config.clip,
-            max_epochs=config.search_epochs,
-            max_updates=config.search_epochs * _updates_per_epoch(data, config),
+            max_epochs=epochs,
+            max_updates=epochs * _updates_per_epoch(data, config),
             schedule="cosine",
             monitor="nll",
         ),
@@ -69,27 +77,67 @@ def choose_dropout_lr(job: Job, context: RunContext) -> dict | None:
         unroll=config.unroll,
         seeds=(config.seed,) * k,
         device=context.device,
-        checkpoint=job.state_path(".lr.pt"),
+        checkpoint=checkpoint,
         progress=context.progress,
         time_budget_s=context.time_budget_s,
-        desc=f"{job.key} lr search",
+        desc=desc,
+    )
+    return model, result, evals
+
+
+def train_ptb_dropout_job(job: Job, context: RunContext) -> list[RunRecord] | None:
+    """Train one cell on word-level PTB with dropout on the non-recurrent connections and
+    record its validation and test perplexity per epoch (the paper's Table 3)."""
+    config: DropoutConfig = job.config
+    model, result, evals = _fit_dropout(
+        job, config, config.lr, config.epochs, job.checkpoint_path(), context, job.key
     )
     if not result.finished:
         return None
-    search = [
-        {"lr": lr, "valid_nll": result.best_metric[i] if result.status[i] == "ok" else None}
-        for i, lr in enumerate(config.lrs)
-    ]
-    ok = [s for s in search if s["valid_nll"] is not None and math.isfinite(s["valid_nll"])]
-    if not ok:
-        raise RuntimeError(f"{job.key}: every candidate learning rate diverged: {search}")
-    chosen = {
-        "lr": min(ok, key=lambda s: s["valid_nll"])["lr"],
-        "search": search,
-        "wall_time_s": result.wall_time_s,
-    }
-    save_state(job, ".lr.json", json.dumps(chosen))
-    return chosen
+    model.eval()
+    final = {s: evaluate_stream(model, c) for s, c in evals.items()}
+    ok = result.status[0] == "ok"
+    record = context.record(
+        job,
+        job.key,
+        metrics={
+            f"{s}_{m}": float(final[s][m][0]) for s in final for m in ("perplexity", "accuracy")
+        }
+        | {
+            "epochs": result.epochs,
+            "updates": result.updates,
+            "parameters": count_parameters(model),
+        },
+        curves={
+            "epoch": result.curves["epoch"],
+            "valid_perplexity": [math.exp(v[0]) for v in result.curves["valid_nll"]],
+        },
+        status=result.status[0],
+        message=result.messages[0] if not ok else "",
+        wall_time_s=result.wall_time_s,
+    )
+    job.clear_checkpoints()
+    return [record]
+
+
+def choose_dropout_lr(job: Job, context: RunContext) -> dict | None:
+    """Every candidate rate of ``job`` for ``search_epochs`` epochs, stacked; the one with the
+    lowest validation NLL, each candidate's, and the time it took (:func:`choose_lr`; ``None``
+    if paused). Saved beside the job's checkpoint, so that a resumed job does not search again."""
+    config: SearchedDropoutConfig = job.config
+
+    def search() -> dict | None:
+        checkpoint = job.state_path(".lr.pt")
+        desc = f"{job.key} lr search"
+        lrs = tuple(config.lrs)
+        _, result, _ = _fit_dropout(
+            job, config, lrs, config.search_epochs, checkpoint, context, desc
+        )
+        if not result.finished:
+            return None
+        return choose_lr(config.lrs, result, "valid_nll", name=job.key)
+
+    return computed_once(job, ".lr.json", search)
 
 
 def train_searched_dropout_job(job: Job, context: RunContext) -> list[RunRecord] | None:
