@@ -94,12 +94,17 @@ def test_paper_cells_without_runs_still_show():
     assert "not run" in Table(rows).to_markdown()
 
 
-def test_stale_rows_are_marked_in_every_rendering():
+def test_stale_and_code_changed_rows_are_marked_in_every_rendering():
+    from rnnbook.results.tables import grid_markdown
+
     record = make_record(0, 8.5)
-    record.stale = True
-    table = Table(paper_vs_ours([record], {}, metric="nll", splits=("test",)))
-    assert "**stale**" in table.to_markdown()
-    assert "<b>stale</b>" in table._repr_html_()
+    record.stale = record.code_changed = True
+    rows = paper_vs_ours([record], {}, metric="nll", splits=("test",))
+    table = Table(rows)
+    grid = grid_markdown(rows, row_of=lambda r: r.dataset, col_of=lambda r: r.model)
+    for mark in ("stale", "code changed"):
+        assert f"**{mark}**" in table.to_markdown() and f"**{mark}**" in grid
+        assert f"<b>{mark}</b>" in table._repr_html_()
     assert table.to_dicts()[0]["stale"] is True
 
 

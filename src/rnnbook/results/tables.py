@@ -260,6 +260,7 @@ def grid_cell(row: TableRow | None, digits: int = 2) -> str:
         return "–"
     ours = _ours(row, digits)
     ours += " **stale**" if row.stale else ""
+    ours += " **code changed**" if row.code_changed else ""
     return ours if row.paper is None else f"{_fmt(row.paper, digits)} / {ours}"
 
 
