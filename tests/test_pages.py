@@ -117,3 +117,24 @@ def test_the_hours_to_go_are_the_median_recorded_job_of_each_experiment():
     assert pages.job_progress(jobs[:3], records) == (3, 0.0, 0)
     assert pages.job_progress(jobs, records).to_go() == "4.0 + 2 jobs not yet timed"
     assert pages.job_progress(jobs[:3], records).to_go() == "-"
+
+
+def test_a_chapter_page_names_the_runs_of_other_code_than_todays():
+    def run(experiment, run_id, profile, changed, stale=False):
+        r = made_record("c", experiment, run_id, {}, {}, profile=profile)
+        r.code_changed, r.stale = changed, stale
+        return r
+
+    assert pages.code_changed_note([run("grid", "a", "long", False)]) == ""
+    note = pages.code_changed_note(
+        [
+            run("ptb", "a", "long", True),
+            run("ptb", "b", "long", True),
+            run("ptb", "c", "cpu", True),
+            run("ptb", "d", "cpu", True, stale=True),  # retrained when asked for: not counted
+            run("ptb", "e", "smoke", True),
+            run("grid", "f", "long", False),
+        ]
+    )
+    assert "`ptb` at `cpu` (1 run), `ptb` at `long` (2 runs)" in note
+    assert note.startswith("\n:::{note}") and "grid" not in note

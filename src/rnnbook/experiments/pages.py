@@ -132,9 +132,33 @@ def runs_overview() -> str:
     return "\n".join(lines) + "\n"
 
 
+def code_changed_note(records: Sequence) -> str:
+    """A note naming the experiments and profiles of ``records`` (one chapter's) that hold
+    current records trained by other code than today's; empty when there are none."""
+    groups: dict[tuple[str, str], int] = {}
+    for r in records:
+        if r.code_changed and not r.stale and r.profile != "smoke":
+            groups[(r.experiment, r.profile)] = groups.get((r.experiment, r.profile), 0) + 1
+    if not groups:
+        return ""
+    listed = ", ".join(
+        f"`{e}` at `{p}` ({n} run{'s' if n > 1 else ''})" for (e, p), n in sorted(groups.items())
+    )
+    return (
+        "\n:::{note}\nSome runs here were trained by other code than today's and are marked "
+        f"**code changed** in the tables: {listed}. Their numbers count in the verdicts until "
+        "they are trained again; {ref}`records-and-reuse` says what the mark means.\n:::\n"
+    )
+
+
+def _chapter_page(chapter: str) -> str:
+    records = [r for e in all_experiments() if e.chapter == chapter for r in e.recorded()]
+    return CHAPTERS[chapter].chapter_results() + code_changed_note(records)
+
+
 def pages() -> dict[str, str]:
     """Every generated page, by file name."""
-    out = {f"{c}.md": CHAPTERS[c].chapter_results() for c in PAPERS}
+    out = {f"{c}.md": _chapter_page(c) for c in PAPERS}
     out["verdicts.md"] = verdict_overview()
     out["runs.md"] = runs_overview()
     return out
