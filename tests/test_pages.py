@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from made_records import made_record
 
-from rnnbook.experiments import pages
+from rnnbook.experiments import pages, plan
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = tuple(pages.PAPERS)
@@ -113,10 +113,10 @@ def test_the_hours_to_go_are_the_median_recorded_job_of_each_experiment():
     # a: jobs of 1 h, 2 h (two runs of one job, counted once) and 4 h done: median 2 h, two to go
     records = [run("a", "a1", 1.0), run("a", "a2", 2.0), run("a", "a2b", 2.0), run("a", "a3", 4.0)]
     records.append(run("b", "b1x", 9.0))  # no job of b is complete: b's two are not timed
-    assert pages.job_progress(jobs, records) == (3, 4.0, 2)
-    assert pages.job_progress(jobs[:3], records) == (3, 0.0, 0)
-    assert pages.job_progress(jobs, records).to_go() == "4.0 + 2 jobs not yet timed"
-    assert pages.job_progress(jobs[:3], records).to_go() == "-"
+    assert plan.job_progress(jobs, records) == (3, 4.0, 2)
+    assert plan.job_progress(jobs[:3], records) == (3, 0.0, 0)
+    assert plan.job_progress(jobs, records).to_go() == "4.0 + 2 jobs not yet timed"
+    assert plan.job_progress(jobs[:3], records).to_go() == "-"
 
 
 def test_a_chapter_page_names_the_runs_of_other_code_than_todays():
@@ -138,3 +138,30 @@ def test_a_chapter_page_names_the_runs_of_other_code_than_todays():
     )
     assert "`ptb` at `cpu` (1 run), `ptb` at `long` (2 runs)" in note
     assert note.startswith("\n:::{note}") and "grid" not in note
+
+
+def test_the_jobs_to_run_are_the_missing_stale_and_code_changed_ones(tmp_path, monkeypatch, capsys):
+    from rnnbook.cli import main
+    from rnnbook.experiments import lipton2015
+    from rnnbook.results import save_record
+
+    monkeypatch.setenv("RNNBOOK_RESULTS", str(tmp_path))
+    experiment = lipton2015.COPY_EXPERIMENT
+    ntm, ff, lstm = experiment.jobs_of("long")
+    today = experiment.code_hash()
+    for rid in ntm.runs:  # recorded with today's code: done, one hour
+        save_record(ntm.record(rid, metrics={}, wall_time_s=3600.0, code_hash=today))
+    for rid in ff.runs:  # recorded by other code: to retrain, two hours
+        save_record(ff.record(rid, metrics={}, wall_time_s=7200.0, code_hash="0" * 16))
+    stale = lstm.record("lstm-s0", metrics={}, wall_time_s=60.0)
+    stale.config_hash = "h"  # another config than today's
+    save_record(stale)
+    planned = plan.jobs_to_run("long", "lipton2015.copy")
+    # the estimate is the median of the jobs recorded with a current config: 1.5 hours
+    assert planned == [
+        plan.PlannedJob("lipton2015.copy", "ntm-ff", "code changed", 90.0),
+        plan.PlannedJob("lipton2015.copy", "lstm", "stale", 90.0),
+    ]
+    assert main(["list", "--to-run", "long", "lipton2015.copy"]) == 0
+    out = capsys.readouterr().out
+    assert "2 jobs to run at `long`: ~3.0 core-hours" in out and "ntm-ff" in out

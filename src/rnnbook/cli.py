@@ -51,8 +51,23 @@ ROW_FIELDS = (
 def _list(args: argparse.Namespace) -> int:
     from rnnbook.experiments import all_experiments
 
+    if args.to_run:
+        return _to_run(args.to_run, args.name)
     for e in all_experiments():
         print(f"{e.id:32s} {e.title}")
+    return 0
+
+
+def _to_run(profile: str, name: str | None) -> int:
+    from rnnbook.experiments.plan import jobs_to_run
+
+    jobs = jobs_to_run(check_profile(profile), name)
+    for j in jobs:
+        minutes = f"~{j.minutes:.0f} min" if j.minutes is not None else "not yet timed"
+        print(f"{j.experiment:32s} {j.key:36s} {j.why:14s} {minutes}")
+    timed = [j.minutes for j in jobs if j.minutes is not None]
+    untimed = f" and {len(jobs) - len(timed)} not yet timed" if len(timed) < len(jobs) else ""
+    print(f"{len(jobs)} jobs to run at `{profile}`: ~{sum(timed) / 60:.1f} core-hours{untimed}")
     return 0
 
 
@@ -133,7 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list the experiments").set_defaults(func=_list)
+    ls = sub.add_parser("list", help="list the experiments, or the jobs a profile has to run")
+    ls.add_argument("name", nargs="?", help="with --to-run: a chapter or chapter.experiment")
+    ls.add_argument(
+        "--to-run",
+        metavar="PROFILE",
+        help="the jobs of PROFILE not recorded, stale or code changed, with estimated times",
+    )
+    ls.set_defaults(func=_list)
     run = sub.add_parser("run", help="run (or load) an experiment or a whole chapter")
     run.add_argument("experiment", help="a chapter (chung2014) or chapter.experiment")
     run.add_argument("--profile", default=DEFAULT_PROFILE, help=f"one of {', '.join(PROFILES)}")

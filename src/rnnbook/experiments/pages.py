@@ -8,12 +8,11 @@ trains or executes a notebook.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from rnnbook.experiments import CHAPTERS, all_experiments
+from rnnbook.experiments.plan import job_progress
 from rnnbook.files import atomic_write_text
 from rnnbook.profiles import PROFILES
 from rnnbook.results.tables import core_hours
@@ -57,42 +56,6 @@ def verdict_overview() -> str:
             f"{{ref}}`{tally(claims)} <{chapter}-verdicts>` |"
         )
     return "\n".join(lines) + "\n"
-
-
-class JobProgress(NamedTuple):
-    """How far the configured jobs of one chapter and profile are: ``done`` recorded in full,
-    ``hours`` the core-hours the others would take, estimated by the median wall time of their
-    experiment's recorded jobs, and ``untimed`` those with no recorded sibling to go by."""
-
-    done: int
-    hours: float
-    untimed: int
-
-    def to_go(self) -> str:
-        """The table cell: hours still to go, and the jobs that cannot be estimated."""
-        if not self.hours and not self.untimed:
-            return "-"
-        said = f"{self.hours:.1f}" if self.hours else ""
-        if self.untimed:
-            said += f"{' + ' if said else ''}{self.untimed} jobs not yet timed"
-        return said
-
-
-def job_progress(jobs: Sequence, records: Sequence) -> JobProgress:
-    """One pass over ``jobs`` (pairs of experiment name and job): which are recorded in full in
-    ``records`` (stale records do not count), and what the rest would take."""
-    current = {(r.experiment, r.run_id): r for r in records if not r.stale}
-    done: dict[str, list[float]] = {}
-    missing: dict[str, int] = {}
-    for name, job in jobs:
-        found = [current.get((name, rid)) for rid in job.runs]
-        if all(found):
-            done.setdefault(name, []).append(max(r.wall_time_s or 0.0 for r in found))
-        else:
-            missing[name] = missing.get(name, 0) + 1
-    hours = sum(statistics.median(done[n]) * k for n, k in missing.items() if n in done) / 3600
-    untimed = sum(k for n, k in missing.items() if n not in done)
-    return JobProgress(sum(map(len, done.values())), hours, untimed)
 
 
 def runs_overview() -> str:

@@ -94,8 +94,8 @@ def _fit(
 
 
 def _search_lr(job: Job, splits, eval_batches, context: RunContext) -> dict | None:
-    """Stage 1: every learning-rate candidate with the first seed (:func:`choose_lr`), or
-    ``None`` if paused."""
+    """Stage 1: every learning-rate candidate with the first seed
+    (:func:`~rnnbook.train.search.choose_lr`), or ``None`` if paused."""
     config: Table2Config = job.config
 
     def search() -> dict | None:

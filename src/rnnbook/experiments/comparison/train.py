@@ -96,7 +96,7 @@ def _fit(job: Job, data: TaskData, lrs, seeds, suffix: str, context: RunContext,
 
 def _search(job: Job, data: TaskData, context: RunContext) -> dict | None:
     """Every candidate with the first seed; the rate of the best validation cost
-    (:func:`choose_lr`), or ``None`` if paused."""
+    (:func:`~rnnbook.train.search.choose_lr`), or ``None`` if paused."""
     config: GridConfig = job.config
 
     def search() -> dict | None:

@@ -122,8 +122,9 @@ def train_ptb_dropout_job(job: Job, context: RunContext) -> list[RunRecord] | No
 
 def choose_dropout_lr(job: Job, context: RunContext) -> dict | None:
     """Every candidate rate of ``job`` for ``search_epochs`` epochs, stacked; the one with the
-    lowest validation NLL, each candidate's, and the time it took (:func:`choose_lr`; ``None``
-    if paused). Saved beside the job's checkpoint, so that a resumed job does not search again."""
+    lowest validation NLL, each candidate's, and the time it took
+    (:func:`~rnnbook.train.search.choose_lr`; ``None`` if paused). Saved beside the job's
+    checkpoint, so that a resumed job does not search again."""
     config: SearchedDropoutConfig = job.config
 
     def search() -> dict | None:

@@ -1,0 +1,95 @@
+"""What is left to run: the configured jobs of a profile that are not recorded, stale or trained
+by other code than today's, each with the time it should take, estimated by the median recorded
+job of its experiment and profile (rough where jobs differ in size, such as a data set or a
+length). ``python -m rnnbook list --to-run long`` prints it; the table of recorded runs in
+:mod:`rnnbook.experiments.pages` sums it per chapter.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from rnnbook.experiments import all_experiments, get_experiments
+
+__all__ = ["JobProgress", "PlannedJob", "job_progress", "jobs_to_run"]
+
+
+def _sorted_jobs(jobs: Sequence, records: Sequence) -> tuple[dict, list]:
+    """The wall time of each job of ``jobs`` (pairs of experiment name and job) recorded in full
+    and current in ``records``, by experiment; and the (name, job) pairs of the others."""
+    current = {(r.experiment, r.run_id): r for r in records if not r.stale}
+    done: dict[str, list[float]] = {}
+    rest = []
+    for name, job in jobs:
+        found = [current.get((name, rid)) for rid in job.runs]
+        if all(found):
+            done.setdefault(name, []).append(max(r.wall_time_s or 0.0 for r in found))
+        else:
+            rest.append((name, job))
+    return done, rest
+
+
+class JobProgress(NamedTuple):
+    """How far the configured jobs of one chapter and profile are: ``done`` recorded in full,
+    ``hours`` the core-hours the others would take, estimated by the median wall time of their
+    experiment's recorded jobs, and ``untimed`` those with no recorded sibling to go by."""
+
+    done: int
+    hours: float
+    untimed: int
+
+    def to_go(self) -> str:
+        """The table cell: hours still to go, and the jobs that cannot be estimated."""
+        if not self.hours and not self.untimed:
+            return "-"
+        said = f"{self.hours:.1f}" if self.hours else ""
+        if self.untimed:
+            said += f"{' + ' if said else ''}{self.untimed} jobs not yet timed"
+        return said
+
+
+def job_progress(jobs: Sequence, records: Sequence) -> JobProgress:
+    """One pass over ``jobs`` (pairs of experiment name and job): which are recorded in full in
+    ``records`` (stale records do not count), and what the rest would take."""
+    done, rest = _sorted_jobs(jobs, records)
+    timed = [statistics.median(done[name]) for name, _ in rest if name in done]
+    return JobProgress(sum(map(len, done.values())), sum(timed) / 3600, len(rest) - len(timed))
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    """One job to run: ``experiment`` (``chapter.experiment``), its ``key``, ``why`` it is to
+    run and its estimated ``minutes`` (``None``: no job of its experiment is recorded yet)."""
+
+    experiment: str
+    key: str
+    why: str
+    minutes: float | None
+
+
+def jobs_to_run(profile: str, name: str | None = None) -> list[PlannedJob]:
+    """The jobs of ``profile`` (of the chapter or experiment ``name``, default all) that are not
+    recorded ("not recorded"), recorded with another config ("stale") or by other code than
+    today's ("code changed"), in the order of the experiments and their jobs."""
+    out = []
+    for e in get_experiments(name) if name else all_experiments():
+        records = e.recorded(profile)
+        jobs = [(e.name, j) for j in e.jobs_of(profile)]
+        done, rest = _sorted_jobs(jobs, records)
+        median = statistics.median(done[e.name]) / 60 if e.name in done else None
+        stale = {r.run_id for r in records if r.stale}
+        changed = {r.run_id for r in records if r.code_changed and not r.stale}
+        missing = {job.key for _, job in rest}
+        for _, job in jobs:
+            runs = set(job.runs)
+            if job.key in missing:
+                why = "stale" if runs & stale else "not recorded"
+            elif runs & changed:
+                why = "code changed"
+            else:
+                continue
+            out.append(PlannedJob(e.id, job.key, why, median))
+    return out
