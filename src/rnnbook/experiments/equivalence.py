@@ -39,7 +39,15 @@ from rnnbook.experiments.code import (
 )
 from rnnbook.results import load_records, results_dir, save_record
 
-__all__ = ["Check", "carry_over", "differences", "equivalent", "hashes_at", "train_check"]
+__all__ = [
+    "Check",
+    "carry_over",
+    "differences",
+    "equivalent",
+    "hashes_at",
+    "train_check",
+    "volatile",
+]
 
 #: Fields that say when, where or with which code a record was made, not what it computed.
 VOLATILE = frozenset({"created", "commit", "code_hash", "device", "torch_version", "seconds"})
