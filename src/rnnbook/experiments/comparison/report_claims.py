@@ -11,6 +11,7 @@ from rnnbook.experiments.comparison.report import grid_markdown, parameter_markd
 from rnnbook.results import RunRecord
 from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
+    CONFIRMED,
     Claim,
     compare,
     judge,
@@ -92,7 +93,11 @@ def _claim(text: str, source: str, pairs, which: str, profile: str, runs) -> Cla
     )
     if unjudged:
         evidence += f" Not judged on {', '.join(unjudged)}: not recorded in `{profile}`."
-    return judge(f"{text} (on {where} of the book)", source, comps, evidence, profile, TO_DECIDE)
+    claim = judge(f"{text} (on {where} of the book)", source, comps, evidence, profile, TO_DECIDE)
+    if unjudged and claim.verdict == CONFIRMED:  # a task not yet judged may still refute it
+        more = f"the same comparisons on {', '.join(unjudged)} at `{profile}`"
+        return unresolved(claim.text, source, claim.evidence, more, profile)
+    return claim
 
 
 def _has(pairs) -> Callable[[list[RunRecord]], bool]:
