@@ -4,6 +4,7 @@
     python -m rnnbook run chung2014 --profile full [--only jsb-gru] [--time-budget 540]
     python -m rnnbook run chung2014 --profile full --engine ray [--address host:6379]
     python -m rnnbook results chung2014 --json
+    python -m rnnbook probe comparison.grid temporal_order-lstm --profile long --set updates=10000
 
 Exit status: 0 when everything asked for is recorded; 3 when a job paused at its time budget
 (run the same command again to resume it); 2 on any error, in one line ``error: ...`` (a bad name
@@ -98,6 +99,37 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _probe(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from rnnbook.experiments.probe import describe, parse_settings, probe
+
+    (experiment,) = _one_experiment(args.experiment)
+    settings = parse_settings(args.set or ())
+    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="rnnbook-probe-"))
+    records = probe(
+        experiment,
+        check_profile(args.profile),
+        args.job,
+        settings,
+        out,
+        progress=False if args.no_progress else None,
+    )
+    print(describe(records))
+    print(f"records in {out}")
+    return 0
+
+
+def _one_experiment(name: str):
+    from rnnbook.experiments import get_experiments
+
+    experiments = get_experiments(name)
+    if len(experiments) != 1:
+        ids = ", ".join(e.id for e in experiments)
+        raise ValueError(f"probe {name!r}: name one experiment, e.g. one of {ids}")
+    return experiments
+
+
 def _results(args: argparse.Namespace) -> int:
     from rnnbook.experiments import all_experiments, get_experiments
 
@@ -182,6 +214,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--address", help="the Ray cluster's address (default: $RAY_ADDRESS, else auto)"
     )
     run.set_defaults(func=_run)
+    pro = sub.add_parser(
+        "probe", help="train one job with settings changed, outside the records (what-if)"
+    )
+    pro.add_argument("experiment", help="chapter.experiment (e.g. comparison.grid)")
+    pro.add_argument("job", help="the job's key (e.g. temporal_order-lstm)")
+    pro.add_argument("--profile", default=DEFAULT_PROFILE, help=f"one of {', '.join(PROFILES)}")
+    pro.add_argument(
+        "--set",
+        nargs="+",
+        metavar="NAME=VALUE",
+        help="settings of the job's config to change (updates=10000 lrs=0.002 seeds=0,1)",
+    )
+    pro.add_argument("--out", help="where its records and checkpoints go (default: a new temp dir)")
+    pro.add_argument("--no-progress", action="store_true", help="no progress bars")
+    pro.set_defaults(func=_probe)
     res = sub.add_parser("results", help="print the paper-vs-ours rows of recorded runs")
     res.add_argument("chapter", nargs="?", help="a chapter or chapter.experiment (default: all)")
     res.add_argument("--profile", help="only this profile")
