@@ -405,6 +405,19 @@ def test_a_profile_without_ptb_has_baselines_for_its_own_tasks_only():
     assert set(report.no_memory_baselines("long")) == {"arithmetic", "xml"}
 
 
+@pytest.mark.parametrize(
+    "order, hits",
+    [
+        (0, [True, False, False, True]),  # always 0, the commonest training token
+        (1, [True, False, True]),  # after 0: 1 (twice of three); after 1: 0; after 2: unseen, 0
+        (2, [False, True]),  # after (0, 1): 0; after (1, 2): unseen, 0
+    ],
+)
+def test_the_ngram_baseline_on_a_hand_counted_stream(order, hits):
+    train, test = np.array([0, 1, 0, 1, 0, 2]), np.array([0, 1, 2, 0])
+    assert report.ngram_guess_hits(train, test, 3, order).tolist() == hits
+
+
 def test_a_search_records_trajectory_is_its_best_settings_curve():
     from rnnbook.experiments.jozefowicz2015.report_claims import _best_curve
     from rnnbook.results import RunRecord

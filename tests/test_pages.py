@@ -66,6 +66,30 @@ def test_generated_pages_hold_every_chapter_and_the_overviews(tmp_path):
     assert all(f"<{c}-verdicts>" in overview for c in CHAPTERS)
 
 
+def test_the_pages_read_each_experiments_records_once(tmp_path, monkeypatch):
+    """Each chapter's page, its verdicts and the runs table all read the records: from disk once
+    per experiment, and the same records as a fresh read."""
+    from rnnbook.experiments import all_experiments, runner
+
+    reads = []
+    real = runner.load_records
+
+    def counted(chapter, name, *args):
+        reads.append((chapter, name))
+        return real(chapter, name, *args)
+
+    monkeypatch.setattr(runner, "load_records", counted)
+    pages.pages()
+    assert sorted(reads) == sorted((e.chapter, e.name) for e in all_experiments())
+    experiment = next(e for e in all_experiments() if e.recorded())
+    fresh = experiment.recorded()
+    with runner.records_read_once():
+        first = experiment.recorded()
+        first.clear()  # a caller's list is its own
+        assert experiment.recorded() == fresh
+    assert runner._READ is None
+
+
 def test_the_runs_table_counts_a_job_of_stacked_members_once(tmp_path, monkeypatch):
     """Three seeds trained together share one wall time: the core-hours count it once."""
     from rnnbook.experiments import lipton2015, orvieto2023

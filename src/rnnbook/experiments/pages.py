@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rnnbook.experiments import CHAPTERS, all_experiments
 from rnnbook.experiments.plan import job_progress
+from rnnbook.experiments.runner import records_read_once
 from rnnbook.files import atomic_write_text
 from rnnbook.profiles import PROFILES
 from rnnbook.results.tables import core_hours
@@ -120,10 +121,11 @@ def _chapter_page(chapter: str) -> str:
 
 
 def pages() -> dict[str, str]:
-    """Every generated page, by file name."""
-    out = {f"{c}.md": _chapter_page(c) for c in PAPERS}
-    out["verdicts.md"] = verdict_overview()
-    out["runs.md"] = runs_overview()
+    """Every generated page, by file name (each experiment's records read once)."""
+    with records_read_once():
+        out = {f"{c}.md": _chapter_page(c) for c in PAPERS}
+        out["verdicts.md"] = verdict_overview()
+        out["runs.md"] = runs_overview()
     return out
 
 

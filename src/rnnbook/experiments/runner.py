@@ -16,6 +16,7 @@ Running is safe for hours-long jobs:
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -220,6 +221,22 @@ def execute(
     return Records(records, paused, trained)
 
 
+#: While :func:`records_read_once` is active: the records each experiment has read, per profile.
+_READ: dict[tuple, list[RunRecord]] | None = None
+
+
+@contextlib.contextmanager
+def records_read_once() -> Iterator[None]:
+    """Within the block, :meth:`Experiment.recorded` reads each experiment's records from disk
+    once: for the pages, which read every chapter's records several times and train nothing."""
+    global _READ
+    outer, _READ = _READ, {} if _READ is None else _READ
+    try:
+        yield
+    finally:
+        _READ = outer
+
+
 @dataclass(frozen=True)
 class Experiment:
     """One experiment of a chapter, declared as data.
@@ -303,13 +320,18 @@ class Experiment:
     def recorded(self, profile: str | None = None, root: Path | None = None) -> list[RunRecord]:
         """Every recorded run (one profile or all), each marked stale unless its job is still
         defined with its hash, and "code changed" if its training code differs from today's."""
+        key = (self.id, profile, root)
+        if _READ is not None and key in _READ:
+            return list(_READ[key])
         records = load_records(self.chapter, self.name, profile, root)
         today = self.code_hash()
         out = []
         for p in sorted({r.profile for r in records}):
             hashes = {rid: j.run_hash(rid) for j in self.jobs_of(p) for rid in j.runs}
             out += mark_stale([r for r in records if r.profile == p], hashes, today)
-        return out
+        if _READ is not None:
+            _READ[key] = out
+        return list(out)
 
     def placeholders(self) -> list[RunRecord]:
         """A record with no results (status ``"configured"``) for every run each profile

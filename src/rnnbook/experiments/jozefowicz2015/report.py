@@ -48,7 +48,8 @@ __all__ = [
     "bias_closes_gap",
     "config_table",
     "music_table",
-    "ngram_accuracy",
+    "ngram_accuracies",
+    "ngram_guess_hits",
     "no_memory_baselines",
     "ptb_dropout_table",
     "ptb_unigram_baseline",
@@ -203,26 +204,32 @@ def table1_settings(profile: str) -> str:
     return "\n".join(lines)
 
 
-def ngram_accuracy(data: StreamData, order: int) -> float:
-    """Accuracy on the scored test targets of the most frequent next token given the previous
-    ``order`` tokens, counted on one training epoch of the same stream (``order = 0``: the most
-    frequent token). A predictor with a memory of ``order`` tokens and nothing else."""
-    train = task_tokens(data, "train", epoch=0)[0]
-    test, scored = task_tokens(data, "test")
-    v = vocab_size(data.task)
+def ngram_guess_hits(train: np.ndarray, test: np.ndarray, vocab: int, order: int) -> np.ndarray:
+    """Whether each test token from position ``order`` on equals the most frequent next token,
+    in ``train``, of the ``order`` tokens before it (ties: the smaller token; a context never
+    seen in ``train``: the most frequent token). ``order = 0``: always the most frequent token."""
 
     def contexts(tokens: np.ndarray) -> np.ndarray:
         ids = np.zeros(len(tokens) - order, dtype=np.int64)
         for j in range(order):
-            ids = ids * v + tokens[j : len(tokens) - order + j]
+            ids = ids * vocab + tokens[j : len(tokens) - order + j]
         return ids
 
-    counts = np.zeros((v**order, v))
+    counts = np.zeros((vocab**order, vocab))
     np.add.at(counts, (contexts(train), train[order:]), 1)
     guess = counts.argmax(1)
-    guess[counts.sum(1) == 0] = np.bincount(train, minlength=v).argmax()
-    hits = guess[contexts(test)] == test[order:]
-    return float(hits[scored[order:]].mean())
+    guess[counts.sum(1) == 0] = np.bincount(train, minlength=vocab).argmax()
+    return guess[contexts(test)] == test[order:]
+
+
+def ngram_accuracies(data: StreamData, orders: Sequence[int]) -> dict[int, float]:
+    """Per order, the accuracy on the scored test targets of :func:`ngram_guess_hits` counted on
+    one training epoch of the same stream: a predictor with a memory of ``order`` tokens and
+    nothing else. The streams are generated once for all orders."""
+    train = task_tokens(data, "train", epoch=0)[0]
+    test, scored = task_tokens(data, "test")
+    v = vocab_size(data.task)
+    return {k: float(ngram_guess_hits(train, test, v, k)[scored[k:]].mean()) for k in orders}
 
 
 @lru_cache(maxsize=8)
@@ -255,7 +262,7 @@ def no_memory_baselines(profile: str, max_order: int = 3) -> dict[str, tuple[flo
             acc = ptb_unigram_baseline(config.eval_tokens)["accuracy"]
             out[task] = (acc, 'always "the"')
             continue
-        accs = {k: ngram_accuracy(config.data(), k) for k in range(1, max_order + 1)}
+        accs = ngram_accuracies(config.data(), range(1, max_order + 1))
         best = max(accs, key=accs.get)
         out[task] = (accs[best], f"best {best}-gram")
     return out
