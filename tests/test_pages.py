@@ -126,14 +126,15 @@ def test_the_runs_table_counts_a_job_of_stacked_members_once(tmp_path, monkeypat
 
 
 def test_the_hours_to_go_are_the_median_recorded_job_of_each_experiment():
-    def job(*runs):
-        return SimpleNamespace(runs={r: 0 for r in runs})
+    def job(key, *runs):
+        return SimpleNamespace(key=key, runs={r: 0 for r in runs})
 
     def run(experiment, run_id, hours):
         return made_record("c", experiment, run_id, {}, {}, wall_time_s=hours * 3600)
 
-    jobs = [("a", job("a1")), ("a", job("a2", "a2b")), ("a", job("a3")), ("a", job("a4"))]
-    jobs += [("a", job("a5")), ("b", job("b1")), ("b", job("b2"))]
+    jobs = [("a", job("x1", "a1")), ("a", job("x2", "a2", "a2b")), ("a", job("x3", "a3"))]
+    jobs += [("a", job("y4", "a4")), ("a", job("z5", "a5")), ("b", job("b1", "b1"))]
+    jobs.append(("b", job("b2", "b2")))
     # a: jobs of 1 h, 2 h (two runs of one job, counted once) and 4 h done: median 2 h, two to go
     records = [run("a", "a1", 1.0), run("a", "a2", 2.0), run("a", "a2b", 2.0), run("a", "a3", 4.0)]
     records.append(run("b", "b1x", 9.0))  # no job of b is complete: b's two are not timed
@@ -141,6 +142,17 @@ def test_the_hours_to_go_are_the_median_recorded_job_of_each_experiment():
     assert plan.job_progress(jobs[:3], records) == (3, 0.0, 0)
     assert plan.job_progress(jobs, records).to_go() == "4.0 + 2 jobs not yet timed"
     assert plan.job_progress(jobs[:3], records).to_go() == "-"
+
+
+def test_a_job_to_run_is_timed_by_its_closest_recorded_siblings():
+    timed = {"ptb-s0": 100.0, "piano-s0": 10.0, "piano-s1": 12.0}
+    assert plan.estimate_seconds("ptb-s1", timed) == 100.0  # shares "ptb"
+    assert plan.estimate_seconds("piano-s2", timed) == 11.0
+    assert plan.estimate_seconds("jsb-s0", timed) == 12.0  # no word shared: every job
+    timed = {"ptb-lstm": 50.0, "ptb-tanh": 20.0}
+    assert plan.estimate_seconds("ptb-lstm-b", timed) == 50.0  # shares "ptb-lstm"
+    assert plan.estimate_seconds("ptb-gru", timed) == 35.0  # "ptb" only: both
+    assert plan.estimate_seconds("jsb-s0", {}) is None
 
 
 def test_a_chapter_page_names_the_runs_of_other_code_than_todays():
@@ -181,11 +193,12 @@ def test_the_jobs_to_run_are_the_missing_stale_and_code_changed_ones(tmp_path, m
     stale.config_hash = "h"  # another config than today's
     save_record(stale)
     planned = plan.jobs_to_run("long", "lipton2015.copy")
-    # the estimate is the median of the jobs recorded with a current config: 1.5 hours
+    # a job recorded by other code goes by its own time; one that shares no word of its key
+    # with a recorded job, by the median of them all: 1.5 hours
     assert planned == [
-        plan.PlannedJob("lipton2015.copy", "ntm-ff", "code changed", 90.0),
+        plan.PlannedJob("lipton2015.copy", "ntm-ff", "code changed", 120.0),
         plan.PlannedJob("lipton2015.copy", "lstm", "stale", 90.0),
     ]
     assert main(["list", "--to-run", "long", "lipton2015.copy"]) == 0
     out = capsys.readouterr().out
-    assert "2 jobs to run at `long`: ~3.0 core-hours" in out and "ntm-ff" in out
+    assert "2 jobs to run at `long`: ~3.5 core-hours" in out and "ntm-ff" in out

@@ -1,7 +1,9 @@
 """What is left to run: the configured jobs of a profile that are not recorded, stale or trained
-by other code than today's, each with the time it should take, estimated by the median recorded
-job of its experiment and profile (rough where jobs differ in size, such as a data set or a
-length). ``python -m rnnbook list --to-run long`` prints it; the table of recorded runs in
+by other code than today's, each with the time it should take, estimated by its closest
+recorded siblings: the recorded jobs of its experiment and profile whose keys share the most
+leading words with its own (``ptb-s1`` goes by ``ptb-s0``, ``addition-lstm-b`` by the other
+``addition-*`` jobs), or all of them where none shares a word (rough where jobs differ in
+size). ``python -m rnnbook list --to-run long`` prints it; the table of recorded runs in
 :mod:`rnnbook.experiments.pages` sums it per chapter.
 """
 
@@ -14,28 +16,46 @@ from typing import NamedTuple
 
 from rnnbook.experiments import all_experiments, get_experiments
 
-__all__ = ["JobProgress", "PlannedJob", "job_progress", "jobs_to_run"]
+__all__ = ["JobProgress", "PlannedJob", "estimate_seconds", "job_progress", "jobs_to_run"]
 
 
 def _sorted_jobs(jobs: Sequence, records: Sequence) -> tuple[dict, list]:
     """The wall time of each job of ``jobs`` (pairs of experiment name and job) recorded in full
-    and current in ``records``, by experiment; and the (name, job) pairs of the others."""
+    and current in ``records``, by experiment and key; and the (name, job) pairs of the others."""
     current = {(r.experiment, r.run_id): r for r in records if not r.stale}
-    done: dict[str, list[float]] = {}
+    done: dict[str, dict[str, float]] = {}
     rest = []
     for name, job in jobs:
         found = [current.get((name, rid)) for rid in job.runs]
         if all(found):
-            done.setdefault(name, []).append(max(r.wall_time_s or 0.0 for r in found))
+            done.setdefault(name, {})[job.key] = max(r.wall_time_s or 0.0 for r in found)
         else:
             rest.append((name, job))
     return done, rest
 
 
+def _shared_words(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a.split("-"), b.split("-")):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def estimate_seconds(key: str, timed: dict[str, float]) -> float | None:
+    """The median of the ``timed`` jobs (key -> seconds) whose keys share the most leading
+    ``-``-separated words with ``key``; ``None`` when nothing is timed."""
+    if not timed:
+        return None
+    best = max(_shared_words(key, k) for k in timed)
+    return statistics.median(t for k, t in timed.items() if _shared_words(key, k) == best)
+
+
 class JobProgress(NamedTuple):
     """How far the configured jobs of one chapter and profile are: ``done`` recorded in full,
-    ``hours`` the core-hours the others would take, estimated by the median wall time of their
-    experiment's recorded jobs, and ``untimed`` those with no recorded sibling to go by."""
+    ``hours`` the core-hours the others would take (:func:`estimate_seconds`), and ``untimed``
+    those with no recorded job of their experiment to go by."""
 
     done: int
     hours: float
@@ -55,7 +75,7 @@ def job_progress(jobs: Sequence, records: Sequence) -> JobProgress:
     """One pass over ``jobs`` (pairs of experiment name and job): which are recorded in full in
     ``records`` (stale records do not count), and what the rest would take."""
     done, rest = _sorted_jobs(jobs, records)
-    timed = [statistics.median(done[name]) for name, _ in rest if name in done]
+    timed = [estimate_seconds(job.key, done[name]) for name, job in rest if name in done]
     return JobProgress(sum(map(len, done.values())), sum(timed) / 3600, len(rest) - len(timed))
 
 
@@ -79,7 +99,6 @@ def jobs_to_run(profile: str, name: str | None = None) -> list[PlannedJob]:
         records = e.recorded(profile)
         jobs = [(e.name, j) for j in e.jobs_of(profile)]
         done, rest = _sorted_jobs(jobs, records)
-        median = statistics.median(done[e.name]) / 60 if e.name in done else None
         stale = {r.run_id for r in records if r.stale}
         changed = {r.run_id for r in records if r.code_changed and not r.stale}
         missing = {job.key for _, job in rest}
@@ -91,5 +110,6 @@ def jobs_to_run(profile: str, name: str | None = None) -> list[PlannedJob]:
                 why = "code changed"
             else:
                 continue
-            out.append(PlannedJob(e.id, job.key, why, median))
+            seconds = estimate_seconds(job.key, done.get(e.name, {}))
+            out.append(PlannedJob(e.id, job.key, why, None if seconds is None else seconds / 60))
     return out
