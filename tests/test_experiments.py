@@ -76,6 +76,27 @@ def test_execute_trains_once_reuses_then_retrains_stale_and_on_rerun(results_roo
     assert calls == [1.0, 2.0, 2.0]
 
 
+def test_rerun_changed_retrains_what_other_code_recorded_and_resumes_its_checkpoint(results_root):
+    old, new = (dataclasses.replace(CONTEXT, code_hash=h) for h in ("old", "new"))
+    calls = []
+
+    def train(job, context):
+        calls.append((context.code_hash, job.checkpoint_path().exists()))
+        return [context.record(job, rid, metrics={}) for rid in job.runs]
+
+    execute(toy_jobs(1.0), train, old)
+    execute(toy_jobs(1.0), train, new)  # recorded by other code, but not asked to retrain
+    assert calls == [("old", False)]
+    job = toy_jobs(1.0)[0]
+    job.checkpoint_path().parent.mkdir(parents=True, exist_ok=True)
+    job.checkpoint_path().write_bytes(b"a retrain that paused")
+    records = execute(toy_jobs(1.0), train, new, rerun_changed=True)
+    assert calls[1:] == [("new", True)]  # retrained, its checkpoint kept to resume from
+    assert {r.code_hash for r in records} == {"new"}
+    execute(toy_jobs(1.0), train, new, rerun_changed=True)  # today's code recorded it: loaded
+    assert len(calls) == 2
+
+
 def test_computed_once_saves_the_result_and_a_pause_saves_nothing(results_root):
     job = toy_jobs(1.0)[0]
     calls = []

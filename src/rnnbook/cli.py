@@ -4,6 +4,7 @@
     python -m rnnbook run chung2014 --profile full [--only jsb-gru] [--time-budget 540]
     python -m rnnbook run chung2014 --profile full --engine ray [--address host:6379]
     python -m rnnbook results chung2014 --json
+    python -m rnnbook backlog long pascanu2013 jozefowicz2015 --cores 2 --until 21:50
     python -m rnnbook probe comparison.grid temporal_order-lstm --profile long --set updates=10000
 
 Exit status: 0 when everything asked for is recorded; 3 when a job paused at its time budget
@@ -85,6 +86,7 @@ def _run(args: argparse.Namespace) -> int:
         args.profile,
         only=args.only,
         rerun=args.rerun or None,
+        rerun_changed=args.rerun_changed,
         progress=False if args.no_progress else None,
         time_budget_s=args.time_budget,
         engine=args.engine,
@@ -118,6 +120,48 @@ def _probe(args: argparse.Namespace) -> int:
     print(describe(records))
     print(f"records in {out}")
     return 0
+
+
+def _backlog(args: argparse.Namespace) -> int:
+    import time
+
+    from rnnbook.experiments.backlog import backlog, simulate, work_through
+
+    profile = check_profile(args.profile)
+    queue = backlog(profile, args.names)
+    deadline = _deadline(args.until, args.hours)
+    seconds = math.inf if deadline is None else deadline - time.time()
+    plan = simulate(queue, args.cores, seconds, untimed=args.untimed)
+    print(f"{len(queue)} jobs left at `{profile}`; by the estimates, {len(plan)} start:")
+    for s in plan:
+        minutes = f"~{s.job.minutes:.0f} min" if s.job.minutes is not None else "untimed"
+        print(f"  +{s.at / 60:5.0f} min  {s.job.experiment} {s.job.key} ({s.job.why}, {minutes})")
+    if args.dry_run:
+        return 0
+    done = work_through(queue, profile, cores=args.cores, deadline=deadline, untimed=args.untimed)
+    failed = [k for k, rc in done.items() if rc not in (0, EXIT_PAUSED)]
+    if failed:
+        raise RuntimeError(f"jobs failed: {', '.join(failed)} (their output is above)")
+    return EXIT_PAUSED if EXIT_PAUSED in done.values() else 0
+
+
+def _deadline(until: str | None, hours: float | None) -> float | None:
+    """``--until HH:MM`` (today) or ``--hours H`` as a time.time() value; ``None``: neither."""
+    import time
+    from datetime import datetime
+
+    if hours is not None:
+        return time.time() + hours * 3600
+    if until is None:
+        return None
+    try:
+        hh, mm = (int(x) for x in until.split(":"))
+        at = datetime.now().replace(hour=hh, minute=mm, second=0, microsecond=0)
+    except ValueError:
+        raise ValueError(f"--until {until!r} is not a time of day like 21:50") from None
+    if at.timestamp() <= time.time():
+        raise ValueError(f"--until {until} has passed: give a later time, or --hours")
+    return at.timestamp()
 
 
 def _one_experiment(name: str):
@@ -173,6 +217,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of hours")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m rnnbook",
@@ -196,6 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="retrain even what is recorded, from scratch (old checkpoints are removed)",
     )
+    run.add_argument(
+        "--rerun-changed",
+        action="store_true",
+        help="retrain the runs recorded by other code than today's (a paused retrain resumes)",
+    )
     run.add_argument("--only", nargs="+", metavar="JOB", help="only these jobs (e.g. jsb-gru)")
     run.add_argument(
         "--time-budget",
@@ -214,6 +273,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--address", help="the Ray cluster's address (default: $RAY_ADDRESS, else auto)"
     )
     run.set_defaults(func=_run)
+    bl = sub.add_parser(
+        "backlog", help="train what a profile has left, a few jobs at a time, until a deadline"
+    )
+    bl.add_argument("profile", help=f"one of {', '.join(PROFILES)}")
+    bl.add_argument("names", nargs="*", help="chapters or chapter.experiments, in order")
+    bl.add_argument("--cores", type=int, default=1, help="jobs at a time (default 1)")
+    when = bl.add_mutually_exclusive_group()
+    when.add_argument("--until", metavar="HH:MM", help="start no job that would end after")
+    when.add_argument("--hours", type=_hours, help="the same, in hours from now")
+    bl.add_argument("--untimed", action="store_true", help="start jobs with no estimate too")
+    bl.add_argument("--dry-run", action="store_true", help="print the plan, train nothing")
+    bl.set_defaults(func=_backlog)
     pro = sub.add_parser(
         "probe", help="train one job with settings changed, outside the records (what-if)"
     )

@@ -85,6 +85,12 @@ def _holder(lock: Path) -> int:
         return -1
 
 
+def lock_holder(lock: str | Path) -> int | None:
+    """The PID of the live process holding ``lock`` (see :func:`pid_lock`), else ``None``."""
+    holder = _holder(Path(lock))
+    return holder if holder > 0 and pid_alive(holder) else None
+
+
 def _try_create(lock: Path) -> bool:
     try:
         fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)

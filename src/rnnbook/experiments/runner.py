@@ -159,18 +159,25 @@ def _run_local(pending, jobs, train, context, fresh, workers, finish, fail) -> N
                 fail(futures[future], err)
 
 
+def _trained_by_other_code(records: Sequence[RunRecord], context: RunContext) -> bool:
+    return bool(context.code_hash) and any(r.code_hash != context.code_hash for r in records)
+
+
 def execute(
     jobs: Sequence[Job],
     train: TrainFunction,
     context: RunContext,
     *,
     rerun: bool | str | None = None,
+    rerun_changed: bool = False,
     workers: int | None = None,
     engine: str = "local",
     address: str | None = None,
     log: Callable[[str], None] | None = None,
 ) -> Records:
-    """Load or train each job and return all their records, in job order.
+    """Load or train each job and return all their records, in job order (``rerun``: train
+    every job from scratch; ``rerun_changed``: train the jobs recorded by other code than
+    ``context``'s, resuming a retrain that paused from its checkpoint).
 
     Jobs to train run in ``workers`` processes (:func:`default_workers`), or as tasks of a Ray
     cluster with ``engine="ray"`` (:mod:`rnnbook.experiments.ray_engine`; ``address`` or
@@ -185,6 +192,8 @@ def execute(
     pending = []
     for k, job in enumerate(jobs):
         records = None if fresh else cached_records(job)
+        if records and rerun_changed and _trained_by_other_code(records, context):
+            records = None
         if records is None:
             pending.append(k)
         else:
@@ -292,6 +301,7 @@ class Experiment:
         profile: str = "cpu",
         *,
         rerun: bool | str | None = None,
+        rerun_changed: bool = False,
         only: Sequence[str] | None = None,
         progress: bool | None = None,
         time_budget_s: float | None = None,
@@ -302,7 +312,7 @@ class Experiment:
     ) -> Records:
         """Load or train every job of ``profile`` (``only``: these job keys) and return the
         records; ``engine="ray"`` trains them on a Ray cluster (``address``); see
-        :func:`~rnnbook.experiments.runner.execute` for pausing and failures."""
+        :func:`~rnnbook.experiments.runner.execute` for pausing, failures and ``rerun_changed``."""
         jobs = select_jobs(self.jobs_of(profile), only)
         context = self.context(
             progress=progress, time_budget_s=time_budget_s, device=device, engine=engine
@@ -312,6 +322,7 @@ class Experiment:
             self.train,
             context,
             rerun=rerun,
+            rerun_changed=rerun_changed,
             workers=workers or self.workers,
             engine=engine,
             address=address,

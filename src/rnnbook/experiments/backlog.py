@@ -1,0 +1,142 @@
+"""Work through what a profile has left to run, a few jobs at a time, until a deadline.
+
+The jobs are those of :func:`~rnnbook.experiments.plan.jobs_to_run`, in the order of the names
+given (a chapter or ``chapter.experiment`` each; default every experiment). Each trains in a
+process of its own (``python -m rnnbook run ... --only KEY``, one thread), ``cores`` at a time.
+A free core takes the first job whose estimated time fits before the deadline, so a short job
+can pass a long one that no longer fits; a job that cannot be timed yet (no recorded sibling)
+starts only when asked (``untimed``). Every job gets the time left as its ``--time-budget``: one
+that overruns its estimate pauses at the deadline with its checkpoint, and the same command
+resumes it. A job recorded by other code than today's is retrained (``--rerun-changed``)::
+
+    python -m rnnbook backlog long pascanu2013.table1 jozefowicz2015 --cores 2 --until 21:50
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rnnbook.experiments import get_experiments
+from rnnbook.experiments.jobs import select_jobs
+from rnnbook.experiments.plan import PlannedJob, jobs_to_run
+from rnnbook.files import lock_holder
+
+__all__ = ["Started", "backlog", "job_command", "pick", "simulate", "work_through"]
+
+#: An estimate is stretched by this factor before it is compared with the time left.
+MARGIN = 1.1
+#: Each job's process: one thread, no progress bars, no worker processes of its own.
+JOB_ENV = {"OMP_NUM_THREADS": "1", "RNNBOOK_WORKERS": "1", "RNNBOOK_PROGRESS": "0"}
+
+
+def backlog(profile: str, names: Sequence[str] = ()) -> list[PlannedJob]:
+    """The jobs ``profile`` has left to run, experiment by experiment in the order of
+    ``names`` (each once), or of every experiment without names; not those another process is
+    training now (their lock is held)."""
+    out, seen = [], set()
+    for name in names or (None,):
+        for job in jobs_to_run(profile, name):
+            if (job.experiment, job.key) not in seen and not _being_trained(job, profile):
+                seen.add((job.experiment, job.key))
+                out.append(job)
+    return out
+
+
+def _being_trained(planned: PlannedJob, profile: str) -> bool:
+    (experiment,) = get_experiments(planned.experiment)
+    (job,) = select_jobs(experiment.jobs_of(profile), [planned.key])
+    return lock_holder(job.lock_path()) is not None
+
+
+def _fits(job: PlannedJob, seconds_left: float, untimed: bool) -> bool:
+    if job.minutes is None:
+        return untimed
+    return job.minutes * 60 * MARGIN <= seconds_left
+
+
+def pick(queue: Sequence[PlannedJob], seconds_left: float, *, untimed: bool = False) -> int | None:
+    """The index of the first job of ``queue`` whose estimate fits in ``seconds_left`` (a job
+    without one only if ``untimed``), or ``None``."""
+    return next((i for i, j in enumerate(queue) if _fits(j, seconds_left, untimed)), None)
+
+
+@dataclass(frozen=True)
+class Started:
+    """A job and when it starts, in seconds from the beginning."""
+
+    job: PlannedJob
+    at: float
+
+
+def simulate(
+    queue: Sequence[PlannedJob], cores: int, seconds: float, *, untimed: bool = False
+) -> list[Started]:
+    """The starts :func:`work_through` would make in ``seconds`` on ``cores`` if every job took
+    its estimate (an untimed one: the rest of the time): the plan a dry run prints."""
+    queue, free, out = list(queue), [0.0] * cores, []
+    while queue:
+        free.sort()
+        now = free[0]
+        k = pick(queue, seconds - now, untimed=untimed)
+        if k is None:
+            break
+        job = queue.pop(k)
+        out.append(Started(job, now))
+        free[0] = now + (job.minutes * 60 if job.minutes is not None else seconds)
+    return out
+
+
+def job_command(job: PlannedJob, profile: str, seconds_left: float | None) -> list[str]:
+    """The command that trains ``job`` (pausing after ``seconds_left``, if given)."""
+    cmd = [sys.executable, "-m", "rnnbook", "run", job.experiment, "--profile", profile]
+    cmd += ["--only", job.key, "--no-progress"]
+    if seconds_left is not None:
+        cmd += ["--time-budget", f"{max(1.0, seconds_left):.0f}"]
+    if job.why == "code changed":
+        cmd.append("--rerun-changed")
+    return cmd
+
+
+def work_through(
+    queue: Sequence[PlannedJob],
+    profile: str,
+    *,
+    cores: int,
+    deadline: float | None = None,
+    untimed: bool = False,
+    log: Callable[[str], None] = print,
+    launch: Callable[..., subprocess.Popen] = subprocess.Popen,
+    clock: Callable[[], float] = time.time,
+    poll_s: float = 5.0,
+) -> dict[str, int]:
+    """Train the jobs of ``queue`` on ``cores`` processes until ``deadline`` (a time as from
+    ``clock``; ``None``: no deadline); the exit status of each job started, by
+    ``experiment/key`` (0 recorded, 3 paused at the deadline, 2 failed)."""
+    if cores < 1:
+        raise ValueError(f"cores must be at least 1, not {cores}")
+    queue, running, done = list(queue), [], {}
+    env = {**os.environ, **JOB_ENV}
+    while True:
+        for job, process in list(running):
+            if (rc := process.poll()) is not None:
+                running.remove((job, process))
+                done[f"{job.experiment}/{job.key}"] = rc
+                log(f"{time.strftime('%H:%M:%S')} finished {job.experiment} {job.key}: exit {rc}")
+        left = None if deadline is None else deadline - clock()
+        while queue and len(running) < cores and (left is None or left > 0):
+            k = pick(queue, float("inf") if left is None else left, untimed=untimed)
+            if k is None:
+                break
+            job = queue.pop(k)
+            log(f"{time.strftime('%H:%M:%S')} start {job.experiment} {job.key} ({job.why})")
+            running.append((job, launch(job_command(job, profile, left), env=env)))
+        if not running:
+            if queue:
+                log(f"left for later: {', '.join(j.key for j in queue)} (not enough time)")
+            return done
+        time.sleep(poll_s)
