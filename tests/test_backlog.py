@@ -38,6 +38,15 @@ def test_the_plan_fills_two_cores_until_the_deadline():
     assert [s.job.key for s in simulate(queue, 2, 100 * 60, untimed=True)][-1] == "e"
 
 
+def test_a_timing_job_trains_alone():
+    speed = PlannedJob("chapter.speed", "speed", "not recorded", 1, alone=True)
+    queue = [planned("a", 10), speed, planned("b", 10), planned("c", 5)]
+    plan = simulate(queue, cores=2, seconds=100 * 60)
+    # b passes the timing job while a runs; it starts when both have ended, and c waits for it
+    assert [(s.job.key, s.at / 60) for s in plan] == [("a", 0), ("b", 0), ("speed", 10), ("c", 11)]
+    assert pick([planned("d", 1)], 60.0, running=[speed]) is None
+
+
 def test_a_job_pauses_at_the_deadline_and_one_by_other_code_is_retrained():
     cmd = job_command(planned("a", 5, "code changed"), "long", 600.4)
     assert cmd[cmd.index("--only") + 1] == "a" and cmd[cmd.index("--time-budget") + 1] == "600"

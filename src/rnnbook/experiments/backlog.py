@@ -59,10 +59,26 @@ def _fits(job: PlannedJob, seconds_left: float, untimed: bool) -> bool:
     return job.minutes * 60 * MARGIN <= seconds_left
 
 
-def pick(queue: Sequence[PlannedJob], seconds_left: float, *, untimed: bool = False) -> int | None:
+def pick(
+    queue: Sequence[PlannedJob],
+    seconds_left: float,
+    *,
+    untimed: bool = False,
+    running: Sequence[PlannedJob] = (),
+) -> int | None:
     """The index of the first job of ``queue`` whose estimate fits in ``seconds_left`` (a job
-    without one only if ``untimed``), or ``None``."""
-    return next((i for i, j in enumerate(queue) if _fits(j, seconds_left, untimed)), None)
+    without one only if ``untimed``) beside the ``running`` ones (a job that must train alone
+    waits for none to run, and while it runs nothing starts), or ``None``."""
+    if any(j.alone for j in running):
+        return None
+    return next(
+        (
+            i
+            for i, j in enumerate(queue)
+            if _fits(j, seconds_left, untimed) and not (j.alone and running)
+        ),
+        None,
+    )
 
 
 @dataclass(frozen=True)
@@ -78,16 +94,20 @@ def simulate(
 ) -> list[Started]:
     """The starts :func:`work_through` would make in ``seconds`` on ``cores`` if every job took
     its estimate (an untimed one: the rest of the time): the plan a dry run prints."""
-    queue, free, out = list(queue), [0.0] * cores, []
+    queue, running, out, now = list(queue), [], [], 0.0  # running: (end, job)
     while queue:
-        free.sort()
-        now = free[0]
-        k = pick(queue, seconds - now, untimed=untimed)
-        if k is None:
+        running = [(end, j) for end, j in running if end > now]
+        k = None
+        if len(running) < cores:
+            k = pick(queue, seconds - now, untimed=untimed, running=[j for _, j in running])
+        if k is not None:
+            job = queue.pop(k)
+            out.append(Started(job, now))
+            running.append((now + (job.minutes * 60 if job.minutes is not None else seconds), job))
+        elif running:
+            now = min(end for end, _ in running)  # wait for the next job to end
+        else:
             break
-        job = queue.pop(k)
-        out.append(Started(job, now))
-        free[0] = now + (job.minutes * 60 if job.minutes is not None else seconds)
     return out
 
 
@@ -129,7 +149,8 @@ def work_through(
                 log(f"{time.strftime('%H:%M:%S')} finished {job.experiment} {job.key}: exit {rc}")
         left = None if deadline is None else deadline - clock()
         while queue and len(running) < cores and (left is None or left > 0):
-            k = pick(queue, float("inf") if left is None else left, untimed=untimed)
+            seconds = float("inf") if left is None else left
+            k = pick(queue, seconds, untimed=untimed, running=[j for j, _ in running])
             if k is None:
                 break
             job = queue.pop(k)

@@ -82,12 +82,14 @@ def job_progress(jobs: Sequence, records: Sequence) -> JobProgress:
 @dataclass(frozen=True)
 class PlannedJob:
     """One job to run: ``experiment`` (``chapter.experiment``), its ``key``, ``why`` it is to
-    run and its estimated ``minutes`` (``None``: no job of its experiment is recorded yet)."""
+    run, its estimated ``minutes`` (``None``: no job of its experiment is recorded yet) and
+    whether it must train ``alone`` (a timing run: its experiment allows one worker)."""
 
     experiment: str
     key: str
     why: str
     minutes: float | None
+    alone: bool = False
 
 
 def jobs_to_run(profile: str, name: str | None = None) -> list[PlannedJob]:
@@ -111,5 +113,6 @@ def jobs_to_run(profile: str, name: str | None = None) -> list[PlannedJob]:
             else:
                 continue
             seconds = estimate_seconds(job.key, done.get(e.name, {}))
-            out.append(PlannedJob(e.id, job.key, why, None if seconds is None else seconds / 60))
+            minutes = None if seconds is None else seconds / 60
+            out.append(PlannedJob(e.id, job.key, why, minutes, alone=e.workers == 1))
     return out
