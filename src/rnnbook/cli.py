@@ -5,6 +5,7 @@
     python -m rnnbook run chung2014 --profile full --engine ray [--address host:6379]
     python -m rnnbook results chung2014 --json
     python -m rnnbook backlog long pascanu2013 jozefowicz2015 --cores 2 --until 21:50
+    python -m rnnbook merge /path/to/other/results [--dry-run]
     python -m rnnbook probe comparison.grid temporal_order-lstm --profile long --set updates=10000
 
 Exit status: 0 when everything asked for is recorded; 3 when a job paused at its time budget
@@ -164,6 +165,14 @@ def _deadline(until: str | None, hours: float | None) -> float | None:
     return at.timestamp()
 
 
+def _merge(args: argparse.Namespace) -> int:
+    from rnnbook.experiments.merge import merge_records
+
+    report = merge_records(Path(args.source), replace=args.replace, dry_run=args.dry_run)
+    print(("would merge: " if args.dry_run else "") + report.summary())
+    return 0
+
+
 def _one_experiment(name: str):
     from rnnbook.experiments import get_experiments
 
@@ -285,6 +294,11 @@ def build_parser() -> argparse.ArgumentParser:
     bl.add_argument("--untimed", action="store_true", help="start jobs with no estimate too")
     bl.add_argument("--dry-run", action="store_true", help="print the plan, train nothing")
     bl.set_defaults(func=_backlog)
+    mg = sub.add_parser("merge", help="bring records trained elsewhere into results/, checked")
+    mg.add_argument("source", help="a folder laid out as results/ (e.g. a GPU run's $OUT)")
+    mg.add_argument("--replace", action="store_true", help="theirs wins where both are current")
+    mg.add_argument("--dry-run", action="store_true", help="report, write nothing")
+    mg.set_defaults(func=_merge)
     pro = sub.add_parser(
         "probe", help="train one job with settings changed, outside the records (what-if)"
     )
