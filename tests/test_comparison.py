@@ -213,6 +213,7 @@ def test_gating_beats_tanh_only_where_every_task_decides_it():
 def test_the_results_page_says_nothing_is_recorded_before_anything_is():
     page = cmp.report_claims.results_page([])
     assert "Not recorded yet." in page and "No runs recorded yet." in page
+    assert page.split("a budget check")[1].lstrip().startswith("Not recorded yet.")
     assert np.isfinite(cmp.PROFILES["long"]["budget"])
 
 
@@ -228,3 +229,40 @@ def test_the_parameter_table_leaves_a_cell_blank_where_it_does_not_run():
     table = cmp.parameter_markdown("smoke")
     ntm = next(line for line in table.splitlines() if line.startswith("| NTM |"))
     assert ntm.count("–") == len(cfg.TASKS) - 1  # on the copy task only
+
+
+def test_the_budget_check_is_the_grid_job_with_more_updates_at_one_of_its_rates():
+    (grid,) = cfg.grid_configs("long", tasks=["temporal_order"], cells=["gru"])
+    check = next(j.config for j in cmp.budget_jobs("long") if j.config.cell == "gru")
+    changed = {
+        f.name for f in dataclasses.fields(grid) if getattr(grid, f.name) != getattr(check, f.name)
+    }
+    assert changed == {"updates", "eval_every", "lrs", "seeds"}
+    assert check.updates == 10 * grid.updates and check.lrs == (grid.lrs[2],)
+    assert cmp.BUDGET_EXPERIMENT.code_hash() == cmp.GRID_EXPERIMENT.code_hash()  # same code
+
+
+def test_the_budget_check_sits_beside_the_grid_and_stays_out_of_its_table():
+    def run(experiment, cell, seed, value, updates):
+        config = {"task": "temporal_order", "cell": cell, "updates": updates, "lrs": [0.0027]}
+        return RunRecord(
+            "comparison",
+            experiment,
+            "long",
+            f"temporal_order-{cell}-s{seed}",
+            config,
+            "x",
+            seed,
+            {"test_metric": value},
+        )
+
+    grid = [run("grid", c, s, v, 2000) for s in (0, 1) for c, v in (("gru", 25.0), ("lru", 99.0))]
+    check = [run("budget", "gru", s, 25.0 + s, 20_000) for s in (0, 1)]
+    table = cmp.budget_markdown(grid + check)
+    assert "| cell | grid: 2000 updates, best of its rates | 20,000 updates, rate 0.0027 |" in table
+    assert "| GRU | 25.0 ± 0.0 (n = 2) | 25.5 ± 0.7 (n = 2) |" in table
+    assert "| LRU | 99.0 ± 0.0 (n = 2) | – |" in table
+    assert cmp.budget_markdown(grid) == ""
+    page = cmp.report_claims.results_page(grid + check)
+    grid_table = page.split("### Every cell on every task")[1].split("###")[0]
+    assert "25.5" not in grid_table and "Ten times the updates" in page

@@ -2,16 +2,27 @@
 
 Chapter ``comparison``: ``config`` (tasks, cells, budgets, jobs), ``data`` (every task as batches
 of one shape), ``train`` (one job), ``report`` (the table of cells by tasks, ranks, figures) and
-``report_claims`` (the five papers' claims on each other's tasks).
+``report_claims`` (the five papers' claims on each other's tasks); ``config_budget`` and
+``report_budget``: a check of the grid at ten times its updates.
 """
 
 from __future__ import annotations
 
-from rnnbook.experiments.comparison import config, report, report_claims, train
+from rnnbook.experiments.comparison import (
+    config,
+    config_budget,
+    report,
+    report_budget,
+    report_claims,
+    train,
+)
 from rnnbook.experiments.comparison.config import *  # noqa: F403 - the chapter's names
 from rnnbook.experiments.comparison.config import CHAPTER, GRID, grid_jobs
+from rnnbook.experiments.comparison.config_budget import *  # noqa: F403 - the chapter's names
+from rnnbook.experiments.comparison.config_budget import BUDGET, budget_jobs
 from rnnbook.experiments.comparison.report import *  # noqa: F403 - the chapter's names
 from rnnbook.experiments.comparison.report import grid_table
+from rnnbook.experiments.comparison.report_budget import *  # noqa: F403 - the chapter's names
 from rnnbook.experiments.comparison.report_claims import *  # noqa: F403 - the chapter's names
 from rnnbook.experiments.comparison.train import *  # noqa: F403 - the chapter's names
 from rnnbook.experiments.comparison.train import train_job
@@ -22,6 +33,9 @@ __all__ = [
     *train.__all__,
     *report.__all__,
     *report_claims.__all__,
+    *config_budget.__all__,
+    *report_budget.__all__,
+    "BUDGET_EXPERIMENT",
     "EXPERIMENTS",
     "GRID_EXPERIMENT",
     "chapter_claims",
@@ -38,7 +52,17 @@ GRID_EXPERIMENT = Experiment(
     table=grid_table,
 )
 
-EXPERIMENTS = [GRID_EXPERIMENT]
+#: The grid's temporal order again at ten times the updates (``long``): the same train function.
+BUDGET_EXPERIMENT = Experiment(
+    CHAPTER,
+    BUDGET,
+    "Budget check: the gated cells on temporal order at ten times the grid's updates",
+    jobs=budget_jobs,
+    train=train_job,
+    table=grid_table,
+)
+
+EXPERIMENTS = [GRID_EXPERIMENT, BUDGET_EXPERIMENT]
 
 
 def chapter_claims() -> list:

@@ -143,7 +143,7 @@ def grid_table(records: Sequence[RunRecord], title: str = "") -> Table:
             dataset_of=lambda r, s=split, rs=runs: column_title(rs, r.config["task"], s),
             model_of=lambda r: CELL_TITLES[r.config["cell"]],
             chapter=CHAPTER,
-            experiment=GRID,
+            experiment=runs[0].experiment,  # the grid or its budget check
         )
     return Table(rows, title, digits=2)
 

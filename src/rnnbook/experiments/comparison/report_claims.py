@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
 from rnnbook.experiments.comparison.report import grid_markdown, parameter_markdown
+from rnnbook.experiments.comparison.report_budget import budget_markdown
 from rnnbook.results import RunRecord
 from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
@@ -124,18 +125,24 @@ def claims(records: Sequence[RunRecord]) -> list[Claim]:
 
 
 def results_page(records: Sequence[RunRecord]) -> str:
-    """The chapter page's results: the verdicts, the table of cells by tasks, the parameters."""
-    profile, _ = strongest([r for r in records if r.experiment == GRID])
+    """The chapter page's results: the verdicts, the table of cells by tasks, the parameters and
+    the budget check."""
+    grid = [r for r in records if r.experiment == GRID]
+    profile, _ = strongest(grid)
     parts = [
         verdict_box(claims(records), label="comparison-verdicts"),
         "### Every cell on every task\n",
-        grid_markdown(records),
+        grid_markdown(grid),
     ]
     if profile:
         parts += [f"### Parameters per network (`{profile}`)\n", parameter_markdown(profile)]
+    parts += [
+        "(comparison-budget-check)=\n### Ten times the updates: a budget check\n",
+        budget_markdown(records) or "Not recorded yet.\n",
+    ]
     parts.append(
         long_trajectory(
-            [r for r in records if r.experiment == GRID],
+            grid,
             lambda r: f"{r.config['task']}-{r.config['cell']} (`{r.profile}`)",
             "Expected trajectory of the long runs",
             budget=lambda r: r.config["updates"],

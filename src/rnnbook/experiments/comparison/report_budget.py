@@ -1,0 +1,52 @@
+"""The budget check's table: the gated cells on temporal order at the grid's updates and at ten
+times as many (:mod:`rnnbook.experiments.comparison.config_budget`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, PROFILES, TASKS
+from rnnbook.experiments.comparison.config_budget import BUDGET
+from rnnbook.results import RunRecord
+from rnnbook.results.verdicts import samples_by
+
+__all__ = ["budget_markdown"]
+
+
+def budget_markdown(records: Sequence[RunRecord]) -> str:
+    """The check beside the grid, per cell: test metric (mean ± SD over seeds) at the grid's
+    budget (best of its rates) and at the check's; empty without check records."""
+    checks = [r for r in records if r.experiment == BUDGET and r.profile != "smoke"]
+    if not checks:
+        return ""
+    profile = max((r.profile for r in checks), key=list(PROFILES).index)
+    checks = [r for r in checks if r.profile == profile]
+    task = checks[0].config["task"]
+    grid = [
+        r
+        for r in records
+        if r.experiment == GRID and r.profile == profile and r.config["task"] == task
+    ]
+
+    def cells(runs):
+        return samples_by(runs, lambda r: r.config["cell"], lambda r: r.metrics.get("test_metric"))
+
+    ours, base = cells(checks), cells(grid)
+    first = checks[0].config
+    (lr,) = first["lrs"]
+    grid_updates = grid[0].config["updates"] if grid else None
+    head = (
+        f"| cell | grid: {grid_updates or '-'} updates, best of its rates | "
+        f"{first['updates']:,} updates, rate {lr:.2g} |"
+    )
+    lines = [head, "|---|---|---|"]
+    metric = TASKS[task].metric
+    digits = 1 if metric.endswith("(%)") else 2
+    for cell in [*ours, *(["lru"] if "lru" in base else [])]:
+        before = base[cell].text(digits) if cell in base else "–"
+        after = ours[cell].text(digits) if cell in ours else "–"
+        lines.append(f"| {CELL_TITLES[cell]} | {before} | {after} |")
+    return (
+        "\n".join(lines)
+        + f"\n\nTest {metric} on {TASKS[task].title}, mean ± SD over seeds; profile `{profile}`.\n"
+    )
