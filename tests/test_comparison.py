@@ -259,7 +259,9 @@ def test_the_budget_check_sits_beside_the_grid_and_stays_out_of_its_table():
     grid = [run("grid", c, s, v, 2000) for s in (0, 1) for c, v in (("gru", 25.0), ("lru", 99.0))]
     check = [run("budget", "gru", s, 25.0 + s, 20_000) for s in (0, 1)]
     table = cmp.budget_markdown(grid + check)
-    assert "| cell | grid: 2000 updates, best of its rates | 20,000 updates, rate 0.0027 |" in table
+    head = "| cell | grid: 2,000 updates, best of its rates | 20,000 updates, rate 0.0027 |"
+    assert head in table
+    assert "Ours: profile `long`" in table and "core-hours in all" in table
     assert "| GRU | 25.0 ± 0.0 (n = 2) | 25.5 ± 0.7 (n = 2) |" in table
     assert "| LRU | 99.0 ± 0.0 (n = 2) | – |" in table
     assert cmp.budget_markdown(grid) == ""

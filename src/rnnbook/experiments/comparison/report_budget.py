@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, PROFILES, TASKS
 from rnnbook.experiments.comparison.config_budget import BUDGET
+from rnnbook.experiments.comparison.report import grid_table
 from rnnbook.results import RunRecord
+from rnnbook.results.tables import core_hours, provenance
 from rnnbook.results.verdicts import samples_by
 
 __all__ = ["budget_markdown"]
@@ -36,7 +38,7 @@ def budget_markdown(records: Sequence[RunRecord]) -> str:
     (lr,) = first["lrs"]
     grid_updates = grid[0].config["updates"] if grid else None
     head = (
-        f"| cell | grid: {grid_updates or '-'} updates, best of its rates | "
+        f"| cell | grid: {grid_updates or 0:,} updates, best of its rates | "
         f"{first['updates']:,} updates, rate {lr:.2g} |"
     )
     lines = [head, "|---|---|---|"]
@@ -46,7 +48,9 @@ def budget_markdown(records: Sequence[RunRecord]) -> str:
         before = base[cell].text(digits) if cell in base else "–"
         after = ours[cell].text(digits) if cell in ours else "–"
         lines.append(f"| {CELL_TITLES[cell]} | {before} | {after} |")
+    origin = provenance(grid_table(checks).rows)[:-1]
+    note = f"{origin}; {core_hours(checks):.1f} core-hours in all."
     return (
         "\n".join(lines)
-        + f"\n\nTest {metric} on {TASKS[task].title}, mean ± SD over seeds; profile `{profile}`.\n"
+        + f"\n\nTest {metric} on {TASKS[task].title}, mean ± SD over seeds. {note}\n"
     )
