@@ -268,3 +268,9 @@ def test_the_budget_check_sits_beside_the_grid_and_stays_out_of_its_table():
     page = cmp.report_claims.results_page(grid + check)
     grid_table = page.split("### Every cell on every task")[1].split("###")[0]
     assert "25.5" not in grid_table and "Ten times the updates" in page
+    lru_vs_gated = cmp.claims(grid + check)[-1]
+    assert lru_vs_gated.evidence.endswith(
+        "Budget check at 20,000 updates on temporal order (profile `long`, "
+        "{ref}`comparison-budget-check`): GRU 25.5 ± 0.7 (n = 2)."
+    )
+    assert "Budget check" not in cmp.claims(grid)[-1].evidence

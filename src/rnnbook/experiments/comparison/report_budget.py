@@ -12,18 +12,39 @@ from rnnbook.results import RunRecord
 from rnnbook.results.tables import core_hours, provenance
 from rnnbook.results.verdicts import samples_by
 
-__all__ = ["budget_markdown"]
+__all__ = ["budget_markdown", "budget_sentence"]
+
+
+def _checked(records: Sequence[RunRecord]) -> list[RunRecord]:
+    """The budget check's records of its strongest profile recorded (none: empty)."""
+    checks = [r for r in records if r.experiment == BUDGET and r.profile != "smoke"]
+    if not checks:
+        return []
+    profile = max((r.profile for r in checks), key=list(PROFILES).index)
+    return [r for r in checks if r.profile == profile]
+
+
+def budget_sentence(records: Sequence[RunRecord], cells: Sequence[str]) -> str:
+    """One sentence for a claim's evidence: what the budget check found for ``cells`` (empty
+    when it has none of them recorded)."""
+    checks = [r for r in _checked(records) if r.config["cell"] in cells]
+    if not checks:
+        return ""
+    task, updates = checks[0].config["task"], checks[0].config["updates"]
+    digits = 1 if TASKS[task].metric.endswith("(%)") else 2
+    s = samples_by(checks, lambda r: r.config["cell"], lambda r: r.metrics.get("test_metric"))
+    found = ", ".join(f"{CELL_TITLES[c]} {v.text(digits)}" for c, v in s.items())
+    where = f"profile `{checks[0].profile}`, {{ref}}`comparison-budget-check`"
+    return f"Budget check at {updates:,} updates on {TASKS[task].title} ({where}): {found}."
 
 
 def budget_markdown(records: Sequence[RunRecord]) -> str:
     """The check beside the grid, per cell: test metric (mean ± SD over seeds) at the grid's
     budget (best of its rates) and at the check's; empty without check records."""
-    checks = [r for r in records if r.experiment == BUDGET and r.profile != "smoke"]
+    checks = _checked(records)
     if not checks:
         return ""
-    profile = max((r.profile for r in checks), key=list(PROFILES).index)
-    checks = [r for r in checks if r.profile == profile]
-    task = checks[0].config["task"]
+    profile, task = checks[0].profile, checks[0].config["task"]
     grid = [
         r
         for r in records

@@ -4,11 +4,12 @@ generated results section."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
 from rnnbook.experiments.comparison.report import grid_markdown, parameter_markdown
-from rnnbook.experiments.comparison.report_budget import budget_markdown
+from rnnbook.experiments.comparison.report_budget import budget_markdown, budget_sentence
 from rnnbook.results import RunRecord
 from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
@@ -120,7 +121,11 @@ def claims(records: Sequence[RunRecord]) -> list[Claim]:
     out = []
     for text, source, pairs, which in CLAIMS:
         profile, runs = strongest(grid, _has(pairs))
-        out.append(_claim(text, source, pairs, which, profile, runs))
+        claim = _claim(text, source, pairs, which, profile, runs)
+        check = budget_sentence(records, [c for pair in pairs for c in pair])
+        if check and claim.evidence != "Not recorded yet.":
+            claim = dataclasses.replace(claim, evidence=f"{claim.evidence} {check}")
+        out.append(claim)
     return out
 
 
