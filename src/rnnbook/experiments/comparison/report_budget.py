@@ -33,7 +33,7 @@ def budget_sentence(records: Sequence[RunRecord], cells: Sequence[str]) -> str:
     task, updates = checks[0].config["task"], checks[0].config["updates"]
     digits = 1 if TASKS[task].metric.endswith("(%)") else 2
     s = samples_by(checks, lambda r: r.config["cell"], lambda r: r.metrics.get("test_metric"))
-    found = ", ".join(f"{CELL_TITLES[c]} {v.text(digits)}" for c, v in s.items())
+    found = ", ".join(f"{CELL_TITLES[c]} {s[c].text(digits)}" for c in CELL_TITLES if c in s)
     where = f"profile `{checks[0].profile}`, {{ref}}`comparison-budget-check`"
     return f"Budget check at {updates:,} updates on {TASKS[task].title} ({where}): {found}."
 
@@ -65,7 +65,8 @@ def budget_markdown(records: Sequence[RunRecord]) -> str:
     lines = [head, "|---|---|---|"]
     metric = TASKS[task].metric
     digits = 1 if metric.endswith("(%)") else 2
-    for cell in [*ours, *(["lru"] if "lru" in base else [])]:
+    shown = [c for c in CELL_TITLES if c in ours or (c == "lru" and c in base)]
+    for cell in shown:  # in the grid table's order, the LRU for reference
         before = base[cell].text(digits) if cell in base else "–"
         after = ours[cell].text(digits) if cell in ours else "–"
         lines.append(f"| {CELL_TITLES[cell]} | {before} | {after} |")
