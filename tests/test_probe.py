@@ -63,5 +63,7 @@ def test_the_cli_prints_the_curves(results_root, tmp_path, capsys, one_thread):
     assert main([*argv, "--set", "updates=2", "--out", str(tmp_path / "p")]) == 0
     text = capsys.readouterr().out
     assert "addition-tanh-s0" in text and "valid_metric:" in text
-    assert main(["probe", "comparison", "addition-tanh", "--set", "updates=x"]) == 2
+    assert main(["probe", "comparison.grid", "addition-tanh", "--set", "updates=x"]) == 2
     assert "expected a value like" in capsys.readouterr().err
+    assert main(["probe", "comparison", "addition-tanh"]) == 2  # a chapter of two experiments
+    assert "name one experiment" in capsys.readouterr().err
