@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import time
+
+import pytest
 
 from rnnbook.cli import main
 from rnnbook.experiments import lipton2015
@@ -12,6 +15,7 @@ from rnnbook.experiments.backlog import (
     job_command,
     pick,
     simulate,
+    trained_elsewhere,
     work_through,
 )
 from rnnbook.experiments.plan import PlannedJob
@@ -92,19 +96,57 @@ def test_work_through_runs_cores_jobs_at_a_time_and_starts_none_too_late():
 
 def test_a_job_another_process_trains_is_left_to_it(results_root):
     jobs = lipton2015.COPY_EXPERIMENT.jobs_of("smoke")
-    assert [j.key for j in backlog("smoke", ["lipton2015.copy"])] == [j.key for j in jobs]
+    queue = backlog("smoke", ["lipton2015.copy"])
+    assert [j.key for j in queue] == [j.key for j in jobs]
+    assert not any(map(trained_elsewhere, queue))
     lock = jobs[0].lock_path()
     lock.parent.mkdir(parents=True, exist_ok=True)
     lock.write_text(f"{os.getpid()}\n")  # a live process holds it
-    assert jobs[0].key not in [j.key for j in backlog("smoke", ["lipton2015.copy"])]
+    assert [trained_elsewhere(j) for j in queue] == [True] + [False] * (len(queue) - 1)
+
+
+def test_a_job_trained_elsewhere_holds_a_core_and_returns_when_let_go():
+    clock, running, starts = [0.0], set(), []
+
+    def launch(cmd, env):
+        key = cmd[cmd.index("--only") + 1]
+        starts.append((key, clock[0] / 60, len(running) + 1))
+        return FakeProcess(clock, key, 3, running)
+
+    def held(job):  # another process trains "a" for the first 5 minutes
+        return job.key == "a" and clock[0] < 5 * 60
+
+    queue = [planned(k, 3) for k in "abc"]
+    done = work_through(
+        queue, "long", cores=2, launch=launch, clock=lambda: clock[0], poll_s=0, held=held
+    )
+    # b then c on the one free core; a comes back once let go (its run resumes or finds it done)
+    assert [(k, n) for k, _, n in starts] == [("b", 1), ("c", 1), ("a", 2)]
+    assert [t for _, t, _ in starts][:2] == [0, 3]
+    assert set(done) == {"chapter.exp/a", "chapter.exp/b", "chapter.exp/c"}
+    plan = simulate(queue[1:], cores=2, seconds=10 * 60, busy=[planned("a", 8)])
+    assert [(s.job.key, s.at / 60) for s in plan] == [("b", 0), ("c", 3)]
 
 
 def test_the_cli_trains_the_backlog_in_processes_of_their_own(results_root, capsys):
     argv = ["backlog", "smoke", "lipton2015.copy", "--cores", "2", "--hours", "1"]
     assert main([*argv, "--dry-run"]) == 0
-    assert "by the estimates, 0 start" in capsys.readouterr().out  # untimed: none recorded yet
+    assert "0 start" in capsys.readouterr().out  # untimed: none recorded yet
     assert main([*argv, "--untimed"]) == 0
     assert backlog("smoke", ["lipton2015.copy"]) == []
     assert len(list(results_root.rglob("*.json"))) == sum(
         len(j.runs) for j in lipton2015.COPY_EXPERIMENT.jobs_of("smoke")
     )
+
+
+def test_a_time_of_day_that_has_passed_means_tomorrow():
+    from datetime import datetime, timedelta
+
+    from rnnbook.cli import _deadline
+
+    past = datetime.now() - timedelta(minutes=2)
+    hours = (_deadline(f"{past:%H:%M}", None) - time.time()) / 3600
+    assert 23.9 < hours < 24.0
+    assert 0.9 < (_deadline(None, 1.0) - time.time()) / 3600 <= 1.0
+    with pytest.raises(ValueError, match="'9pm' is not a time of day"):
+        _deadline("9pm", None)

@@ -148,7 +148,8 @@ def test_a_job_to_run_is_timed_by_its_closest_recorded_siblings():
     timed = {"ptb-s0": 100.0, "piano-s0": 10.0, "piano-s1": 12.0}
     assert plan.estimate_seconds("ptb-s1", timed) == 100.0  # shares "ptb"
     assert plan.estimate_seconds("piano-s2", timed) == 11.0
-    assert plan.estimate_seconds("jsb-s0", timed) == 12.0  # no word shared: every job
+    assert plan.estimate_seconds("jsb-s0", timed) is None  # another task: not timed yet
+    assert plan.estimate_seconds("s2", {"s0": 10.0, "s1": 12.0}) == 11.0  # one word: all
     timed = {"ptb-lstm": 50.0, "ptb-tanh": 20.0}
     assert plan.estimate_seconds("ptb-lstm-b", timed) == 50.0  # shares "ptb-lstm"
     assert plan.estimate_seconds("ptb-gru", timed) == 35.0  # "ptb" only: both

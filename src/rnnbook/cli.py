@@ -22,7 +22,7 @@ import math
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rnnbook.profiles import DEFAULT_PROFILE, PROFILES, check_profile
@@ -126,14 +126,21 @@ def _probe(args: argparse.Namespace) -> int:
 def _backlog(args: argparse.Namespace) -> int:
     import time
 
-    from rnnbook.experiments.backlog import backlog, simulate, work_through
+    from rnnbook.experiments.backlog import backlog, simulate, trained_elsewhere, work_through
 
     profile = check_profile(args.profile)
     queue = backlog(profile, args.names)
     deadline = _deadline(args.until, args.hours)
     seconds = math.inf if deadline is None else deadline - time.time()
-    plan = simulate(queue, args.cores, seconds, untimed=args.untimed)
-    print(f"{len(queue)} jobs left at `{profile}`; by the estimates, {len(plan)} start:")
+    busy = [j for j in queue if trained_elsewhere(j)]
+    rest = [j for j in queue if j not in busy]
+    plan = simulate(rest, args.cores, seconds, untimed=args.untimed, busy=busy)
+    until = (
+        "" if deadline is None else time.strftime(" until %Y-%m-%d %H:%M", time.localtime(deadline))
+    )
+    print(f"{len(queue)} jobs left at `{profile}`; by the estimates,{until}, {len(plan)} start:")
+    for j in busy:
+        print(f"  (now)      {j.experiment} {j.key} (trained by another process)")
     for s in plan:
         minutes = f"~{s.job.minutes:.0f} min" if s.job.minutes is not None else "untimed"
         print(f"  +{s.at / 60:5.0f} min  {s.job.experiment} {s.job.key} ({s.job.why}, {minutes})")
@@ -147,9 +154,10 @@ def _backlog(args: argparse.Namespace) -> int:
 
 
 def _deadline(until: str | None, hours: float | None) -> float | None:
-    """``--until HH:MM`` (today) or ``--hours H`` as a time.time() value; ``None``: neither."""
+    """``--until HH:MM`` (its next occurrence: tomorrow once it has passed today) or ``--hours
+    H`` as a time.time() value; ``None``: neither."""
     import time
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     if hours is not None:
         return time.time() + hours * 3600
@@ -161,7 +169,7 @@ def _deadline(until: str | None, hours: float | None) -> float | None:
     except ValueError:
         raise ValueError(f"--until {until!r} is not a time of day like 21:50") from None
     if at.timestamp() <= time.time():
-        raise ValueError(f"--until {until} has passed: give a later time, or --hours")
+        at += timedelta(days=1)
     return at.timestamp()
 
 
@@ -216,24 +224,19 @@ def _pages(args: argparse.Namespace) -> int:
     return 0
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive, finite number of seconds")
-    return value
+def _positive(unit: str) -> Callable[[str], float]:
+    """An argparse type: a positive, finite number of ``unit``."""
 
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of {unit}")
+        return value
 
-def _hours(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of hours")
-    return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -267,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--only", nargs="+", metavar="JOB", help="only these jobs (e.g. jsb-gru)")
     run.add_argument(
         "--time-budget",
-        type=_seconds,
+        type=_positive("seconds"),
         metavar="SECONDS",
         help="pause after the epoch that passes this time; run again to resume",
     )
@@ -290,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     bl.add_argument("--cores", type=int, default=1, help="jobs at a time (default 1)")
     when = bl.add_mutually_exclusive_group()
     when.add_argument("--until", metavar="HH:MM", help="start no job that would end after")
-    when.add_argument("--hours", type=_hours, help="the same, in hours from now")
+    when.add_argument("--hours", type=_positive("hours"), help="the same, in hours from now")
     bl.add_argument("--untimed", action="store_true", help="start jobs with no estimate too")
     bl.add_argument("--dry-run", action="store_true", help="print the plan, train nothing")
     bl.set_defaults(func=_backlog)

@@ -21,12 +21,18 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rnnbook.experiments import get_experiments
-from rnnbook.experiments.jobs import select_jobs
 from rnnbook.experiments.plan import PlannedJob, jobs_to_run
 from rnnbook.files import lock_holder
 
-__all__ = ["Started", "backlog", "job_command", "pick", "simulate", "work_through"]
+__all__ = [
+    "Started",
+    "backlog",
+    "job_command",
+    "pick",
+    "simulate",
+    "trained_elsewhere",
+    "work_through",
+]
 
 #: An estimate is stretched by this factor before it is compared with the time left.
 MARGIN = 1.1
@@ -36,21 +42,19 @@ JOB_ENV = {"OMP_NUM_THREADS": "1", "RNNBOOK_WORKERS": "1", "RNNBOOK_PROGRESS": "
 
 def backlog(profile: str, names: Sequence[str] = ()) -> list[PlannedJob]:
     """The jobs ``profile`` has left to run, experiment by experiment in the order of
-    ``names`` (each once), or of every experiment without names; not those another process is
-    training now (their lock is held)."""
+    ``names`` (each once), or of every experiment without names."""
     out, seen = [], set()
     for name in names or (None,):
         for job in jobs_to_run(profile, name):
-            if (job.experiment, job.key) not in seen and not _being_trained(job, profile):
+            if (job.experiment, job.key) not in seen:
                 seen.add((job.experiment, job.key))
                 out.append(job)
     return out
 
 
-def _being_trained(planned: PlannedJob, profile: str) -> bool:
-    (experiment,) = get_experiments(planned.experiment)
-    (job,) = select_jobs(experiment.jobs_of(profile), [planned.key])
-    return lock_holder(job.lock_path()) is not None
+def trained_elsewhere(job: PlannedJob) -> bool:
+    """Whether a live process holds ``job``'s lock: another process trains it now."""
+    return job.lock is not None and lock_holder(job.lock) is not None
 
 
 def _fits(job: PlannedJob, seconds_left: float, untimed: bool) -> bool:
@@ -90,11 +94,18 @@ class Started:
 
 
 def simulate(
-    queue: Sequence[PlannedJob], cores: int, seconds: float, *, untimed: bool = False
+    queue: Sequence[PlannedJob],
+    cores: int,
+    seconds: float,
+    *,
+    untimed: bool = False,
+    busy: Sequence[PlannedJob] = (),
 ) -> list[Started]:
     """The starts :func:`work_through` would make in ``seconds`` on ``cores`` if every job took
-    its estimate (an untimed one: the rest of the time): the plan a dry run prints."""
-    queue, running, out, now = list(queue), [], [], 0.0  # running: (end, job)
+    its estimate (an untimed one: the rest of the time): the plan a dry run prints. The
+    ``busy`` jobs, trained by other processes, hold a core each for at most their estimate."""
+    queue, out, now = list(queue), [], 0.0
+    running = [(_minutes(j, seconds) * 60, j) for j in busy]  # (end, job)
     while queue:
         running = [(end, j) for end, j in running if end > now]
         k = None
@@ -103,12 +114,16 @@ def simulate(
         if k is not None:
             job = queue.pop(k)
             out.append(Started(job, now))
-            running.append((now + (job.minutes * 60 if job.minutes is not None else seconds), job))
+            running.append((now + _minutes(job, seconds) * 60, job))
         elif running:
             now = min(end for end, _ in running)  # wait for the next job to end
         else:
             break
     return out
+
+
+def _minutes(job: PlannedJob, seconds: float) -> float:
+    return job.minutes if job.minutes is not None else seconds / 60
 
 
 def job_command(job: PlannedJob, profile: str, seconds_left: float | None) -> list[str]:
@@ -133,13 +148,18 @@ def work_through(
     launch: Callable[..., subprocess.Popen] = subprocess.Popen,
     clock: Callable[[], float] = time.time,
     poll_s: float = 5.0,
+    held: Callable[[PlannedJob], bool] = trained_elsewhere,
 ) -> dict[str, int]:
     """Train the jobs of ``queue`` on ``cores`` processes until ``deadline`` (a time as from
     ``clock``; ``None``: no deadline); the exit status of each job started, by
-    ``experiment/key`` (0 recorded, 3 paused at the deadline, 2 failed)."""
+    ``experiment/key`` (0 recorded, 3 paused at the deadline, 2 failed).
+
+    A job of ``queue`` that another process trains (``held``) is left to it and holds one of
+    the ``cores`` while it does; when that process lets go, the job goes back to the head of
+    the queue (recorded by then, its run finds nothing to do; paused, it resumes)."""
     if cores < 1:
         raise ValueError(f"cores must be at least 1, not {cores}")
-    queue, running, done = list(queue), [], {}
+    queue, running, elsewhere, done = list(queue), [], [], {}
     env = {**os.environ, **JOB_ENV}
     while True:
         for job, process in list(running):
@@ -147,17 +167,36 @@ def work_through(
                 running.remove((job, process))
                 done[f"{job.experiment}/{job.key}"] = rc
                 log(f"{time.strftime('%H:%M:%S')} finished {job.experiment} {job.key}: exit {rc}")
+        queue, elsewhere = _left_to_others(queue, elsewhere, held, log)
         left = None if deadline is None else deadline - clock()
-        while queue and len(running) < cores and (left is None or left > 0):
+        in_time = left is None or left > 0
+        while queue and len(running) + len(elsewhere) < cores and in_time:
             seconds = float("inf") if left is None else left
-            k = pick(queue, seconds, untimed=untimed, running=[j for j, _ in running])
+            busy = [j for j, _ in running] + elsewhere
+            k = pick(queue, seconds, untimed=untimed, running=busy)
             if k is None:
                 break
             job = queue.pop(k)
             log(f"{time.strftime('%H:%M:%S')} start {job.experiment} {job.key} ({job.why})")
             running.append((job, launch(job_command(job, profile, left), env=env)))
-        if not running:
+        if not running and not (queue and elsewhere and in_time):
             if queue:
                 log(f"left for later: {', '.join(j.key for j in queue)} (not enough time)")
             return done
         time.sleep(poll_s)
+
+
+def _left_to_others(
+    queue: list[PlannedJob],
+    elsewhere: list[PlannedJob],
+    held: Callable[[PlannedJob], bool],
+    log: Callable[[str], None],
+) -> tuple[list[PlannedJob], list[PlannedJob]]:
+    """``queue`` and ``elsewhere`` after moving the jobs another process now trains to
+    ``elsewhere`` and those it has let go back to the head of ``queue``."""
+    released = [j for j in elsewhere if not held(j)]
+    taken = [j for j in queue if held(j)]
+    for j in taken:
+        log(f"{time.strftime('%H:%M:%S')} left to another process: {j.experiment} {j.key}")
+    queue = released + [j for j in queue if j not in taken]
+    return queue, [j for j in elsewhere if j not in released] + taken

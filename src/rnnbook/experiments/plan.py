@@ -2,16 +2,18 @@
 by other code than today's, each with the time it should take, estimated by its closest
 recorded siblings: the recorded jobs of its experiment and profile whose keys share the most
 leading words with its own (``ptb-s1`` goes by ``ptb-s0``, ``addition-lstm-b`` by the other
-``addition-*`` jobs), or all of them where none shares a word (rough where jobs differ in
-size). ``python -m rnnbook list --to-run long`` prints it; the table of recorded runs in
-:mod:`rnnbook.experiments.pages` sums it per chapter.
+``addition-*`` jobs). A job whose first word no recorded key shares (``psmnist-lru`` where only
+``addition-*`` jobs are recorded: another task, another size) is not timed yet; a one-word key
+(``s2``) goes by all of them. ``python -m rnnbook list --to-run long`` prints it; the table
+of recorded runs in :mod:`rnnbook.experiments.pages` sums it per chapter.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple
 
 from rnnbook.experiments import all_experiments, get_experiments
@@ -45,17 +47,20 @@ def _shared_words(a: str, b: str) -> int:
 
 def estimate_seconds(key: str, timed: dict[str, float]) -> float | None:
     """The median of the ``timed`` jobs (key -> seconds) whose keys share the most leading
-    ``-``-separated words with ``key``; ``None`` when nothing is timed."""
+    ``-``-separated words with ``key``; ``None`` when nothing is timed, or when ``key`` has
+    several words and no timed key shares its first."""
     if not timed:
         return None
     best = max(_shared_words(key, k) for k in timed)
+    if best == 0 and "-" in key:
+        return None
     return statistics.median(t for k, t in timed.items() if _shared_words(key, k) == best)
 
 
 class JobProgress(NamedTuple):
     """How far the configured jobs of one chapter and profile are: ``done`` recorded in full,
     ``hours`` the core-hours the others would take (:func:`estimate_seconds`), and ``untimed``
-    those with no recorded job of their experiment to go by."""
+    those with no recorded sibling to go by."""
 
     done: int
     hours: float
@@ -75,21 +80,24 @@ def job_progress(jobs: Sequence, records: Sequence) -> JobProgress:
     """One pass over ``jobs`` (pairs of experiment name and job): which are recorded in full in
     ``records`` (stale records do not count), and what the rest would take."""
     done, rest = _sorted_jobs(jobs, records)
-    timed = [estimate_seconds(job.key, done[name]) for name, job in rest if name in done]
+    estimates = [estimate_seconds(job.key, done.get(name, {})) for name, job in rest]
+    timed = [s for s in estimates if s is not None]
     return JobProgress(sum(map(len, done.values())), sum(timed) / 3600, len(rest) - len(timed))
 
 
 @dataclass(frozen=True)
 class PlannedJob:
     """One job to run: ``experiment`` (``chapter.experiment``), its ``key``, ``why`` it is to
-    run, its estimated ``minutes`` (``None``: no job of its experiment is recorded yet) and
-    whether it must train ``alone`` (a timing run: its experiment allows one worker)."""
+    run, its estimated ``minutes`` (``None``: no recorded sibling to go by, see
+    :func:`estimate_seconds`), whether it must train ``alone`` (a timing run: its experiment
+    allows one worker) and its ``lock`` (held while a process trains it)."""
 
     experiment: str
     key: str
     why: str
     minutes: float | None
     alone: bool = False
+    lock: Path | None = field(default=None, compare=False)
 
 
 def jobs_to_run(profile: str, name: str | None = None) -> list[PlannedJob]:
@@ -114,5 +122,6 @@ def jobs_to_run(profile: str, name: str | None = None) -> list[PlannedJob]:
                 continue
             seconds = estimate_seconds(job.key, done.get(e.name, {}))
             minutes = None if seconds is None else seconds / 60
-            out.append(PlannedJob(e.id, job.key, why, minutes, alone=e.workers == 1))
+            alone = e.workers == 1
+            out.append(PlannedJob(e.id, job.key, why, minutes, alone, job.lock_path()))
     return out
