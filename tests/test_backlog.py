@@ -150,3 +150,10 @@ def test_a_time_of_day_that_has_passed_means_tomorrow():
     assert 0.9 < (_deadline(None, 1.0) - time.time()) / 3600 <= 1.0
     with pytest.raises(ValueError, match="'9pm' is not a time of day"):
         _deadline("9pm", None)
+
+
+def test_an_untimed_job_takes_its_core_until_the_deadline():
+    queue = [planned("a", 10), planned("u", None), planned("v", None), planned("b", 10)]
+    plan = simulate(queue, cores=2, seconds=60 * 60, untimed=True)
+    # u holds one core to the end; a, then v on the other: b never starts
+    assert [(s.job.key, s.at / 60) for s in plan] == [("a", 0), ("u", 0), ("v", 10)]

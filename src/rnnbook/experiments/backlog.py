@@ -105,8 +105,8 @@ def simulate(
     its estimate (an untimed one: the rest of the time): the plan a dry run prints. The
     ``busy`` jobs, trained by other processes, hold a core each for at most their estimate."""
     queue, out, now = list(queue), [], 0.0
-    running = [(_minutes(j, seconds) * 60, j) for j in busy]  # (end, job)
-    while queue:
+    running = [(_end(j, 0.0, seconds), j) for j in busy]  # (end, job)
+    while queue and now < seconds:
         running = [(end, j) for end, j in running if end > now]
         k = None
         if len(running) < cores:
@@ -114,7 +114,7 @@ def simulate(
         if k is not None:
             job = queue.pop(k)
             out.append(Started(job, now))
-            running.append((now + _minutes(job, seconds) * 60, job))
+            running.append((_end(job, now, seconds), job))
         elif running:
             now = min(end for end, _ in running)  # wait for the next job to end
         else:
@@ -122,8 +122,9 @@ def simulate(
     return out
 
 
-def _minutes(job: PlannedJob, seconds: float) -> float:
-    return job.minutes if job.minutes is not None else seconds / 60
+def _end(job: PlannedJob, now: float, seconds: float) -> float:
+    """When ``job``, started at ``now``, ends by its estimate; an untimed one at the deadline."""
+    return seconds if job.minutes is None else now + job.minutes * 60
 
 
 def job_command(job: PlannedJob, profile: str, seconds_left: float | None) -> list[str]:
