@@ -242,20 +242,22 @@ def test_the_budget_check_is_the_grid_job_with_more_updates_at_one_of_its_rates(
     assert cmp.BUDGET_EXPERIMENT.code_hash() == cmp.GRID_EXPERIMENT.code_hash()  # same code
 
 
-def test_the_budget_check_sits_beside_the_grid_and_stays_out_of_its_table():
-    def run(experiment, cell, seed, value, updates):
-        config = {"task": "temporal_order", "cell": cell, "updates": updates, "lrs": [0.0027]}
-        return RunRecord(
-            "comparison",
-            experiment,
-            "long",
-            f"temporal_order-{cell}-s{seed}",
-            config,
-            "x",
-            seed,
-            {"test_metric": value},
-        )
+def _check_record(experiment, cell, seed, value, updates=2000, task="temporal_order"):
+    config = {"task": task, "cell": cell, "updates": updates, "lrs": [0.0027]}
+    return RunRecord(
+        "comparison",
+        experiment,
+        "long",
+        f"{task}-{cell}-s{seed}",
+        config,
+        "x",
+        seed,
+        {"test_metric": value},
+    )
 
+
+def test_the_budget_check_sits_beside_the_grid_and_stays_out_of_its_table():
+    run = _check_record
     grid = [run("grid", c, s, v, 2000) for s in (0, 1) for c, v in (("gru", 25.0), ("lru", 99.0))]
     check = [run("budget", "gru", s, 25.0 + s, 20_000) for s in (0, 1)]
     table = cmp.budget_markdown(grid + check)
@@ -274,3 +276,64 @@ def test_the_budget_check_sits_beside_the_grid_and_stays_out_of_its_table():
         "{ref}`comparison-budget-check`): GRU 25.5 ± 0.7 (n = 2)."
     )
     assert "Budget check" not in cmp.claims(grid)[-1].evidence
+
+
+def test_the_chrono_check_is_the_grid_job_with_its_cell_initialised_by_chrono():
+    jobs = cmp.chrono_jobs("long")
+    assert [j.key for j in jobs] == [
+        "temporal_order-lstm-chrono",
+        "temporal_order-gru-chrono",
+        "addition-lstm-chrono",
+        "addition-gru-chrono",
+    ]
+    for job in jobs:
+        base = cmp.CHRONO_CELLS[job.config.cell]
+        (grid,) = cfg.grid_configs("long", tasks=[job.config.task], cells=[base])
+        assert dataclasses.replace(job.config, cell=base) == grid  # nothing else changes
+        assert cmp.CHRONO_EXPERIMENT.code_hash() == cmp.GRID_EXPERIMENT.code_hash()
+    chrono = cmp.build_model(jobs[0].config, 2, [0, 1])
+    plain = cmp.build_model(cfg.grid_configs("long", ["temporal_order"], ["lstm"])[0], 2, [0, 1])
+    assert chrono.width == plain.width and count_parameters(chrono) == count_parameters(plain)
+    n_h = chrono.width
+    forget = chrono.cell.bias[..., n_h : 2 * n_h]
+    assert forget.min() >= 0 and forget.max() <= math.log(jobs[0].config.size.length - 1)
+    grid_forget = plain.cell.bias[..., n_h : 2 * n_h]  # the grid's: PyTorch's, near zero
+    assert grid_forget.abs().max() <= 1 / math.sqrt(n_h)
+    torch.testing.assert_close(chrono.cell.weight_hh, plain.cell.weight_hh)  # weights the same
+
+
+def test_the_chrono_check_sits_beside_the_grid_and_in_the_claims_on_gated_cells():
+    run = _check_record
+    grid = [run("grid", c, s, v) for s in (0, 1) for c, v in (("lstm", 25.0), ("lru", 99.0))]
+    grid += [run("grid", "gru", s, 36.0 + s, task="addition") for s in (0, 1)]
+    check = [run("chrono", "lstm-chrono", s, 100.0) for s in (0, 1)]
+    check += [run("chrono", "gru-chrono", s, 0.5, task="addition") for s in (0, 1)]
+    table = cmp.chrono_markdown(grid + check)
+    assert "| temporal order | LSTM | 25.0 ± 0.0 (n = 2) | 100.0 ± 0.0 (n = 2) |" in table
+    assert "| temporal order | GRU | – | – |" in table
+    assert "| temporal order | LRU | 99.0 ± 0.0 (n = 2) | – |" in table
+    assert "| addition | GRU | 36.5 ± 0.7 (n = 2) | 0.5 ± 0.0 (n = 2) |" in table
+    assert "temporal order: accuracy (%); addition: error rate (%)" in table
+    assert cmp.chrono_markdown(grid) == ""
+    page = cmp.report_claims.results_page(grid + check)
+    assert page.split("### Memory from the first update")[1].split("\n", 2)[2].startswith("|")
+    lru_vs_gated = cmp.claims(grid + check)[-1]
+    assert lru_vs_gated.evidence.endswith(
+        "With the chrono initialisation, the grid's budget and search (profile `long`, "
+        "{ref}`comparison-chrono`): temporal order: LSTM, chrono 100.0 ± 0.0 (n = 2); "
+        "addition: GRU, chrono 0.5 ± 0.0 (n = 2)."
+    )
+    lru_vs_tanh = next(
+        c for c in cmp.claims(grid + check) if c.text.startswith("The LRU beats the t")
+    )
+    assert "chrono" not in lru_vs_tanh.evidence
+
+
+def test_the_chrono_smoke_jobs_train_and_record(results_root):
+    records = cmp.CHRONO_EXPERIMENT.run("smoke", progress=False, workers=1)
+    assert sorted(r.run_id for r in records) == [
+        "temporal_order-gru-chrono-s0",
+        "temporal_order-lstm-chrono-s0",
+    ]
+    assert all(r.status == "ok" and r.experiment == cmp.CHRONO for r in records)
+    assert len(list(results_root.rglob("*.json"))) == 2

@@ -3,7 +3,8 @@
 Chapter ``comparison``: ``config`` (tasks, cells, budgets, jobs), ``data`` (every task as batches
 of one shape), ``train`` (one job), ``report`` (the table of cells by tasks, ranks, figures) and
 ``report_claims`` (the five papers' claims on each other's tasks); ``config_budget`` and
-``report_budget``: a check of the grid at ten times its updates.
+``report_budget``: a check of the grid at ten times its updates; ``config_chrono`` and
+``report_chrono``: a check of the gated cells with the chrono initialisation.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 from rnnbook.experiments.comparison import (
     config,
     config_budget,
+    config_chrono,
     report,
     report_budget,
+    report_chrono,
     report_claims,
     train,
 )
@@ -20,9 +23,12 @@ from rnnbook.experiments.comparison.config import *  # noqa: F403 - the chapter'
 from rnnbook.experiments.comparison.config import CHAPTER, GRID, grid_jobs
 from rnnbook.experiments.comparison.config_budget import *  # noqa: F403 - the chapter's names
 from rnnbook.experiments.comparison.config_budget import BUDGET, budget_jobs
+from rnnbook.experiments.comparison.config_chrono import *  # noqa: F403 - the chapter's names
+from rnnbook.experiments.comparison.config_chrono import CHRONO, chrono_jobs
 from rnnbook.experiments.comparison.report import *  # noqa: F403 - the chapter's names
 from rnnbook.experiments.comparison.report import grid_table
 from rnnbook.experiments.comparison.report_budget import *  # noqa: F403 - the chapter's names
+from rnnbook.experiments.comparison.report_chrono import *  # noqa: F403 - the chapter's names
 from rnnbook.experiments.comparison.report_claims import *  # noqa: F403 - the chapter's names
 from rnnbook.experiments.comparison.train import *  # noqa: F403 - the chapter's names
 from rnnbook.experiments.comparison.train import train_job
@@ -35,7 +41,10 @@ __all__ = [
     *report_claims.__all__,
     *config_budget.__all__,
     *report_budget.__all__,
+    *config_chrono.__all__,
+    *report_chrono.__all__,
     "BUDGET_EXPERIMENT",
+    "CHRONO_EXPERIMENT",
     "EXPERIMENTS",
     "GRID_EXPERIMENT",
     "chapter_claims",
@@ -62,7 +71,17 @@ BUDGET_EXPERIMENT = Experiment(
     table=grid_table,
 )
 
-EXPERIMENTS = [GRID_EXPERIMENT, BUDGET_EXPERIMENT]
+#: The grid's LSTM and GRU on its long-range tasks with the chrono initialisation.
+CHRONO_EXPERIMENT = Experiment(
+    CHAPTER,
+    CHRONO,
+    "Initialisation check: the LSTM and the GRU with chrono gate biases on long-range tasks",
+    jobs=chrono_jobs,
+    train=train_job,
+    table=grid_table,
+)
+
+EXPERIMENTS = [GRID_EXPERIMENT, BUDGET_EXPERIMENT, CHRONO_EXPERIMENT]
 
 
 def chapter_claims() -> list:

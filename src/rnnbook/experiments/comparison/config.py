@@ -64,7 +64,13 @@ TASKS: dict[str, TaskInfo] = {
 }
 
 #: How each cell is written: Jozefowicz et al.'s names, and the LRU.
-CELL_TITLES = {**TITLES, "lru": "LRU", "ntm": "NTM"}
+CELL_TITLES = {
+    **TITLES,
+    "lru": "LRU",
+    "ntm": "NTM",
+    "lstm-chrono": "LSTM, chrono",  # the initialisation check's cells (config_chrono)
+    "gru-chrono": "GRU, chrono",
+}
 #: Cells that take part in one task only.
 ONLY_ON = {"ntm": "copy"}
 

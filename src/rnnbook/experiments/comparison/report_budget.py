@@ -12,12 +12,13 @@ from rnnbook.results import RunRecord
 from rnnbook.results.tables import core_hours, provenance
 from rnnbook.results.verdicts import samples_by
 
-__all__ = ["budget_markdown", "budget_sentence"]
+__all__ = ["budget_markdown", "budget_sentence", "checked"]
 
 
-def _checked(records: Sequence[RunRecord]) -> list[RunRecord]:
-    """The budget check's records of its strongest profile recorded (none: empty)."""
-    checks = [r for r in records if r.experiment == BUDGET and r.profile != "smoke"]
+def checked(records: Sequence[RunRecord], experiment: str = BUDGET) -> list[RunRecord]:
+    """The records of one of the grid's checks (``experiment``) of its strongest profile
+    recorded, smoke left out (none: empty)."""
+    checks = [r for r in records if r.experiment == experiment and r.profile != "smoke"]
     if not checks:
         return []
     profile = max((r.profile for r in checks), key=list(PROFILES).index)
@@ -27,7 +28,7 @@ def _checked(records: Sequence[RunRecord]) -> list[RunRecord]:
 def budget_sentence(records: Sequence[RunRecord], cells: Sequence[str]) -> str:
     """One sentence for a claim's evidence: what the budget check found for ``cells`` (empty
     when it has none of them recorded)."""
-    checks = [r for r in _checked(records) if r.config["cell"] in cells]
+    checks = [r for r in checked(records) if r.config["cell"] in cells]
     if not checks:
         return ""
     task, updates = checks[0].config["task"], checks[0].config["updates"]
@@ -41,7 +42,7 @@ def budget_sentence(records: Sequence[RunRecord], cells: Sequence[str]) -> str:
 def budget_markdown(records: Sequence[RunRecord]) -> str:
     """The check beside the grid, per cell: test metric (mean ± SD over seeds) at the grid's
     budget (best of its rates) and at the check's; empty without check records."""
-    checks = _checked(records)
+    checks = checked(records)
     if not checks:
         return ""
     profile, task = checks[0].profile, checks[0].config["task"]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
 from rnnbook.experiments.comparison.report import grid_markdown, parameter_markdown
 from rnnbook.experiments.comparison.report_budget import budget_markdown, budget_sentence
+from rnnbook.experiments.comparison.report_chrono import chrono_markdown, chrono_sentence
 from rnnbook.results import RunRecord
 from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
@@ -122,16 +123,19 @@ def claims(records: Sequence[RunRecord]) -> list[Claim]:
     for text, source, pairs, which in CLAIMS:
         profile, runs = strongest(grid, _has(pairs))
         claim = _claim(text, source, pairs, which, profile, runs)
-        check = budget_sentence(records, [c for pair in pairs for c in pair])
-        if check and claim.evidence != "Not recorded yet.":
-            claim = dataclasses.replace(claim, evidence=f"{claim.evidence} {check}")
+        cells = [c for pair in pairs for c in pair]
+        checks = " ".join(
+            filter(None, (budget_sentence(records, cells), chrono_sentence(records, cells)))
+        )
+        if checks and claim.evidence != "Not recorded yet.":
+            claim = dataclasses.replace(claim, evidence=f"{claim.evidence} {checks}")
         out.append(claim)
     return out
 
 
 def results_page(records: Sequence[RunRecord]) -> str:
     """The chapter page's results: the verdicts, the table of cells by tasks, the parameters and
-    the budget check."""
+    the grid's two checks (budget and initialisation)."""
     grid = [r for r in records if r.experiment == GRID]
     profile, _ = strongest(grid)
     parts = [
@@ -144,6 +148,8 @@ def results_page(records: Sequence[RunRecord]) -> str:
     parts += [
         "(comparison-budget-check)=\n### Ten times the updates: a budget check\n",
         budget_markdown(records) or "Not recorded yet.\n",
+        "(comparison-chrono)=\n### Memory from the first update: the chrono initialisation\n",
+        chrono_markdown(records) or "Not recorded yet.\n",
     ]
     parts.append(
         long_trajectory(

@@ -9,7 +9,10 @@ from collections.abc import Sequence
 
 import torch
 
+from rnnbook.cells.chrono import chrono_init_
+from rnnbook.cells.core import member_seeds
 from rnnbook.experiments.comparison.config import TASKS, GridConfig
+from rnnbook.experiments.comparison.config_chrono import CHRONO_CELLS
 from rnnbook.experiments.comparison.data import TaskData, load_task, score, task_loss, task_shape
 from rnnbook.experiments.jobs import Job, RunContext, computed_once, member_curves
 from rnnbook.models import count_parameters
@@ -27,13 +30,16 @@ PERCENT = ("accuracy", "error_rate")
 def build_model(
     config: GridConfig, members: int = 1, seeds: Sequence[int] | None = None
 ) -> CellNetwork:
-    """The cell at the width that meets the task's parameter budget."""
+    """The cell at the width that meets the task's parameter budget; a chrono cell
+    (:data:`~rnnbook.experiments.comparison.config_chrono.CHRONO_CELLS`) is its grid cell with
+    the gate biases of :func:`~rnnbook.cells.chrono.chrono_init_` up to the task's length."""
+    cell = CHRONO_CELLS.get(config.cell, config.cell)
     shape = task_shape(config.task)
     width = width_for_budget(
-        config.cell, shape.inputs, shape.outputs, config.budget, lru_layers=config.lru_layers
+        cell, shape.inputs, shape.outputs, config.budget, lru_layers=config.lru_layers
     )
-    return CellNetwork(
-        config.cell,
+    model = CellNetwork(
+        cell,
         shape.inputs,
         width,
         shape.outputs,
@@ -41,6 +47,9 @@ def build_model(
         seeds,
         lru_layers=config.lru_layers,
     )
+    if config.cell in CHRONO_CELLS:
+        chrono_init_(model.cell, config.size.length, member_seeds(seeds, members))
+    return model
 
 
 @torch.no_grad()

@@ -1,0 +1,73 @@
+"""The initialisation check's table: the LSTM and the GRU on the grid's long-range tasks with the
+grid's initialisation and with chrono's (:mod:`rnnbook.experiments.comparison.config_chrono`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
+from rnnbook.experiments.comparison.config_chrono import CHRONO, CHRONO_CELLS
+from rnnbook.experiments.comparison.report import grid_table
+from rnnbook.experiments.comparison.report_budget import checked
+from rnnbook.results import RunRecord
+from rnnbook.results.tables import core_hours, provenance
+from rnnbook.results.verdicts import Sample, samples_by
+
+__all__ = ["chrono_markdown", "chrono_sentence"]
+
+
+def _by_task_and_cell(runs: Sequence[RunRecord]) -> dict[str, dict[str, Sample]]:
+    """Test metric samples (over seeds) by task, then by cell."""
+    tasks = [t for t in TASKS if any(r.config["task"] == t for r in runs)]
+    return {
+        t: samples_by(
+            [r for r in runs if r.config["task"] == t],
+            lambda r: r.config["cell"],
+            lambda r: r.metrics.get("test_metric"),
+        )
+        for t in tasks
+    }
+
+
+def _digits(task: str) -> int:
+    return 1 if TASKS[task].metric.endswith("(%)") else 2
+
+
+def chrono_sentence(records: Sequence[RunRecord], cells: Sequence[str]) -> str:
+    """One sentence for a claim's evidence: what the check found for the chrono versions of
+    ``cells`` (empty when it has none of them recorded)."""
+    mine = [r for r in checked(records, CHRONO) if CHRONO_CELLS[r.config["cell"]] in cells]
+    if not mine:
+        return ""
+    found = "; ".join(
+        f"{TASKS[t].title}: "
+        + ", ".join(f"{CELL_TITLES[c]} {s[c].text(_digits(t))}" for c in CHRONO_CELLS if c in s)
+        for t, s in _by_task_and_cell(mine).items()
+    )
+    where = f"profile `{mine[0].profile}`, {{ref}}`comparison-chrono`"
+    return f"With the chrono initialisation, the grid's budget and search ({where}): {found}."
+
+
+def chrono_markdown(records: Sequence[RunRecord]) -> str:
+    """Per task and cell: the grid's result beside the chrono one (test metric, mean ± SD over
+    seeds, each at the best of the grid's rates), the LRU for reference; empty without check
+    records."""
+    checks = checked(records, CHRONO)
+    if not checks:
+        return ""
+    profile = checks[0].profile
+    grid = [r for r in records if r.experiment == GRID and r.profile == profile]
+    base = _by_task_and_cell(grid)
+    lines = ["| task | cell | grid's initialisation | chrono |", "|---|---|---|---|"]
+    for task, ours in _by_task_and_cell(checks).items():
+        theirs, d = base.get(task, {}), _digits(task)
+        for name, cell in CHRONO_CELLS.items():
+            before = theirs[cell].text(d) if cell in theirs else "–"
+            after = ours[name].text(d) if name in ours else "–"
+            lines.append(f"| {TASKS[task].title} | {CELL_TITLES[cell]} | {before} | {after} |")
+        if "lru" in theirs:
+            lines.append(f"| {TASKS[task].title} | LRU | {theirs['lru'].text(d)} | – |")
+    metrics = "; ".join(f"{TASKS[t].title}: {TASKS[t].metric}" for t in _by_task_and_cell(checks))
+    origin = provenance(grid_table(checks).rows)[:-1]
+    note = f"{origin}; {core_hours(checks):.1f} core-hours in all."
+    return "\n".join(lines) + f"\n\nTest metric ({metrics}), mean ± SD over seeds. {note}\n"
