@@ -317,6 +317,7 @@ def test_the_chrono_check_sits_beside_the_grid_and_in_the_claims_on_gated_cells(
     assert cmp.chrono_markdown(grid) == ""
     page = cmp.report_claims.results_page(grid + check)
     assert page.split("### Memory from the first update")[1].split("\n", 2)[2].startswith("|")
+    assert "| temporal_order-lstm-chrono, chrono check (`long`) |" in page  # its trajectory
     lru_vs_gated = cmp.claims(grid + check)[-1]
     assert lru_vs_gated.evidence.endswith(
         "With the chrono initialisation, the grid's budget and search (profile `long`, "

@@ -153,8 +153,12 @@ def results_page(records: Sequence[RunRecord]) -> str:
     ]
     parts.append(
         long_trajectory(
-            grid,
-            lambda r: f"{r.config['task']}-{r.config['cell']} (`{r.profile}`)",
+            records,  # the grid's jobs and its checks'
+            lambda r: (
+                f"{r.config['task']}-{r.config['cell']}"
+                + ("" if r.experiment == GRID else f", {r.experiment} check")
+                + f" (`{r.profile}`)"
+            ),
             "Expected trajectory of the long runs",
             budget=lambda r: r.config["updates"],
             metric="valid_metric",
