@@ -411,3 +411,44 @@ def test_table1_claims_wait_for_every_data_set_of_a_profile():
     every = [rec("long", d, m, 3.5) for d in data for m in ("sgd", "sgd-c", "sgd-cr")]
     clipping = next(c for c in report_claims.claims(cpu + every) if "Clipping lowers" in c.text)
     assert clipping.profile == "long"
+
+
+def test_table1_at_long_asks_for_seeds_only_where_the_methods_differ():
+    """PTB with SGD and SGD-C equal for every seed: no seeds separate them; Nottingham within
+    noise: the seeds its spreads call for. Below `long`, the `long` profile decides."""
+    from rnnbook.experiments.pascanu2013 import report_claims
+
+    def rec(profile, dataset, method, seed, value):
+        return RunRecord(
+            chapter="pascanu2013",
+            experiment="table1",
+            profile=profile,
+            run_id=f"{dataset}-{method}-s{seed}",
+            config={"dataset": dataset},
+            config_hash="x",
+            seed=seed,
+            metrics={"test_nll": value},
+            extra={"method": method, "metric": "nll"},
+        )
+
+    values = {"ptb": (2.4, 2.5, 2.6), "nottingham": (3.6, 3.7, 3.8)}
+    offsets = {"ptb": 0.0, "nottingham": -0.05}  # SGD-C a little better on Nottingham
+    sets = ("nottingham", "musedata", "piano", "ptb")
+
+    def records(profile):
+        out = []
+        for ds in sets:
+            base = values.get(ds, (5.0, 5.1, 5.2))
+            for s, v in enumerate(base):
+                out.append(rec(profile, ds, "sgd", s, v))
+                out.append(rec(profile, ds, "sgd-c", s, v + offsets.get(ds, -1.0)))
+                out.append(rec(profile, ds, "sgd-cr", s, v))
+        return out
+
+    clipping = report_claims.claims(records("long"))[-2]
+    assert clipping.verdict == "unresolved", clipping.evidence
+    assert clipping.to_decide.startswith("on PTB, next character both methods gave the same")
+    # 2 SE of a 0.05 difference at SD 0.1 a side: (2 * sqrt(0.02) / 0.05)^2 = 32, so 33 seeds
+    assert "; on the other data sets, about 33 seeds per side" in clipping.to_decide
+    cpu = report_claims.claims(records("cpu"))[-2]
+    assert cpu.to_decide == report_claims.TABLE1_BUDGET

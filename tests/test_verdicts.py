@@ -64,6 +64,9 @@ def test_the_seeds_that_would_decide_a_difference_at_the_measured_spread():
     decided = compare(Sample((0.9, 1.0, 1.1)), Sample((1.9, 2.0, 2.1)), False)
     text = more_seeds([close, decided])  # the decided one needs nothing more
     assert text == "about 9 seeds per side, if the spreads stay as measured over 3"
+    hair = compare(Sample((0.9, 1.0, 1.1)), Sample((0.901, 1.001, 1.101)), True)
+    assert seeds_to_decide(hair) > 1000
+    assert more_seeds([close, hair]).startswith("more than 1,000 seeds per side: at the spreads")
 
 
 def test_identical_seeds_with_different_means_are_decided():

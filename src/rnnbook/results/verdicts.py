@@ -83,6 +83,10 @@ def compare(a: Sample, b: Sample, higher_is_better: bool) -> Comparison:
     return Comparison(a, b, higher_is_better, 1 if better else -1, f"difference {diff:+.3g}")
 
 
+#: Beyond this many seeds per side, a difference is reported as too small for seeds to decide.
+PRACTICAL_SEEDS = 1000
+
+
 def seeds_to_decide(comparison: Comparison) -> int | None:
     """The seeds per side at which ``comparison``'s difference, with the means and spreads
     measured so far, would exceed ``NOISE_SES`` standard errors: a budget, not a promise (the
@@ -102,6 +106,11 @@ def more_seeds(comparisons: Sequence[Comparison]) -> str:
     if not known:
         return "more seeds"
     have = min(min(c.a.n, c.b.n) for c in comparisons if not c.decided)
+    if max(known) > PRACTICAL_SEEDS:
+        return (
+            f"more than {PRACTICAL_SEEDS:,} seeds per side: at the spreads measured over {have}, "
+            "the means are too close for seeds to separate them"
+        )
     return f"about {max(known)} seeds per side, if the spreads stay as measured over {have}"
 
 
