@@ -419,16 +419,17 @@ def test_table1_at_long_asks_for_seeds_only_where_the_methods_differ():
     from rnnbook.experiments.pascanu2013 import report_claims
 
     def rec(profile, dataset, method, seed, value):
-        return RunRecord(
-            chapter="pascanu2013",
-            experiment="table1",
-            profile=profile,
-            run_id=f"{dataset}-{method}-s{seed}",
-            config={"dataset": dataset},
-            config_hash="x",
+        run_id, extra = f"{dataset}-{method}-s{seed}", {"method": method, "metric": "nll"}
+        config, metrics = {"dataset": dataset}, {"test_nll": value}
+        return made_record(
+            "pascanu2013",
+            "table1",
+            run_id,
+            config,
+            metrics,
             seed=seed,
-            metrics={"test_nll": value},
-            extra={"method": method, "metric": "nll"},
+            profile=profile,
+            extra=extra,
         )
 
     values = {"ptb": (2.4, 2.5, 2.6), "nottingham": (3.6, 3.7, 3.8)}
