@@ -420,13 +420,15 @@ def test_table1_at_long_asks_for_seeds_only_where_the_methods_differ():
 
     def rec(profile, dataset, method, seed, value):
         run_id, extra = f"{dataset}-{method}-s{seed}", {"method": method, "metric": "nll"}
-        config, metrics = {"dataset": dataset}, {"test_nll": value}
+        config, metrics = {"dataset": dataset, "clip": 45.0}, {"test_nll": value}
+        curves = {"grad_norm_max": [14.5 if dataset == "ptb" else 60.0, 0.3]}
         return made_record(
             "pascanu2013",
             "table1",
             run_id,
             config,
             metrics,
+            curves=curves,
             seed=seed,
             profile=profile,
             extra=extra,
@@ -449,6 +451,8 @@ def test_table1_at_long_asks_for_seeds_only_where_the_methods_differ():
     clipping = report_claims.claims(records("long"))[-2]
     assert clipping.verdict == "unresolved", clipping.evidence
     assert clipping.to_decide.startswith("on PTB, next character both methods gave the same")
+    never = "never reached the clipping threshold on PTB, next character (largest 14.5, thr"
+    assert never in clipping.evidence
     # 2 SE of a 0.05 difference at SD 0.1 a side: (2 * sqrt(0.02) / 0.05)^2 = 32, so 33 seeds
     assert "; on the other data sets, about 33 seeds per side" in clipping.to_decide
     cpu = report_claims.claims(records("cpu"))[-2]
