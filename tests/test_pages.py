@@ -142,6 +142,8 @@ def test_the_hours_to_go_are_the_median_recorded_job_of_each_experiment():
     assert plan.job_progress(jobs[:3], records) == (3, 0.0, 0)
     assert plan.job_progress(jobs, records).to_go() == "4.0 + 2 jobs not yet timed"
     assert plan.job_progress(jobs[:3], records).to_go() == "-"
+    records[3].code_changed = True  # x3 (4 h) was trained by other code: retrained, at 4 h
+    assert plan.job_progress(jobs, records) == (3, 8.0, 2)
 
 
 def test_a_job_to_run_is_timed_by_its_closest_recorded_siblings():

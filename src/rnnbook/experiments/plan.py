@@ -78,11 +78,20 @@ class JobProgress(NamedTuple):
 
 def job_progress(jobs: Sequence, records: Sequence) -> JobProgress:
     """One pass over ``jobs`` (pairs of experiment name and job): which are recorded in full in
-    ``records`` (stale records do not count), and what the rest would take."""
+    ``records`` (stale records do not count), and what the rest would take, with the retrain of
+    the jobs recorded by other code than today's (each at its own recorded time), as
+    :func:`jobs_to_run` lists them."""
     done, rest = _sorted_jobs(jobs, records)
     estimates = [estimate_seconds(job.key, done.get(name, {})) for name, job in rest]
     timed = [s for s in estimates if s is not None]
-    return JobProgress(sum(map(len, done.values())), sum(timed) / 3600, len(rest) - len(timed))
+    changed = {(r.experiment, r.run_id) for r in records if r.code_changed and not r.stale}
+    retrain = [
+        done[name][job.key]
+        for name, job in jobs
+        if job.key in done.get(name, {}) and any((name, rid) in changed for rid in job.runs)
+    ]
+    hours = (sum(timed) + sum(retrain)) / 3600
+    return JobProgress(sum(map(len, done.values())), hours, len(rest) - len(timed))
 
 
 @dataclass(frozen=True)
