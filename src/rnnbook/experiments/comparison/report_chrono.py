@@ -57,9 +57,9 @@ def chrono_markdown(records: Sequence[RunRecord]) -> str:
         return ""
     profile = checks[0].profile
     grid = [r for r in records if r.experiment == GRID and r.profile == profile]
-    base = _by_task_and_cell(grid)
+    base, found = _by_task_and_cell(grid), _by_task_and_cell(checks)
     lines = ["| task | cell | grid's initialisation | chrono |", "|---|---|---|---|"]
-    for task, ours in _by_task_and_cell(checks).items():
+    for task, ours in found.items():
         theirs, d = base.get(task, {}), _digits(task)
         for name, cell in CHRONO_CELLS.items():
             before = theirs[cell].text(d) if cell in theirs else "–"
@@ -67,7 +67,7 @@ def chrono_markdown(records: Sequence[RunRecord]) -> str:
             lines.append(f"| {TASKS[task].title} | {CELL_TITLES[cell]} | {before} | {after} |")
         if "lru" in theirs:
             lines.append(f"| {TASKS[task].title} | LRU | {theirs['lru'].text(d)} | – |")
-    metrics = "; ".join(f"{TASKS[t].title}: {TASKS[t].metric}" for t in _by_task_and_cell(checks))
+    metrics = "; ".join(f"{TASKS[t].title}: {TASKS[t].metric}" for t in found)
     origin = provenance(grid_table(checks).rows)[:-1]
     note = f"{origin}; {core_hours(checks):.1f} core-hours in all."
     return "\n".join(lines) + f"\n\nTest metric ({metrics}), mean ± SD over seeds. {note}\n"
