@@ -243,7 +243,8 @@ def test_the_budget_check_is_the_grid_job_with_more_updates_at_one_of_its_rates(
 
 
 def _check_record(experiment, cell, seed, value, updates=2000, task="temporal_order"):
-    config = {"task": task, "cell": cell, "updates": updates, "lrs": [0.0027]}
+    size = {"length": 20 if task == "copy" else 100}
+    config = {"task": task, "cell": cell, "updates": updates, "lrs": [0.0027], "size": size}
     return RunRecord(
         "comparison",
         experiment,
@@ -261,21 +262,54 @@ def test_the_budget_check_sits_beside_the_grid_and_stays_out_of_its_table():
     grid = [run("grid", c, s, v, 2000) for s in (0, 1) for c, v in (("gru", 25.0), ("lru", 99.0))]
     check = [run("budget", "gru", s, 25.0 + s, 20_000) for s in (0, 1)]
     table = cmp.budget_markdown(grid + check)
-    head = "| cell | grid: 2,000 updates, best of its rates | 20,000 updates, rate 0.0027 |"
-    assert head in table
+    assert "| temporal order | GRU | 25.0 ± 0.0 (n = 2) | 25.5 ± 0.7 (n = 2) |" in table
+    assert "| temporal order | LRU | 99.0 ± 0.0 (n = 2) | – |" in table
+    assert "temporal order: accuracy (%), 2,000 and 20,000 updates (rate 0.0027)" in table
     assert "Ours: profile `long`" in table and "core-hours in all" in table
-    assert "| GRU | 25.0 ± 0.0 (n = 2) | 25.5 ± 0.7 (n = 2) |" in table
-    assert "| LRU | 99.0 ± 0.0 (n = 2) | – |" in table
     assert cmp.budget_markdown(grid) == ""
     page = cmp.report_claims.results_page(grid + check)
     grid_table = page.split("### Every cell on every task")[1].split("###")[0]
     assert "25.5" not in grid_table and "Ten times the updates" in page
     lru_vs_gated = cmp.claims(grid + check)[-1]
     assert lru_vs_gated.evidence.endswith(
-        "Budget check at 20,000 updates on temporal order (profile `long`, "
-        "{ref}`comparison-budget-check`): GRU 25.5 ± 0.7 (n = 2)."
+        "Budget check (profile `long`, {ref}`comparison-budget-check`): "
+        "temporal order at 20,000 updates: GRU 25.5 ± 0.7 (n = 2)."
     )
     assert "Budget check" not in cmp.claims(grid)[-1].evidence
+
+
+def test_the_budget_check_reports_each_of_its_tasks_with_its_own_updates():
+    run = _check_record
+    grid = [
+        run("grid", "gru", s, 24.0, 2000, task)
+        for s in (0, 1)
+        for task in ("temporal_order", "copy")
+    ]
+    check = [run("budget", "gru", s, 25.0, 20_000) for s in (0, 1)]
+    check += [
+        run("budget", c, s, v + s, 30_000, "copy")
+        for s in (0, 1)
+        for c, v in (("gru", 3.0), ("tanh", 50.0))
+    ]
+    table = cmp.budget_markdown(grid + check)
+    rows = [line for line in table.splitlines() if line.startswith("| copy")]
+    assert rows == [
+        "| copy | Tanh | – | 50.50 ± 0.71 (n = 2) |",
+        "| copy | GRU | 24.00 ± 0.00 (n = 2) | 3.50 ± 0.71 (n = 2) |",
+    ]
+    assert "copy: wrong bits per sequence, 2,000 and 30,000 updates" in table
+    sentence = cmp.budget_sentence(grid + check, ["gru"])
+    assert sentence.endswith(
+        "temporal order at 20,000 updates: GRU 25.0 ± 0.0 (n = 2); "
+        "copy at 30,000 updates: GRU 3.50 ± 0.71 (n = 2)."
+    )
+
+
+def test_the_long_budget_check_covers_the_tasks_where_no_gated_cell_learns():
+    keys = [j.key for j in cmp.budget_jobs("long")]
+    assert keys[:3] == ["temporal_order-gru", "temporal_order-lstm", "temporal_order-lstm-b"]
+    assert {k.split("-", 1)[0] for k in keys} == {"temporal_order", "copy"}
+    assert "copy-lru" in keys and "copy-tanh" in keys and cmp.budget_jobs("cpu") == []
 
 
 def test_the_chrono_check_is_the_grid_job_with_its_cell_initialised_by_chrono():

@@ -1,5 +1,5 @@
-"""The budget check's table: the gated cells on temporal order at the grid's updates and at ten
-times as many (:mod:`rnnbook.experiments.comparison.config_budget`)."""
+"""The budget check's table: cells on the grid's tasks at the grid's updates and at ten times as
+many (:mod:`rnnbook.experiments.comparison.config_budget`); the grouping both checks share."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from rnnbook.experiments.comparison.config_budget import BUDGET
 from rnnbook.experiments.comparison.report import grid_table
 from rnnbook.results import RunRecord
 from rnnbook.results.tables import core_hours, provenance
-from rnnbook.results.verdicts import samples_by
+from rnnbook.results.verdicts import Sample, samples_by
 
-__all__ = ["budget_markdown", "budget_sentence", "checked"]
+__all__ = ["budget_markdown", "budget_sentence", "by_task_and_cell", "checked", "metric_digits"]
 
 
 def checked(records: Sequence[RunRecord], experiment: str = BUDGET) -> list[RunRecord]:
@@ -25,55 +25,74 @@ def checked(records: Sequence[RunRecord], experiment: str = BUDGET) -> list[RunR
     return [r for r in checks if r.profile == profile]
 
 
+def by_task_and_cell(runs: Sequence[RunRecord]) -> dict[str, dict[str, Sample]]:
+    """Test metric samples (over seeds) by task, in the grid's order, then by cell."""
+    tasks = [t for t in TASKS if any(r.config["task"] == t for r in runs)]
+    return {
+        t: samples_by(
+            [r for r in runs if r.config["task"] == t],
+            lambda r: r.config["cell"],
+            lambda r: r.metrics.get("test_metric"),
+        )
+        for t in tasks
+    }
+
+
+def metric_digits(task: str) -> int:
+    """Decimals of ``task``'s metric: 1 for a percentage, else 2."""
+    return 1 if TASKS[task].metric.endswith("(%)") else 2
+
+
+def _updates(runs: Sequence[RunRecord], task: str) -> int:
+    return next(r.config["updates"] for r in runs if r.config["task"] == task)
+
+
 def budget_sentence(records: Sequence[RunRecord], cells: Sequence[str]) -> str:
-    """One sentence for a claim's evidence: what the budget check found for ``cells`` (empty
-    when it has none of them recorded)."""
+    """One sentence for a claim's evidence: what the budget check found for ``cells`` on each
+    of its tasks (empty when it has none of them recorded)."""
     checks = [r for r in checked(records) if r.config["cell"] in cells]
     if not checks:
         return ""
-    task, updates = checks[0].config["task"], checks[0].config["updates"]
-    digits = 1 if TASKS[task].metric.endswith("(%)") else 2
-    s = samples_by(checks, lambda r: r.config["cell"], lambda r: r.metrics.get("test_metric"))
-    found = ", ".join(f"{CELL_TITLES[c]} {s[c].text(digits)}" for c in CELL_TITLES if c in s)
+    found = "; ".join(
+        f"{TASKS[t].title} at {_updates(checks, t):,} updates: "
+        + ", ".join(
+            f"{CELL_TITLES[c]} {s[c].text(metric_digits(t))}" for c in CELL_TITLES if c in s
+        )
+        for t, s in by_task_and_cell(checks).items()
+    )
     where = f"profile `{checks[0].profile}`, {{ref}}`comparison-budget-check`"
-    return f"Budget check at {updates:,} updates on {TASKS[task].title} ({where}): {found}."
+    return f"Budget check ({where}): {found}."
 
 
 def budget_markdown(records: Sequence[RunRecord]) -> str:
-    """The check beside the grid, per cell: test metric (mean ± SD over seeds) at the grid's
-    budget (best of its rates) and at the check's; empty without check records."""
+    """Per task and cell, the check beside the grid: test metric (mean ± SD over seeds) at the
+    grid's budget (best of its rates) and at the check's; the LRU of the grid for reference
+    where the check leaves it out; empty without check records."""
     checks = checked(records)
     if not checks:
         return ""
-    profile, task = checks[0].profile, checks[0].config["task"]
-    grid = [
-        r
-        for r in records
-        if r.experiment == GRID and r.profile == profile and r.config["task"] == task
+    profile = checks[0].profile
+    grid = [r for r in records if r.experiment == GRID and r.profile == profile]
+    base, found = by_task_and_cell(grid), by_task_and_cell(checks)
+    lines = [
+        "| task | cell | the grid's updates, best of its rates | the check's updates, one rate |",
+        "|---|---|---|---|",
     ]
-
-    def cells(runs):
-        return samples_by(runs, lambda r: r.config["cell"], lambda r: r.metrics.get("test_metric"))
-
-    ours, base = cells(checks), cells(grid)
-    first = checks[0].config
-    (lr,) = first["lrs"]
-    grid_updates = grid[0].config["updates"] if grid else None
-    head = (
-        f"| cell | grid: {grid_updates or 0:,} updates, best of its rates | "
-        f"{first['updates']:,} updates, rate {lr:.2g} |"
-    )
-    lines = [head, "|---|---|---|"]
-    metric = TASKS[task].metric
-    digits = 1 if metric.endswith("(%)") else 2
-    shown = [c for c in CELL_TITLES if c in ours or (c == "lru" and c in base)]
-    for cell in shown:  # in the grid table's order, the LRU for reference
-        before = base[cell].text(digits) if cell in base else "–"
-        after = ours[cell].text(digits) if cell in ours else "–"
-        lines.append(f"| {CELL_TITLES[cell]} | {before} | {after} |")
+    budgets = []
+    for task, ours in found.items():
+        theirs, d, title = base.get(task, {}), metric_digits(task), TASKS[task].title
+        for cell in [c for c in CELL_TITLES if c in ours or (c == "lru" and c in theirs)]:
+            before = theirs[cell].text(d) if cell in theirs else "–"
+            after = ours[cell].text(d) if cell in ours else "–"
+            lines.append(f"| {title} | {CELL_TITLES[cell]} | {before} | {after} |")
+        (lr,) = next(r.config["lrs"] for r in checks if r.config["task"] == task)
+        grid_updates = f"{_updates(grid, task):,}" if theirs else "–"
+        budgets.append(
+            f"{title}: {TASKS[task].metric}, {grid_updates} and "
+            f"{_updates(checks, task):,} updates (rate {lr:.2g})"
+        )
     origin = provenance(grid_table(checks).rows)[:-1]
     note = f"{origin}; {core_hours(checks):.1f} core-hours in all."
     return (
-        "\n".join(lines)
-        + f"\n\nTest {metric} on {TASKS[task].title}, mean ± SD over seeds. {note}\n"
+        "\n".join(lines) + f"\n\nTest metric, mean ± SD over seeds ({'; '.join(budgets)}). {note}\n"
     )

@@ -8,29 +8,11 @@ from collections.abc import Sequence
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
 from rnnbook.experiments.comparison.config_chrono import CHRONO, CHRONO_CELLS
 from rnnbook.experiments.comparison.report import grid_table
-from rnnbook.experiments.comparison.report_budget import checked
+from rnnbook.experiments.comparison.report_budget import by_task_and_cell, checked, metric_digits
 from rnnbook.results import RunRecord
 from rnnbook.results.tables import core_hours, provenance
-from rnnbook.results.verdicts import Sample, samples_by
 
 __all__ = ["chrono_markdown", "chrono_sentence"]
-
-
-def _by_task_and_cell(runs: Sequence[RunRecord]) -> dict[str, dict[str, Sample]]:
-    """Test metric samples (over seeds) by task, then by cell."""
-    tasks = [t for t in TASKS if any(r.config["task"] == t for r in runs)]
-    return {
-        t: samples_by(
-            [r for r in runs if r.config["task"] == t],
-            lambda r: r.config["cell"],
-            lambda r: r.metrics.get("test_metric"),
-        )
-        for t in tasks
-    }
-
-
-def _digits(task: str) -> int:
-    return 1 if TASKS[task].metric.endswith("(%)") else 2
 
 
 def chrono_sentence(records: Sequence[RunRecord], cells: Sequence[str]) -> str:
@@ -41,8 +23,10 @@ def chrono_sentence(records: Sequence[RunRecord], cells: Sequence[str]) -> str:
         return ""
     found = "; ".join(
         f"{TASKS[t].title}: "
-        + ", ".join(f"{CELL_TITLES[c]} {s[c].text(_digits(t))}" for c in CHRONO_CELLS if c in s)
-        for t, s in _by_task_and_cell(mine).items()
+        + ", ".join(
+            f"{CELL_TITLES[c]} {s[c].text(metric_digits(t))}" for c in CHRONO_CELLS if c in s
+        )
+        for t, s in by_task_and_cell(mine).items()
     )
     where = f"profile `{mine[0].profile}`, {{ref}}`comparison-chrono`"
     return f"With the chrono initialisation, the grid's budget and search ({where}): {found}."
@@ -57,10 +41,10 @@ def chrono_markdown(records: Sequence[RunRecord]) -> str:
         return ""
     profile = checks[0].profile
     grid = [r for r in records if r.experiment == GRID and r.profile == profile]
-    base, found = _by_task_and_cell(grid), _by_task_and_cell(checks)
+    base, found = by_task_and_cell(grid), by_task_and_cell(checks)
     lines = ["| task | cell | grid's initialisation | chrono |", "|---|---|---|---|"]
     for task, ours in found.items():
-        theirs, d = base.get(task, {}), _digits(task)
+        theirs, d = base.get(task, {}), metric_digits(task)
         for name, cell in CHRONO_CELLS.items():
             before = theirs[cell].text(d) if cell in theirs else "–"
             after = ours[name].text(d) if name in ours else "–"

@@ -9,7 +9,11 @@ from collections.abc import Callable, Sequence
 
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
 from rnnbook.experiments.comparison.report import grid_markdown, parameter_markdown
-from rnnbook.experiments.comparison.report_budget import budget_markdown, budget_sentence
+from rnnbook.experiments.comparison.report_budget import (
+    budget_markdown,
+    budget_sentence,
+    metric_digits,
+)
 from rnnbook.experiments.comparison.report_chrono import chrono_markdown, chrono_sentence
 from rnnbook.results import RunRecord
 from rnnbook.results.trajectory import long_trajectory
@@ -80,8 +84,8 @@ def _claim(text: str, source: str, pairs, which: str, profile: str, runs) -> Cla
             unjudged.append(TASKS[task].title)
             continue
         title = TASKS[task].title
-        digits = 1 if TASKS[task].metric.endswith("(%)") else 2
-        values = ", ".join(f"{CELL_TITLES[c]} {s[c].mean:.{digits}f}" for c in cells if c in s)
+        d = metric_digits(task)
+        values = ", ".join(f"{CELL_TITLES[c]} {s[c].mean:.{d}f}" for c in cells if c in s)
         shown.append(f"{title}: {values}")
         for a, b in ok:
             comps.append(compare(s[a], s[b], TASKS[task].higher_is_better))
