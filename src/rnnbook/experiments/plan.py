@@ -21,19 +21,22 @@ from rnnbook.experiments import all_experiments, get_experiments
 __all__ = ["JobProgress", "PlannedJob", "estimate_seconds", "job_progress", "jobs_to_run"]
 
 
-def _sorted_jobs(jobs: Sequence, records: Sequence) -> tuple[dict, list]:
+def _sorted_jobs(jobs: Sequence, records: Sequence) -> tuple[dict, list, set]:
     """The wall time of each job of ``jobs`` (pairs of experiment name and job) recorded in full
-    and current in ``records``, by experiment and key; and the (name, job) pairs of the others."""
+    and current in ``records``, by experiment and key; the (name, job) pairs of the others; and
+    the (name, key) of the recorded jobs with a run trained by other code than today's."""
     current = {(r.experiment, r.run_id): r for r in records if not r.stale}
     done: dict[str, dict[str, float]] = {}
-    rest = []
+    rest, changed = [], set()
     for name, job in jobs:
         found = [current.get((name, rid)) for rid in job.runs]
         if all(found):
             done.setdefault(name, {})[job.key] = max(r.wall_time_s or 0.0 for r in found)
+            if any(r.code_changed for r in found):
+                changed.add((name, job.key))
         else:
             rest.append((name, job))
-    return done, rest
+    return done, rest, changed
 
 
 def _shared_words(a: str, b: str) -> int:
@@ -81,16 +84,10 @@ def job_progress(jobs: Sequence, records: Sequence) -> JobProgress:
     ``records`` (stale records do not count), and what the rest would take, with the retrain of
     the jobs recorded by other code than today's (each at its own recorded time), as
     :func:`jobs_to_run` lists them."""
-    done, rest = _sorted_jobs(jobs, records)
+    done, rest, changed = _sorted_jobs(jobs, records)
     estimates = [estimate_seconds(job.key, done.get(name, {})) for name, job in rest]
     timed = [s for s in estimates if s is not None]
-    changed = {(r.experiment, r.run_id) for r in records if r.code_changed and not r.stale}
-    retrain = [
-        done[name][job.key]
-        for name, job in jobs
-        if job.key in done.get(name, {}) and any((name, rid) in changed for rid in job.runs)
-    ]
-    hours = (sum(timed) + sum(retrain)) / 3600
+    hours = (sum(timed) + sum(done[name][key] for name, key in changed)) / 3600
     return JobProgress(sum(map(len, done.values())), hours, len(rest) - len(timed))
 
 
@@ -117,15 +114,13 @@ def jobs_to_run(profile: str, name: str | None = None) -> list[PlannedJob]:
     for e in get_experiments(name) if name else all_experiments():
         records = e.recorded(profile)
         jobs = [(e.name, j) for j in e.jobs_of(profile)]
-        done, rest = _sorted_jobs(jobs, records)
+        done, rest, changed = _sorted_jobs(jobs, records)
         stale = {r.run_id for r in records if r.stale}
-        changed = {r.run_id for r in records if r.code_changed and not r.stale}
         missing = {job.key for _, job in rest}
         for _, job in jobs:
-            runs = set(job.runs)
             if job.key in missing:
-                why = "stale" if runs & stale else "not recorded"
-            elif runs & changed:
+                why = "stale" if stale.intersection(job.runs) else "not recorded"
+            elif (e.name, job.key) in changed:
                 why = "code changed"
             else:
                 continue
