@@ -208,6 +208,14 @@ def test_gating_beats_tanh_only_where_every_task_decides_it():
             every += [_record(task, c, s, 50.0 + better + jitter) for c in ("gru", "lstm")]
             every.append(_record(task, "tanh", s, 50.0 + jitter))
     assert cmp.claims(every)[0].verdict == "confirmed"  # every task judged, all as claimed
+    close = [r for r in every if not (r.config["task"] == "xml" and r.config["cell"] == "gru")]
+    close += [_record("xml", "gru", s, 50.5 + j) for s, j in enumerate((0.0, 0.5, -0.5))]
+    gating = cmp.claims(close)[0]  # every task judged, GRU vs tanh on XML inside the noise
+    assert gating.verdict == "unresolved"
+    assert (
+        gating.to_decide
+        == "about 9 seeds per side, if the spreads stay as measured over 3, on XML (GRU vs Tanh)"
+    )
 
 
 def test_the_results_page_says_nothing_is_recorded_before_anything_is():

@@ -22,6 +22,7 @@ from rnnbook.results.verdicts import (
     Claim,
     compare,
     judge,
+    more_seeds,
     samples_by,
     strongest,
     unresolved,
@@ -100,7 +101,9 @@ def _claim(text: str, source: str, pairs, which: str, profile: str, runs) -> Cla
     )
     if unjudged:
         evidence += f" Not judged on {', '.join(unjudged)}: not recorded in `{profile}`."
-    claim = judge(f"{text} (on {where} of the book)", source, comps, evidence, profile, TO_DECIDE)
+    undecided = [c for c in comps if not c.decided]
+    to_decide = TO_DECIDE if unjudged else f"{more_seeds(undecided)}, on {', '.join(outcome[0])}"
+    claim = judge(f"{text} (on {where} of the book)", source, comps, evidence, profile, to_decide)
     if unjudged and claim.verdict == CONFIRMED:  # a task not yet judged may still refute it
         more = f"the same comparisons on {', '.join(unjudged)} at `{profile}`"
         return unresolved(claim.text, source, claim.evidence, more, profile)
