@@ -320,14 +320,32 @@ def test_the_long_budget_check_covers_the_tasks_where_no_gated_cell_learns():
     assert "copy-lru" in keys and "copy-tanh" in keys and cmp.budget_jobs("cpu") == []
 
 
+def test_the_longest_steps_are_those_of_the_longest_training_sequence():
+    sizes = cfg.PROFILES["long"]["sizes"]
+    assert cmp.data.longest_steps("temporal_order", sizes["temporal_order"]) == 100
+    assert cmp.data.longest_steps("copy", sizes["copy"]) == 41  # 20 in, a marker, 20 out
+    assert cmp.data.longest_steps("psmnist", sizes["psmnist"]) == 784
+    assert cmp.data.longest_steps("psmnist", cfg.TaskSize(14)) == 196  # pooled 2 x 2
+    (config,) = cfg.grid_configs("long", tasks=["copy"], cells=["gru"])
+    small = cfg.TaskSize(5, valid=2, test=2, test_lengths=())
+    (batch,) = load_task(dataclasses.replace(config, size=small))[0].evals["test"]
+    assert batch.inputs.shape[0] == cmp.data.longest_steps("copy", small)  # as the data has it
+    (config,) = cfg.grid_configs("smoke", tasks=["psmnist"], cells=["gru"])
+    batch = load_task(config)[0].evals["test"][0]
+    assert batch.inputs.shape[0] == cmp.data.longest_steps("psmnist", config.size) == 49
+    with pytest.raises(ValueError, match="length 0 sets no number of steps"):
+        cmp.data.longest_steps("jsb", sizes["jsb"])
+
+
 def test_the_chrono_check_is_the_grid_job_with_its_cell_initialised_by_chrono():
     jobs = cmp.chrono_jobs("long")
-    assert [j.key for j in jobs] == [
+    assert [j.key for j in jobs][:4] == [
         "temporal_order-lstm-chrono",
         "temporal_order-gru-chrono",
         "addition-lstm-chrono",
         "addition-gru-chrono",
     ]
+    assert {j.config.task for j in jobs} == {t for t, i in cfg.TASKS.items() if i.long_range}
     for job in jobs:
         base = cmp.CHRONO_CELLS[job.config.cell]
         (grid,) = cfg.grid_configs("long", tasks=[job.config.task], cells=[base])

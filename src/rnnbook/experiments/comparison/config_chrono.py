@@ -3,10 +3,11 @@ their memory starts short?
 
 At the grid's `long` budget the GRU and the LSTM stay at chance on temporal order at length 100,
 and ten times the updates do not change it (:mod:`rnnbook.experiments.comparison.config_budget`).
-The check trains them again on the grid's jobs of temporal order and addition with one change:
-the chrono initialisation of their gate biases (:mod:`rnnbook.cells.chrono`), with the task's
-length as the longest time scale. The width, the data, the updates, the learning-rate search
-and the seeds are the grid's, and the same code trains them.
+The check trains them again on the grid's jobs of the long-range tasks with one change: the
+chrono initialisation of their gate biases (:mod:`rnnbook.cells.chrono`), with the task's
+longest training sequence as the longest time scale
+(:func:`~rnnbook.experiments.comparison.data.longest_steps`). The width, the data, the updates,
+the learning-rate search and the seeds are the grid's, and the same code trains them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import dataclasses
 
 from rnnbook.experiments.comparison.config import (
     CHAPTER,
+    TASKS,
     GridConfig,
     grid_configs,
     run_id,
@@ -28,11 +30,10 @@ CHRONO = "chrono"
 #: The cells of the check -> the grid's cell it initialises differently.
 CHRONO_CELLS: dict[str, str] = {"lstm-chrono": "lstm", "gru-chrono": "gru"}
 
-#: Per profile: the tasks of the check; their ``length`` is the number of steps of a sequence,
-#: the chrono's longest time scale.
+#: Per profile: the tasks of the check, the grid's long-range tasks.
 CHRONO_TASKS: dict[str, tuple[str, ...]] = {
     "smoke": ("temporal_order",),
-    "long": ("temporal_order", "addition"),
+    "long": tuple(t for t, info in TASKS.items() if info.long_range),
 }
 
 

@@ -32,7 +32,16 @@ from rnnbook.experiments.comparison.config import GridConfig, TaskSize
 from rnnbook.experiments.orvieto2023.config import TaskSpec
 from rnnbook.experiments.orvieto2023.data import load_task as orvieto_task
 
-__all__ = ["Batch", "Shape", "TaskData", "load_task", "score", "task_loss", "task_shape"]
+__all__ = [
+    "Batch",
+    "Shape",
+    "TaskData",
+    "load_task",
+    "longest_steps",
+    "score",
+    "task_loss",
+    "task_shape",
+]
 
 
 @dataclass
@@ -332,6 +341,18 @@ def task_shape(task: str) -> Shape:
     if task not in shapes:
         raise ValueError(f"unknown task {task!r}: choose one of {', '.join(shapes)}")
     return shapes[task]
+
+
+def longest_steps(task: str, size: TaskSize) -> int:
+    """The most steps a training sequence of ``task`` at ``size`` has: the input and the recall
+    of the copy task, every pixel of (pooled) permuted MNIST, else ``size.length``."""
+    if size.length < 1:
+        raise ValueError(f"{task}: length {size.length} sets no number of steps; give a length")
+    if task == "copy":
+        return 2 * size.length + 1
+    if task == "psmnist":
+        return (28 // (28 // size.length)) ** 2
+    return size.length
 
 
 def load_task(config: GridConfig) -> tuple[TaskData, int]:

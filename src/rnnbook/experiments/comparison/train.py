@@ -13,7 +13,14 @@ from rnnbook.cells.chrono import chrono_init_
 from rnnbook.cells.core import member_seeds
 from rnnbook.experiments.comparison.config import TASKS, GridConfig
 from rnnbook.experiments.comparison.config_chrono import CHRONO_CELLS
-from rnnbook.experiments.comparison.data import TaskData, load_task, score, task_loss, task_shape
+from rnnbook.experiments.comparison.data import (
+    TaskData,
+    load_task,
+    longest_steps,
+    score,
+    task_loss,
+    task_shape,
+)
 from rnnbook.experiments.jobs import Job, RunContext, computed_once, member_curves
 from rnnbook.models import count_parameters
 from rnnbook.models.comparison import CellNetwork, width_for_budget
@@ -32,7 +39,8 @@ def build_model(
 ) -> CellNetwork:
     """The cell at the width that meets the task's parameter budget; a chrono cell
     (:data:`~rnnbook.experiments.comparison.config_chrono.CHRONO_CELLS`) is its grid cell with
-    the gate biases of :func:`~rnnbook.cells.chrono.chrono_init_` up to the task's length."""
+    the gate biases of :func:`~rnnbook.cells.chrono.chrono_init_` up to the task's longest
+    sequence (:func:`~rnnbook.experiments.comparison.data.longest_steps`)."""
     cell = CHRONO_CELLS.get(config.cell, config.cell)
     shape = task_shape(config.task)
     width = width_for_budget(
@@ -48,7 +56,8 @@ def build_model(
         lru_layers=config.lru_layers,
     )
     if config.cell in CHRONO_CELLS:
-        chrono_init_(model.cell, config.size.length, member_seeds(seeds, members))
+        steps = longest_steps(config.task, config.size)
+        chrono_init_(model.cell, steps, member_seeds(seeds, members))
     return model
 
 
