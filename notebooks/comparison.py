@@ -34,7 +34,7 @@ from rnnbook.experiments import comparison
 from rnnbook.models.comparison import CellNetwork, width_for_budget
 from rnnbook.profiles import check_profile
 from rnnbook.results import plots
-from rnnbook.results.verdicts import verdict_box
+from rnnbook.results.verdicts import strongest, verdict_box
 
 profile = check_profile(profile)
 
@@ -56,7 +56,23 @@ display(Markdown(verdict_box(comparison.chapter_claims())))
 # brackets, the cell's rank on that task (1 is best, in bold).
 
 # %%
-display(Markdown(comparison.grid_markdown(comparison.GRID_EXPERIMENT.recorded())))
+recorded = comparison.GRID_EXPERIMENT.recorded()
+display(Markdown(comparison.grid_markdown(recorded)))
+
+# %% [markdown]
+# The same runs as ranks (1 the best), and their validation curves: one panel per task, one line
+# per cell, the mean over the seeds at the cell's chosen learning rate.
+
+# %%
+strongest_profile, _ = strongest(recorded)
+if strongest_profile:
+    fig = comparison.plot_ranks(recorded, strongest_profile)
+    plots.save(fig, "comparison", f"ranks-{strongest_profile}")
+
+# %%
+if strongest_profile:
+    fig = comparison.plot_curves(recorded, strongest_profile)
+    plots.save(fig, "comparison", f"curves-{strongest_profile}")
 
 # %% [markdown]
 # ## One model shape

@@ -181,6 +181,16 @@ def test_ranks_put_the_best_first_whichever_way_the_metric_points_and_share_ties
     assert "**90.0 (n = 1) (1)**" in table and "8.00 (n = 1) (1)" in table
 
 
+def test_the_curves_legend_names_every_cell_drawn_the_copy_only_ntm_included():
+    records = [_record("xml", "gru", 0, 90.0), _record("copy", "gru", 0, 50.0)]
+    records.append(_record("copy", "ntm", 0, 1.0))
+    for r in records:
+        r.curves.update(updates=[250, 500], valid_metric=[r.metrics["test_metric"]] * 2)
+    fig = cmp.plot_curves(records, "long")
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["GRU", "NTM"]
+
+
 def test_gating_beats_tanh_only_where_every_task_decides_it():
     def runs(gated_xml: float) -> list[RunRecord]:
         out = []

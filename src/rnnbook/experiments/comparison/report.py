@@ -226,7 +226,11 @@ def plot_curves(records: Sequence[RunRecord], profile: str | None = None):
         ax.set_ylabel(f"validation {TASKS[task].metric}")
     for ax in list(axes.flat)[len(tasks) :]:
         ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
+    lines = {}  # every cell once, the NTM of the copy panel included
+    for ax in axes.flat:
+        lines.update(zip(*reversed(ax.get_legend_handles_labels())))
+    labels = [CELL_TITLES[c] for c in _cells(runs) if CELL_TITLES[c] in lines]
+    handles = [lines[label] for label in labels]
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), frameon=False)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
