@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 
-from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
+from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS, grid_configs
 from rnnbook.experiments.comparison.report import grid_markdown, parameter_markdown
 from rnnbook.experiments.comparison.report_budget import (
     budget_markdown,
@@ -82,7 +82,7 @@ def _claim(text: str, source: str, pairs, which: str, profile: str, runs) -> Cla
         s = samples_by(mine, lambda r: r.config["cell"], lambda r: r.metrics.get("test_metric"))
         ok = [(a, b) for a, b in pairs if a in s and b in s and s[a].n and s[b].n]
         if not ok:
-            unjudged.append(TASKS[task].title)
+            unjudged.append(task)
             continue
         title = TASKS[task].title
         d = metric_digits(task)
@@ -99,15 +99,32 @@ def _claim(text: str, source: str, pairs, which: str, profile: str, runs) -> Cla
     evidence = (
         f"Mean test metric over {len(seeds)} seeds on {where} (" + "; ".join(shown) + f").{against}"
     )
-    if unjudged:
-        evidence += f" Not judged on {', '.join(unjudged)}: not recorded in `{profile}`."
+    left = _titles(t for t in unjudged if not _configured(pairs, profile, t))
+    missing = _titles(t for t in unjudged if _configured(pairs, profile, t))
+    if missing:
+        evidence += f" Not judged on {missing}: not recorded in `{profile}`."
+    if left:
+        evidence += f" Not judged on {left}: the `{profile}` grid leaves these cells out there."
     undecided = [c for c in comps if not c.decided]
-    to_decide = TO_DECIDE if unjudged else f"{more_seeds(undecided)}, on {', '.join(outcome[0])}"
+    to_decide = f"{more_seeds(undecided)}, on {', '.join(outcome[0])}"
+    if unjudged:
+        leaves = f"the same comparisons on {left}, which the `{profile}` grid leaves out"
+        to_decide = TO_DECIDE if missing else leaves
     claim = judge(f"{text} (on {where} of the book)", source, comps, evidence, profile, to_decide)
     if unjudged and claim.verdict == CONFIRMED:  # a task not yet judged may still refute it
-        more = f"the same comparisons on {', '.join(unjudged)} at `{profile}`"
+        more = f"the same comparisons on {missing} at `{profile}`" if missing else to_decide
         return unresolved(claim.text, source, claim.evidence, more, profile)
     return claim
+
+
+def _titles(tasks) -> str:
+    return ", ".join(TASKS[t].title for t in tasks)
+
+
+def _configured(pairs, profile: str, task: str) -> bool:
+    """Whether ``profile``'s grid trains both cells of one of ``pairs`` on ``task``."""
+    cells = {c.cell for c in grid_configs(profile, tasks=[task])}
+    return any({a, b} <= cells for a, b in pairs)
 
 
 def _has(pairs) -> Callable[[list[RunRecord]], bool]:
