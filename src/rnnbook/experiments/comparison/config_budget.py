@@ -1,8 +1,8 @@
 """A budget check for the grid: would ten times the updates change a verdict?
 
 At the grid's `long` budget (2,000 updates) only the LRU learns temporal order at length 100;
-the gated cells stay at chance. On the copy task no cell learns at all. The check trains some
-cells on those tasks again for 20,000 updates, at one rate of the grid's search (its third
+the gated cells stay at chance. On the copy task no cell but the NTM learns. The check trains
+some cells on those tasks again for 20,000 updates, at one rate of the grid's search (its third
 candidate, the one the LRU chose on temporal order), two seeds, and the chapter sets the result
 beside the grid's. It is the same job as a grid job with ``updates``, ``eval_every``, ``lrs``
 and ``seeds`` changed: the same code trains it.
