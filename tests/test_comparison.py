@@ -191,6 +191,14 @@ def test_the_curves_legend_names_every_cell_drawn_the_copy_only_ntm_included():
     assert [t.get_text() for t in legend.get_texts()] == ["GRU", "NTM"]
 
 
+def test_the_grid_table_states_the_copy_tasks_chance_at_each_of_its_lengths():
+    runs = [_record("copy", "gru", s, 50.0) for s in (0, 1)]
+    for r in runs:
+        r.metrics["test_L40_metric"] = 150.0
+    assert "half the bits wrong: 80 at L20, 160 at L40. " in cmp.grid_markdown(runs)
+    assert "half the bits" not in cmp.grid_markdown([_record("xml", "gru", 0, 50.0)])
+
+
 def test_gating_beats_tanh_only_where_every_task_decides_it():
     def runs(gated_xml: float) -> list[RunRecord]:
         out = []

@@ -15,6 +15,7 @@ from rnnbook.experiments.comparison.config import (
     grid_configs,
 )
 from rnnbook.experiments.comparison.train import build_model
+from rnnbook.experiments.lipton2015.report import chance_bit_errors
 from rnnbook.models import count_parameters
 from rnnbook.results import RunRecord
 from rnnbook.results.tables import Table, core_hours, paper_vs_ours, provenance
@@ -24,6 +25,7 @@ __all__ = [
     "columns",
     "grid_markdown",
     "grid_table",
+    "metric_digits",
     "parameter_markdown",
     "plot_curves",
     "plot_ranks",
@@ -120,14 +122,33 @@ def grid_markdown(records: Sequence[RunRecord], profile: str | None = None) -> s
                 continue
             r = rank[(t, s)][cell]
             own.append(r)
-            text = f"{sample.text(1 if TASKS[t].metric.endswith('(%)') else 2)} ({r:g})"
+            text = f"{sample.text(metric_digits(t))} ({r:g})"
             best = r == min(rank[(t, s)].values())  # the best, or tied for it
             texts.append(f"**{text}**" if best else text)
         mean_rank = f"{np.mean(own):.1f}" if len(own) == len(cols) else "–"  # on every task
         lines.append(f"| {CELL_TITLES[cell]} | " + " | ".join(texts) + f" | {mean_rank} |")
     rows = grid_table(runs).rows
     note = f"{provenance(rows)[:-1]}; {core_hours(runs):.1f} core-hours in all."
-    return "\n".join(lines) + f"\n\n{note}\n"
+    return "\n".join(lines) + f"\n\n{_copy_chance(runs, cols)}{note}\n"
+
+
+def _copy_chance(runs: Sequence[RunRecord], cols: Sequence[tuple[str, str]]) -> str:
+    """The copy columns' scale: the wrong bits of a copy that ignores its input (empty when the
+    table has no copy column)."""
+    lengths = []
+    for task, split in cols:
+        if task == "copy":
+            found = {r.config["size"]["length"] for r in runs if r.config["task"] == task}
+            lengths += [int(split.split("_L")[1])] if "_L" in split else sorted(found)
+    if not lengths:
+        return ""
+    at = ", ".join(f"{chance_bit_errors(n):g} at L{n}" for n in lengths)
+    return f"On copy, a copy that ignores its input gets half the bits wrong: {at}. "
+
+
+def metric_digits(task: str) -> int:
+    """Decimals of ``task``'s metric: 1 for a percentage, else 2."""
+    return 1 if TASKS[task].metric.endswith("(%)") else 2
 
 
 def grid_table(records: Sequence[RunRecord], title: str = "") -> Table:

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, PROFILES, TASKS
 from rnnbook.experiments.comparison.config_budget import BUDGET
-from rnnbook.experiments.comparison.report import grid_table
+from rnnbook.experiments.comparison.report import grid_table, metric_digits
 from rnnbook.results import RunRecord
 from rnnbook.results.tables import core_hours, provenance
 from rnnbook.results.verdicts import Sample, samples_by
 
-__all__ = ["budget_markdown", "budget_sentence", "by_task_and_cell", "checked", "metric_digits"]
+__all__ = ["budget_markdown", "budget_sentence", "by_task_and_cell", "checked"]
 
 
 def checked(records: Sequence[RunRecord], experiment: str = BUDGET) -> list[RunRecord]:
@@ -36,11 +36,6 @@ def by_task_and_cell(runs: Sequence[RunRecord]) -> dict[str, dict[str, Sample]]:
         )
         for t in tasks
     }
-
-
-def metric_digits(task: str) -> int:
-    """Decimals of ``task``'s metric: 1 for a percentage, else 2."""
-    return 1 if TASKS[task].metric.endswith("(%)") else 2
 
 
 def _updates(runs: Sequence[RunRecord], task: str) -> int:

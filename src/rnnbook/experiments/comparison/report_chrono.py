@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
 from rnnbook.experiments.comparison.config_chrono import CHRONO, CHRONO_CELLS
-from rnnbook.experiments.comparison.report import grid_table
-from rnnbook.experiments.comparison.report_budget import by_task_and_cell, checked, metric_digits
+from rnnbook.experiments.comparison.report import grid_table, metric_digits
+from rnnbook.experiments.comparison.report_budget import by_task_and_cell, checked
 from rnnbook.results import RunRecord
 from rnnbook.results.tables import core_hours, provenance
 

@@ -8,12 +8,8 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS, grid_configs
-from rnnbook.experiments.comparison.report import grid_markdown, parameter_markdown
-from rnnbook.experiments.comparison.report_budget import (
-    budget_markdown,
-    budget_sentence,
-    metric_digits,
-)
+from rnnbook.experiments.comparison.report import grid_markdown, metric_digits, parameter_markdown
+from rnnbook.experiments.comparison.report_budget import budget_markdown, budget_sentence
 from rnnbook.experiments.comparison.report_chrono import chrono_markdown, chrono_sentence
 from rnnbook.results import RunRecord
 from rnnbook.results.trajectory import long_trajectory
