@@ -55,9 +55,13 @@ def column_title(records: Sequence[RunRecord], task: str, split: str) -> str:
     if split.startswith("test_L"):
         return f"{info.title} (L{split.split('_L')[1]})"
     if task == "copy":
-        lengths = {r.config["size"]["length"] for r in records if r.config["task"] == task}
-        return f"{info.title} (L{'/'.join(str(n) for n in sorted(lengths))})"
+        return f"{info.title} (L{'/'.join(str(n) for n in _trained_lengths(records, task))})"
     return info.title
+
+
+def _trained_lengths(records: Sequence[RunRecord], task: str) -> list[int]:
+    """The training lengths of ``task`` among ``records``, shortest first."""
+    return sorted({r.config["size"]["length"] for r in records if r.config["task"] == task})
 
 
 def _samples(records: Sequence[RunRecord]) -> dict[tuple[str, str, str], Sample]:
@@ -138,8 +142,9 @@ def _copy_chance(runs: Sequence[RunRecord], cols: Sequence[tuple[str, str]]) -> 
     lengths = []
     for task, split in cols:
         if task == "copy":
-            found = {r.config["size"]["length"] for r in runs if r.config["task"] == task}
-            lengths += [int(split.split("_L")[1])] if "_L" in split else sorted(found)
+            lengths += (
+                [int(split.split("_L")[1])] if "_L" in split else _trained_lengths(runs, task)
+            )
     if not lengths:
         return ""
     at = ", ".join(f"{chance_bit_errors(n):g} at L{n}" for n in lengths)

@@ -12,7 +12,7 @@ from rnnbook.results import RunRecord
 from rnnbook.results.tables import core_hours, provenance
 from rnnbook.results.verdicts import Sample, samples_by
 
-__all__ = ["budget_markdown", "budget_sentence", "by_task_and_cell", "checked"]
+__all__ = ["budget_markdown", "budget_sentence", "by_task_and_cell", "checked", "found_by_task"]
 
 
 def checked(records: Sequence[RunRecord], experiment: str = BUDGET) -> list[RunRecord]:
@@ -38,6 +38,16 @@ def by_task_and_cell(runs: Sequence[RunRecord]) -> dict[str, dict[str, Sample]]:
     }
 
 
+def found_by_task(runs: Sequence[RunRecord], cells: Sequence[str], heading=None) -> str:
+    """``task: Cell mean ± SD, ...; ...`` for ``runs``, the cells in the order of ``cells``;
+    ``heading(task)`` names each task (default: its title)."""
+    return "; ".join(
+        f"{heading(t) if heading else TASKS[t].title}: "
+        + ", ".join(f"{CELL_TITLES[c]} {s[c].text(metric_digits(t))}" for c in cells if c in s)
+        for t, s in by_task_and_cell(runs).items()
+    )
+
+
 def _updates(runs: Sequence[RunRecord], task: str) -> int:
     return next(r.config["updates"] for r in runs if r.config["task"] == task)
 
@@ -48,12 +58,8 @@ def budget_sentence(records: Sequence[RunRecord], cells: Sequence[str]) -> str:
     checks = [r for r in checked(records) if r.config["cell"] in cells]
     if not checks:
         return ""
-    found = "; ".join(
-        f"{TASKS[t].title} at {_updates(checks, t):,} updates: "
-        + ", ".join(
-            f"{CELL_TITLES[c]} {s[c].text(metric_digits(t))}" for c in CELL_TITLES if c in s
-        )
-        for t, s in by_task_and_cell(checks).items()
+    found = found_by_task(
+        checks, list(CELL_TITLES), lambda t: f"{TASKS[t].title} at {_updates(checks, t):,} updates"
     )
     where = f"profile `{checks[0].profile}`, {{ref}}`comparison-budget-check`"
     return f"Budget check ({where}): {found}."

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
 from rnnbook.experiments.comparison.config_chrono import CHRONO, CHRONO_CELLS
 from rnnbook.experiments.comparison.report import grid_table, metric_digits
-from rnnbook.experiments.comparison.report_budget import by_task_and_cell, checked
+from rnnbook.experiments.comparison.report_budget import by_task_and_cell, checked, found_by_task
 from rnnbook.results import RunRecord
 from rnnbook.results.tables import core_hours, provenance
 
@@ -21,13 +21,7 @@ def chrono_sentence(records: Sequence[RunRecord], cells: Sequence[str]) -> str:
     mine = [r for r in checked(records, CHRONO) if CHRONO_CELLS[r.config["cell"]] in cells]
     if not mine:
         return ""
-    found = "; ".join(
-        f"{TASKS[t].title}: "
-        + ", ".join(
-            f"{CELL_TITLES[c]} {s[c].text(metric_digits(t))}" for c in CHRONO_CELLS if c in s
-        )
-        for t, s in by_task_and_cell(mine).items()
-    )
+    found = found_by_task(mine, list(CHRONO_CELLS))
     where = f"profile `{mine[0].profile}`, {{ref}}`comparison-chrono`"
     return f"With the chrono initialisation, the grid's budget and search ({where}): {found}."
 

@@ -95,8 +95,9 @@ def _claim(text: str, source: str, pairs, which: str, profile: str, runs) -> Cla
     evidence = (
         f"Mean test metric over {len(seeds)} seeds on {where} (" + "; ".join(shown) + f").{against}"
     )
-    left = _titles(t for t in unjudged if not _configured(pairs, profile, t))
-    missing = _titles(t for t in unjudged if _configured(pairs, profile, t))
+    configured = {t: _configured(pairs, profile, t) for t in unjudged}
+    left = _titles(t for t in unjudged if not configured[t])
+    missing = _titles(t for t in unjudged if configured[t])
     if missing:
         evidence += f" Not judged on {missing}: not recorded in `{profile}`."
     if left:
