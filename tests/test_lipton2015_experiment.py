@@ -80,6 +80,31 @@ def test_smoke_records_are_loaded_not_retrained(smoke_results, monkeypatch):
     assert recorded and not any(r.stale or r.code_changed for r in recorded)
 
 
+def test_the_notebook_shows_the_strongest_init_factors_first(smoke_results, monkeypatch):
+    """A stronger recorded profile (here `long`: the smoke records relabelled) comes before the
+    build's; with none, the build's profile alone."""
+    _, records, env = smoke_results
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    smoke = [r for r in records if r.experiment == "init_factors"]
+    long = [dataclasses.replace(r, profile="long") for r in smoke]
+
+    def recorded_with(extra):
+        def recorded(self, profile=None, root=None):
+            return [r for r in smoke + extra if profile in (None, r.profile)]
+
+        return recorded
+
+    monkeypatch.setattr(type(L.INIT_FACTORS_EXPERIMENT), "recorded", recorded_with(long))
+    shown = L.init_factor_profiles("smoke")
+    assert [(p, [r.run_id for r in runs]) for p, runs in shown] == [
+        ("long", [r.run_id for r in long]),
+        ("smoke", [r.run_id for r in smoke]),
+    ]
+    monkeypatch.setattr(type(L.INIT_FACTORS_EXPERIMENT), "recorded", recorded_with([]))
+    assert [p for p, _ in L.init_factor_profiles("smoke")] == ["smoke"]
+
+
 def test_tables_and_findings_render_from_smoke_records(smoke_results):
     _, records, _ = smoke_results
     for name in L.EXPERIMENT_NAMES:
@@ -179,6 +204,15 @@ def test_cpu_measures_a_hundred_seeds_at_the_gradients_sizes():
         assert [getattr(init, k) for k in sizes] == [getattr(grad, k) for k in sizes]
 
 
+def test_long_measures_cpus_factors_with_more_seeds():
+    """`long` is `cpu`'s measurement with 500 seeds per variant and every other setting equal,
+    so (a member's factor not depending on its stack, tested above) the seeds both profiles
+    measure give the same factor."""
+    for long, cpu in zip(L.init_factor_configs("long"), L.init_factor_configs("cpu"), strict=True):
+        assert long.seeds == tuple(range(500))
+        assert dataclasses.replace(long, seeds=cpu.seeds) == cpu
+
+
 def test_the_chapter_table_is_the_report_table(smoke_results):
     """Each experiment's table is the report's table of that experiment."""
     _, records, _ = smoke_results
@@ -190,8 +224,9 @@ def test_the_chapter_table_is_the_report_table(smoke_results):
 
 
 def test_long_copy_jobs_are_graves_sizes_and_train_a_few_steps():
-    """The `long` profile holds only the copy task, at Graves et al.'s sizes; each of its jobs
-    builds and trains (here for four updates), and the other experiments have no `long` jobs."""
+    """The `long` profile trains only the copy task, at Graves et al.'s sizes; each of its jobs
+    builds and trains (here for four updates). Besides it only `init_factors`, which measures
+    without training, has `long` jobs."""
     from rnnbook.experiments.jobs import RunContext
 
     jobs = L.COPY_EXPERIMENT.jobs_of("long")
@@ -199,7 +234,8 @@ def test_long_copy_jobs_are_graves_sizes_and_train_a_few_steps():
     assert all(j.config.train_max == 20 and len(j.runs) == 3 for j in jobs)
     assert all(j.config.memory_rows == 128 and j.config.memory_width == 20 for j in jobs)
     assert max(jobs[0].config.test_lengths) == 120
-    assert not any(e.jobs_of("long") for e in L.EXPERIMENTS if e is not L.COPY_EXPERIMENT)
+    with_long = {e.name for e in L.EXPERIMENTS if e.jobs_of("long")}
+    assert with_long == {"copy", "init_factors"}
     context = RunContext(device=torch.device("cpu"), commit="test")
     for job in jobs:
         tiny = dataclasses.replace(

@@ -213,6 +213,32 @@ def test_the_forget_gate_claim_is_judged_on_the_many_seeds():
     assert cec.verdict == "unresolved" and cec.profile == "full"
 
 
+def test_the_forget_gate_claim_sets_the_memory_cells_own_factor_beside():
+    """The memory cell alone (forget gates only) is judged by the same rule: 0.97 +- 0.01 from
+    LSTM runs whose whole factor is 1.3 is closer to 1 than the tanh's 0.8, which the whole
+    factor is not; runs without the metric add nothing."""
+    from rnnbook.experiments.lipton2015 import report_claims
+
+    runs = [
+        _factor(m, v, r + 0.01 * (s - 1), s)
+        for s in range(3)
+        for m, v, r in (("tanh", 1.0, 0.8), ("tanh", 0.5, 0.5), ("lstm", 3.0, 1.3))
+    ]
+
+    def cec(records):
+        return next(c for c in report_claims.claims(records) if "forget gate" in c.text)
+
+    assert cec(runs).verdict == "refuted" and "memory cell alone" not in cec(runs).evidence
+    for r in runs:
+        if r.config["model"] == "lstm":
+            r.metrics["init_carousel_rate"] = 0.97 + 0.01 * (int(r.run_id[-1]) - 1)
+    judged = cec(runs)
+    assert judged.verdict == "refuted"  # the verdict stays the whole network's
+    assert "the LSTM's factor is 0.970 ± 0.010 (n = 3), closer to 1 than the tanh" in (
+        judged.evidence
+    )
+
+
 def test_the_exploding_claim_needs_every_radius_above_1_to_grow_the_gradient():
     from rnnbook.experiments.lipton2015 import report_claims
 

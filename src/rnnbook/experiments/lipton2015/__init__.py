@@ -50,11 +50,13 @@ from rnnbook.experiments.lipton2015.train_init import *  # noqa: F403
 from rnnbook.experiments.lipton2015.train_init import _train_init_factors
 from rnnbook.experiments.lipton2015.train_measures import *  # noqa: F403
 from rnnbook.experiments.runner import Experiment, recorded_all
+from rnnbook.profiles import PROFILES
+from rnnbook.results.verdicts import strongest
 
 __all__ = [
     "chapter_claims",
     "chapter_results",
-    "init_factor_runs",
+    "init_factor_profiles",
     *config.__all__,
     *config_profiles.__all__,
     *data.__all__,
@@ -106,12 +108,17 @@ EXPERIMENTS = [
 ]
 
 
-def init_factor_runs(profile: str, rerun: bool | str | None = None):
-    """The ``init_factors`` runs of ``profile`` (measured where missing). A profile that does not
-    define the experiment (``long``, ``full``: more than `cpu`'s 100 seeds a variant is not
-    needed) takes `cpu`'s."""
-    defined = INIT_FACTORS_EXPERIMENT.jobs_of(profile)
-    return INIT_FACTORS_EXPERIMENT.run(profile if defined else "cpu", rerun=rerun)
+def init_factor_profiles(profile: str, rerun: bool | str | None = None):
+    """``(profile, runs)`` of ``init_factors`` to show, strongest first: the strongest recorded
+    profile (what the verdicts use) when it is stronger than the build's, then the build's
+    ``profile`` (measured where missing; a profile that does not define the experiment, ``full``,
+    takes `cpu`'s)."""
+    own = profile if INIT_FACTORS_EXPERIMENT.jobs_of(profile) else "cpu"
+    shown = [(own, INIT_FACTORS_EXPERIMENT.run(own, rerun=rerun))]
+    best, runs = strongest(INIT_FACTORS_EXPERIMENT.recorded())
+    if best and PROFILES.index(best) > PROFILES.index(own):
+        shown.insert(0, (best, runs))
+    return shown
 
 
 def chapter_claims() -> list:

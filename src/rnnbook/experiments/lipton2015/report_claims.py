@@ -87,29 +87,54 @@ def _gradient_claims(records: Sequence[RunRecord]) -> list[Claim]:
         ),
         _exploding_claim(s, source, profile),
     ]
+    out.append(_carousel_claim(text_cec, source, runs, s, profile))
+    return out
+
+
+def _carousel_claim(text: str, source: str, runs, s: dict, profile: str) -> Claim:
+    """The LSTM at its largest forget-gate bias against the tanh RNN at ρ = 1, on how close the
+    per-step factor stays to 1; the memory cell's own factor (the forget gates alone) beside."""
     lstm = sorted(k for k in s if k[0] == "lstm")
     tanh_one = s.get(("tanh", 1.0))
     if not lstm or tanh_one is None:
-        out.append(unresolved(text_cec, source, "Not recorded yet.", "the `cpu` profile"))
-        return out
+        return unresolved(text, source, "Not recorded yet.", "the `cpu` profile")
     best = max(lstm, key=lambda k: k[1])
     # "keeps better" is closeness to 1, not size: a factor above 1 grows over the lag
     gap = Sample(tuple(abs(v - 1) for v in s[best].values))
     gap_tanh = Sample(tuple(abs(v - 1) for v in tanh_one.values))
     comp = compare(gap, gap_tanh, False)
-    out.append(
-        Claim(
-            text_cec,
-            source,
-            all_better([comp]),
-            f"Per-step factor at initialisation (1 keeps the gradient): LSTM with forget bias "
-            f"{best[1]:g} {s[best].text(3)}, tanh RNN at ρ = 1 {tanh_one.text(3)}; distance "
-            f"from 1 compared: {comp.reason}.",
-            profile,
-            "" if comp.decided else more_seeds([comp]),
-        )
+    return Claim(
+        text,
+        source,
+        all_better([comp]),
+        f"Per-step factor at initialisation (1 keeps the gradient): LSTM with forget bias "
+        f"{best[1]:g} {s[best].text(3)}, tanh RNN at ρ = 1 {tanh_one.text(3)}; distance "
+        f"from 1 compared: {comp.reason}.{_carousel_alone(runs, best[1], gap_tanh)}",
+        profile,
+        "" if comp.decided else more_seeds([comp]),
     )
-    return out
+
+
+def _carousel_alone(runs, bias: float, gap_tanh: Sample) -> str:
+    """The factor along the memory cell alone (the forget gates' product, leaving out the paths
+    through the gates) at forget bias ``bias``, and how its distance from 1 compares with the
+    tanh RNN's (``gap_tanh``) under the verdicts' rule; empty where the runs do not measure it."""
+    values = [
+        r.metrics["init_carousel_rate"]
+        for r in runs
+        if r.config["model"] == "lstm"
+        and r.metrics["variant"] == bias
+        and "init_carousel_rate" in r.metrics
+    ]
+    if not values:
+        return ""
+    comp = compare(Sample(tuple(abs(v - 1) for v in values)), gap_tanh, False)
+    outcome = {1: "closer to", -1: "further from", 0: "not decidedly closer to"}[comp.sign]
+    return (
+        " Along the memory cell alone (the forget gates' product, without the paths through "
+        f"the gates) the LSTM's factor is {Sample(tuple(values)).text(3)}, {outcome} 1 than "
+        f"the tanh RNN's ({comp.reason})."
+    )
 
 
 def _exploding_claim(s: dict, source: str, profile: str) -> Claim:
