@@ -1,13 +1,15 @@
 # Two entry points on a fresh machine:
 #   make book   create .venv if missing, execute every notebook with papermill (PROFILE=cpu by
-#               default; smoke|cpu|long|full; NB=chung2014 for one notebook), write the generated
-#               pages from results/, build the HTML book with warnings as errors
+#               default; smoke|cpu|long|full; NB=chung2014 for one notebook; JOBS=2 for two
+#               at once, where every run is recorded), write the generated pages from
+#               results/, build the HTML book with warnings as errors
 #   make test   create .venv if missing, run the tests: unit tests, every notebook in the smoke
 #               profile, and the book built from those outputs
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PROFILE ?= cpu
+JOBS ?= 1
 STAMP := $(VENV)/.installed-stamp
 
 # Progress bars stay out of executed notebooks unless asked for.
@@ -39,7 +41,7 @@ data:
 book: notebooks html
 
 notebooks: $(STAMP) data
-	$(BIN)/python scripts/execute_notebooks.py --profile $(PROFILE) $(NB)
+	$(BIN)/python scripts/execute_notebooks.py --profile $(PROFILE) --jobs $(JOBS) $(NB)
 
 html: $(STAMP) pages
 	$(BIN)/jupyter-book build . -W -n --keep-going

@@ -19,7 +19,8 @@ def test_notebooks_execute_and_the_book_builds(shared_data, tmp_path):
     env = dict(os.environ, RNNBOOK_DATA=str(shared_data), RNNBOOK_PROGRESS="0")
     env.pop("RNNBOOK_RESULTS", None)
     run = subprocess.run(
-        [sys.executable, "scripts/execute_notebooks.py", "--profile", "smoke"],
+        # two at a time: they load the committed smoke records, so no wall time is recorded
+        [sys.executable, "scripts/execute_notebooks.py", "--profile", "smoke", "--jobs", "2"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -73,3 +74,34 @@ def test_notebooks_execute_and_the_book_builds(shared_data, tmp_path):
     assert "Verdicts:" in chapter and "paper / ours" in chapter  # the generated section
     intro = (tmp_path / "_build" / "html" / "book" / "intro.html").read_text()
     assert "chung2014-verdicts" in intro
+
+
+def test_notebooks_run_two_at_a_time_and_a_failure_is_named(tmp_path, monkeypatch, capsys):
+    """`--jobs 2` runs notebooks in processes of their own: each ends executed or, with its
+    error, named; the other is not held back by it."""
+    import nbformat
+
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    import execute_notebooks
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "ok.py").write_text("# %%\nprint(6 * 7)\n")
+    (tmp_path / "notebooks" / "bad.py").write_text("# %%\nraise ValueError('bad on purpose')\n")
+    failed = execute_notebooks.execute_all(["bad", "ok"], "smoke", False, jobs=2, root=tmp_path)
+    assert failed == ["bad"]
+    output = capsys.readouterr()
+    assert "FAILED notebooks/bad.ipynb [smoke]: ValueError: bad on purpose" in output.err
+    assert "executed notebooks/ok.ipynb [smoke]" in output.out
+    ok = nbformat.read(tmp_path / "notebooks" / "ok.ipynb", as_version=4)
+    assert ok.cells[0].outputs[0]["text"] == "42\n"
+
+
+def test_the_notebook_script_refuses_bad_arguments_before_running_anything():
+    for args, said in ((["--jobs", "0"], "--jobs 0: give 1 or more"), (["nope"], "notebooks/nope")):
+        run = subprocess.run(
+            [sys.executable, "scripts/execute_notebooks.py", "--profile", "smoke", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 2 and said in run.stderr
