@@ -22,6 +22,7 @@ from rnnbook.experiments.chung2014.config import (
 from rnnbook.experiments.chung2014.train import parameter_counts
 from rnnbook.profiles import config_dict
 from rnnbook.results import RunRecord, Table, paper_vs_ours, settings_markdown
+from rnnbook.results.lr_search import range_edges
 from rnnbook.results.verdicts import Sample, compare
 
 __all__ = [
@@ -177,6 +178,26 @@ def findings(records: Sequence[RunRecord]) -> str:
 
 
 _OUTCOME = {1: "better (decided)", -1: "worse (decided)", 0: "not decided by the seeds"}
+
+
+def lr_search_findings(records: Sequence[RunRecord]) -> str:
+    """The learning rate each (data set, model) job chose on validation and whether any sits at
+    an edge of its candidates (:func:`~rnnbook.results.lr_search.range_edges`), one line per set
+    of candidates; empty where a single rate was given (nothing searched)."""
+    names = {"tanh": "tanh", "gru": "GRU", "lstm": "LSTM"}
+    by_candidates: dict[tuple[float, ...], dict[str, float]] = {}
+    for r in sorted(_ok(records), key=lambda r: (r.config["dataset"], r.config["model"])):
+        chosen = by_candidates.setdefault(tuple(r.config["lrs"]), {})
+        chosen[f"{names[r.config['model']]} on {DATASET_TITLES[r.config['dataset']]}"] = r.metrics[
+            "lr"
+        ]
+    lines = []
+    for candidates, chosen in by_candidates.items():
+        edges = range_edges(chosen, candidates)
+        if edges:
+            shown = ", ".join(f"{k} {v:.3g}" for k, v in chosen.items())
+            lines.append(f"- Learning rates chosen on validation: {shown}. {edges}")
+    return "\n".join(lines)
 
 
 def nll_samples(records: Sequence[RunRecord], split: str = "test") -> dict[tuple[str, str], Sample]:

@@ -18,6 +18,7 @@ from rnnbook.experiments.chung2014.report import (
     baseline_table,
     budget_table,
     findings,
+    lr_search_findings,
     nll_samples,
 )
 from rnnbook.results import RunRecord, paper_vs_ours
@@ -158,6 +159,9 @@ def results_page(
             continue
         test, train = (table2_grid(runs, split, configured) for split in ("test", "train"))
         parts.append(f"### Table 2, profile `{profile}`\n\n{test}\n")
+        searched = lr_search_findings(runs)
+        if searched:
+            parts.append(f"{searched}\n")
         parts.append(dropdown(f"Train NLL, profile `{profile}`", train))
     profile, runs = strongest(table2)
     if runs:

@@ -11,6 +11,7 @@ from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS, grid
 from rnnbook.experiments.comparison.report import grid_markdown, metric_digits, parameter_markdown
 from rnnbook.experiments.comparison.report_budget import budget_markdown, budget_sentence
 from rnnbook.experiments.comparison.report_chrono import chrono_markdown, chrono_sentence
+from rnnbook.experiments.comparison.report_search import lr_search_markdown
 from rnnbook.results import RunRecord
 from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
@@ -166,6 +167,10 @@ def results_page(records: Sequence[RunRecord]) -> str:
     ]
     if profile:
         parts += [f"### Parameters per network (`{profile}`)\n", parameter_markdown(profile)]
+    parts += [
+        "(comparison-lr-search)=\n### Where the learning-rate searches landed\n",
+        lr_search_markdown(grid) or "No search recorded yet.\n",
+    ]
     parts += [
         "(comparison-budget-check)=\n### Ten times the updates: a budget check\n",
         budget_markdown(records) or "Not recorded yet.\n",

@@ -29,6 +29,7 @@ from rnnbook.experiments.jozefowicz2015.report import (
     search_candidates,
 )
 from rnnbook.results import RunRecord
+from rnnbook.results.lr_search import range_edges
 from rnnbook.results.verdicts import samples_by
 
 __all__ = [
@@ -192,11 +193,12 @@ def dropout_findings(records: Sequence[RunRecord]) -> str:
         )
     rates = {TITLES[r.config["arch"]]: r.metrics["lr"] for r in ok if "lr" in r.metrics}
     if rates:
-        tried = ", ".join(f"{x:g}" for x in ok[0].config.get("lrs", ()))
+        candidates = ok[0].config.get("lrs", ())
+        tried = ", ".join(f"{x:g}" for x in candidates)
         lines.append(
             f"- Learning rate chosen on validation after one epoch of each candidate ({tried}): "
             + ", ".join(f"{a} {lr:g}" for a, lr in rates.items())
-            + "."
+            + f". {range_edges(rates, candidates)}".rstrip()
         )
     return "\n".join(lines)
 
