@@ -160,6 +160,23 @@ def test_a_grid_puts_paper_and_ours_in_one_cell_and_says_provenance_once():
     assert text.endswith("Ours: profile `cpu`; device CPU; commit `abc`; longest job 2.0 min.")
 
 
+def test_provenance_names_each_device_and_commit_once_across_rows():
+    """A row of records from two machines joins their devices; the table's provenance still
+    names each machine and commit once."""
+    from rnnbook.results.tables import provenance
+
+    records = [
+        replace(make_record(0, 8.5), device="CPU A", commit="c1"),
+        replace(make_record(1, 8.6), device="CPU B", commit="c2"),
+        replace(make_record(0, 9.0, model="lstm"), device="CPU A", commit="c1"),
+    ]
+    rows = paper_vs_ours(records, {}, metric="nll", splits=("test",))
+    assert {r.device for r in rows} == {"CPU A, CPU B", "CPU A"}
+    assert provenance(rows) == (
+        "Ours: profile `cpu`; device CPU A, CPU B; commit `c1`, `c2`; longest job 1.0 min."
+    )
+
+
 def test_a_profile_grid_tells_a_cell_still_to_run_from_one_the_profile_leaves_out():
     from rnnbook.results.records import CONFIGURED
     from rnnbook.results.tables import configured_cells, profile_grids

@@ -54,8 +54,11 @@ class TableRow:
         return out
 
 
-def _join(values: Iterable[str]) -> str:
-    return ", ".join(sorted({v for v in values if v}))
+def _join(values: Iterable[str], wrap: str = "") -> str:
+    """The distinct values, sorted, each in ``wrap``; a value that is itself a join (a row's
+    devices) counts by its parts, so that no part is said twice."""
+    parts = {part for v in values if v for part in v.split(", ")}
+    return ", ".join(f"{wrap}{part}{wrap}" for part in sorted(parts))
 
 
 def summarize(values: Sequence[float]) -> tuple[float | None, float | None]:
@@ -271,9 +274,9 @@ def provenance(rows: Sequence[TableRow]) -> str:
         return "Ours: not recorded yet."
     longest = max((r.wall_time_s or 0.0) for r in run)
     parts = [
-        f"profile {_join('`' + r.profile + '`' for r in run)}",
+        f"profile {_join((r.profile for r in run), '`')}",
         f"device {_join(r.device for r in run)}",
-        f"commit {_join('`' + r.commit + '`' for r in run)}",
+        f"commit {_join((r.commit for r in run), '`')}",
         f"longest job {longest / 60:.1f} min",
     ]
     return "Ours: " + "; ".join(parts) + "."
