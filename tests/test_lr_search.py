@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from made_records import made_record
 
-from rnnbook.results.lr_search import range_edges
+from rnnbook.results.lr_search import at_edges, range_edges
 
 CANDIDATES = (0.01, 0.1, 0.03, 0.3)  # unsorted on purpose: the edges are the min and the max
 
@@ -17,6 +17,10 @@ def test_the_edges_are_named_and_an_inside_choice_is_said_to_be_inside():
         "At an edge of the range searched (0.01 to 0.3): the largest candidate (0.3) for GRU, "
         "LRU; the smallest candidate (0.01) for tanh. The best rate there may lie beyond it."
     )
+    assert at_edges({"GRU": 0.3, "LSTM": 0.03, "tanh": 0.01}, CANDIDATES) == {
+        "largest": ["GRU"],
+        "smallest": ["tanh"],
+    }
     assert range_edges({"GRU": 0.1, "LSTM": 0.03}, CANDIDATES) == (
         "Every chosen rate lies inside the range searched (0.01 to 0.3)."
     )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
 from rnnbook.results import RunRecord
-from rnnbook.results.lr_search import range_edges
+from rnnbook.results.lr_search import at_edges, range_edges
 from rnnbook.results.verdicts import strongest
 
 __all__ = ["lr_search_markdown"]
@@ -36,17 +36,11 @@ def lr_search_markdown(records: Sequence[RunRecord]) -> str:
     if not by_task:
         return ""
     jobs = sum(len(chosen) for _, chosen in by_task.values())
-    high, low = _edge_counts(by_task)
+    edges = [at_edges(chosen, lrs) for lrs, chosen in by_task.values()]
+    high, low = (sum(len(e[side]) for e in edges) for side in ("largest", "smallest"))
     lines = [f"- **{TASKS[t].title}**: {range_edges(c, lrs)}" for t, (lrs, c) in by_task.items()]
     return (
         f"Of the {jobs} jobs of `{profile}` that searched, {high} chose the largest candidate and "
         f"{low} the smallest. Such a cell might do better at a rate beyond the range, so its "
         "number and rank hold for the range searched only.\n\n" + "\n".join(lines) + "\n"
     )
-
-
-def _edge_counts(by_task: dict[str, tuple[tuple[float, ...], dict]]) -> tuple[int, int]:
-    """How many jobs chose the largest, and the smallest, candidate of their task."""
-    high = sum(sum(v == max(lrs) for v in chosen.values()) for lrs, chosen in by_task.values())
-    low = sum(sum(v == min(lrs) for v in chosen.values()) for lrs, chosen in by_task.values())
-    return high, low

@@ -222,7 +222,8 @@ PROFILES: dict[str, dict[str, dict]] = {
     },
     # hours on a CPU: the copy task at Graves et al.'s sizes, Adam at 1e-3 as in `cpu`, 1-2 h a job
     "long": {
-        # `cpu`'s measurement with 500 seeds per variant, about 8 minutes of one core per family.
+        # `cpu`'s measurement with 500 seeds per variant, about 20 minutes per family beside
+        # other jobs.
         # Why 500: over `cpu`'s 100 the two undecided claims on it needed about 234 (tanh at
         # rho = 1.1 against 1) and 179 (LSTM at b_f = 3 against tanh at rho = 1) seeds a side
         # to be decided; 500 is twice the larger. Fixed before measuring; reported as it comes.

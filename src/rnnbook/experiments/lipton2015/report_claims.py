@@ -100,8 +100,7 @@ def _carousel_claim(text: str, source: str, runs, s: dict, profile: str) -> Clai
         return unresolved(text, source, "Not recorded yet.", "the `cpu` profile")
     best = max(lstm, key=lambda k: k[1])
     # "keeps better" is closeness to 1, not size: a factor above 1 grows over the lag
-    gap = Sample(tuple(abs(v - 1) for v in s[best].values))
-    gap_tanh = Sample(tuple(abs(v - 1) for v in tanh_one.values))
+    gap, gap_tanh = _distance_from_one(s[best].values), _distance_from_one(tanh_one.values)
     comp = compare(gap, gap_tanh, False)
     return Claim(
         text,
@@ -113,6 +112,11 @@ def _carousel_claim(text: str, source: str, runs, s: dict, profile: str) -> Clai
         profile,
         "" if comp.decided else more_seeds([comp]),
     )
+
+
+def _distance_from_one(factors) -> Sample:
+    """How far each per-step factor is from 1, the factor that keeps a gradient."""
+    return Sample(tuple(abs(v - 1) for v in factors))
 
 
 def _carousel_alone(runs, bias: float, gap_tanh: Sample) -> str:
@@ -128,7 +132,7 @@ def _carousel_alone(runs, bias: float, gap_tanh: Sample) -> str:
     ]
     if not values:
         return ""
-    comp = compare(Sample(tuple(abs(v - 1) for v in values)), gap_tanh, False)
+    comp = compare(_distance_from_one(values), gap_tanh, False)
     outcome = {1: "closer to", -1: "further from", 0: "not decidedly closer to"}[comp.sign]
     return (
         " Along the memory cell alone (the forget gates' product, without the paths through "
