@@ -36,6 +36,7 @@ def test_registry_and_bad_names():
     assert ids == [
         "pascanu2013.table1",
         "pascanu2013.success",
+        "pascanu2013.success_seeds",
         "pascanu2013.generalisation",
         "pascanu2013.generalisation_figure7",
     ]
@@ -457,3 +458,62 @@ def test_table1_at_long_asks_for_seeds_only_where_the_methods_differ():
     assert "; on the other data sets, about 33 seeds per side" in clipping.to_decide
     cpu = report_claims.claims(records("cpu"))[-2]
     assert cpu.to_decide == report_claims.TABLE1_BUDGET
+
+
+def test_more_seeds_extend_figure7s_undecided_cell_and_pool_into_its_claim(results_root):
+    """`success_seeds` trains the cell that five seeds left undecided with new seeds only, at
+    Figure 7's config; its runs count with Figure 7's in the claim, the grid and the findings."""
+    from rnnbook.experiments.pascanu2013 import config_seeds
+
+    jobs = p13.SUCCESS_SEEDS_EXPERIMENT.jobs_of("long")
+    (figure7,) = [
+        j for j in p13.SUCCESS_EXPERIMENT.jobs_of("long") if j.key.endswith("L50-smart_tanh")
+    ]
+    seeds = [s for j in jobs for s in j.config.seeds]
+    assert sorted(seeds) == list(range(5, 42)) and not set(seeds) & set(figure7.config.seeds)
+    for j in jobs:
+        same = dataclasses.replace(
+            j.config, methods=figure7.config.methods, seeds=figure7.config.seeds
+        )
+        assert same == figure7.config and j.config.methods == ("sgd-c", "sgd-cr")
+    assert len({r for j in jobs for r in j.runs} | set(figure7.runs)) == 15 + 2 * 37
+
+    def rec(experiment, method, seed, success):
+        return RunRecord(
+            chapter="pascanu2013",
+            experiment=experiment,
+            profile="long",
+            run_id=f"{method}-s{seed}",
+            config={"task": "temporal_order", "length": 50, "init": "smart_tanh"},
+            config_hash="x",
+            seed=seed,
+            metrics={"test_success": success},
+            extra={"method": method},
+        )
+
+    five = {"sgd": 0.0, "sgd-c": 0.8, "sgd-cr": 1.0}  # 4 of 5 against 5 of 5: within noise
+    records = [rec("success", m, s, float(s < 5 * v)) for m, v in five.items() for s in range(5)]
+    more = [(m, s) for m in ("sgd-c", "sgd-cr") for s in range(5, 42)]
+    # SGD-C fails on every new seed divisible by 4 (9 of 37), SGD-CR on none: 32 of 42 against
+    # 42 of 42
+    records += [
+        rec(config_seeds.SUCCESS_SEEDS, m, s, float(m == "sgd-cr" or s % 4 > 0)) for m, s in more
+    ]
+    (_, clipping, *_) = report_claims.claims(records)
+    assert clipping.verdict == "confirmed"
+    assert "L50 smart tanh: 0% (n = 5) / 76% (n = 42) / 100% (n = 42)" in clipping.evidence
+    assert "1.00 ± 0.00 (n = 42)" in report_claims.figure7_grid(records)
+    (_, clipping, *_) = report_claims.claims(records[:15])  # Figure 7's own runs only
+    assert clipping.verdict == "unresolved"
+
+
+def test_more_seeds_smoke_trains_and_records_under_its_own_experiment(results_root):
+    records = p13.SUCCESS_SEEDS_EXPERIMENT.run("smoke", progress=False)
+    assert sorted((r.extra["method"], r.seed) for r in records) == [
+        ("sgd-c", 1),
+        ("sgd-c", 2),
+        ("sgd-cr", 1),
+        ("sgd-cr", 2),
+    ]
+    assert all(r.experiment == "success_seeds" and r.status == "ok" for r in records)
+    assert p13.SUCCESS_SEEDS_EXPERIMENT.run("smoke") == records  # loaded, not retrained

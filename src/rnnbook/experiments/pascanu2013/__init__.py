@@ -1,8 +1,9 @@
 """Pascanu, Mikolov & Bengio (2013): exploding and vanishing gradients, clipping and Omega.
 
-Chapter ``pascanu2013`` of the book. Four experiments: ``success`` (Figure 7),
-``generalisation`` and ``generalisation_figure7`` (Sec. 4.1) on the synthetic tasks
-(``config``, ``train``, ``report``, ``report_wall``), and ``table1`` (Table 1) on music and PTB
+Chapter ``pascanu2013`` of the book. Five experiments: ``success`` (Figure 7) and
+``success_seeds`` (more seeds where five did not decide, ``config_seeds``), ``generalisation``
+and ``generalisation_figure7`` (Sec. 4.1) on the synthetic tasks (``config``, ``train``,
+``report``, ``report_wall``), and ``table1`` (Table 1) on music and PTB
 characters (``config_table1``, ``train_table1``, ``report_table1``). The synthetic-task names
 are this package's own; those of Table 1 live in its modules.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from rnnbook.experiments.pascanu2013 import (
     config,
+    config_seeds,
     config_table1,
     report,
     report_claims,
@@ -30,6 +32,7 @@ from rnnbook.experiments.pascanu2013.config import (
     generalisation_jobs,
     success_jobs,
 )
+from rnnbook.experiments.pascanu2013.config_seeds import SUCCESS_SEEDS, seeds_jobs
 from rnnbook.experiments.pascanu2013.report import *  # noqa: F403
 from rnnbook.experiments.pascanu2013.report import generalisation_table, success_table
 from rnnbook.experiments.pascanu2013.report_figures import *  # noqa: F403
@@ -44,6 +47,7 @@ __all__ = [
     *report.__all__,
     *report_figures.__all__,
     *report_wall.__all__,
+    "config_seeds",
     "config_table1",
     "train_table1",
     "report_table1",
@@ -51,6 +55,7 @@ __all__ = [
     "GENERALISATION_EXPERIMENT",
     "GENERALISATION_FIGURE7_EXPERIMENT",
     "SUCCESS_EXPERIMENT",
+    "SUCCESS_SEEDS_EXPERIMENT",
     "TABLE1_EXPERIMENT",
     "chapter_claims",
     "chapter_results",
@@ -72,6 +77,15 @@ SUCCESS_EXPERIMENT = Experiment(
     train=train_task_job,
     table=success_table,
 )
+SUCCESS_SEEDS_EXPERIMENT = Experiment(
+    CHAPTER,
+    SUCCESS_SEEDS,
+    "Figure 7, more seeds where five left SGD-CR against SGD-C undecided",
+    jobs=seeds_jobs,
+    train=train_task_job,
+    table=success_table,
+    after=(SUCCESS,),
+)
 GENERALISATION_EXPERIMENT = Experiment(
     CHAPTER,
     GENERALISATION,
@@ -92,6 +106,7 @@ GENERALISATION_FIGURE7_EXPERIMENT = Experiment(
 EXPERIMENTS = [
     TABLE1_EXPERIMENT,
     SUCCESS_EXPERIMENT,
+    SUCCESS_SEEDS_EXPERIMENT,
     GENERALISATION_EXPERIMENT,
     GENERALISATION_FIGURE7_EXPERIMENT,
 ]

@@ -29,6 +29,7 @@ from rnnbook.experiments.pascanu2013.config import (
     generalisation_configs,
     success_configs,
 )
+from rnnbook.experiments.pascanu2013.config_seeds import FIGURE7_EXPERIMENTS
 from rnnbook.experiments.pascanu2013.config_table1 import DATASET_TITLES
 from rnnbook.experiments.pascanu2013.config_table1 import EXPERIMENT as TABLE1_EXPERIMENT
 from rnnbook.experiments.pascanu2013.config_table1 import configs as table1_configs
@@ -62,7 +63,7 @@ def success_table(records: Sequence[RunRecord], title: str = "") -> Table:
     """Figure 7 as rows: success rate over seeds per (length, initialisation, method)."""
     groups: dict[tuple[str, int, str, str], list[RunRecord]] = {}
     for r in records:
-        if r.experiment != SUCCESS:
+        if r.experiment not in FIGURE7_EXPERIMENTS:
             continue
         key = (r.profile, r.config["length"], r.config["init"], _method(r))
         groups.setdefault(key, []).append(r)
@@ -150,7 +151,7 @@ def table(records: Sequence[RunRecord], title: str = "") -> Table:
     """Every row of the chapter: Table 1, then the success rates, then generalisation."""
     parts = [
         table1_table([r for r in records if r.experiment == TABLE1]),
-        success_table([r for r in records if r.experiment == SUCCESS]),
+        success_table([r for r in records if r.experiment in FIGURE7_EXPERIMENTS]),
         generalisation_table(records),
     ]
     return Table([row for t in parts for row in t.rows], title)
@@ -188,7 +189,7 @@ def success_rates(records: Sequence[RunRecord]) -> dict[tuple[str, str, int], tu
     """(init, method, length) -> (success rate, runs) from Figure 7 records."""
     groups: dict[tuple[str, str, int], list[float]] = {}
     for r in records:
-        if r.experiment == SUCCESS:
+        if r.experiment in FIGURE7_EXPERIMENTS:
             key = (r.config["init"], _method(r), r.config["length"])
             groups.setdefault(key, []).append(r.metrics["test_success"])
     return {k: (float(np.mean(v)), len(v)) for k, v in groups.items()}
@@ -213,7 +214,7 @@ def success_findings(records: Sequence[RunRecord]) -> str:
             lines.append(f"- **{INIT_TITLES[init]}** — success rate by length: " + "; ".join(parts))
     paired = {}
     for r in records:
-        if r.experiment == SUCCESS:
+        if r.experiment in FIGURE7_EXPERIMENTS:
             key = (r.config["init"], r.config["length"], r.seed)
             paired.setdefault(key, {})[_method(r)] = r.metrics["test_success"] > 0
     c_fail = [v for v in paired.values() if "sgd-c" in v and "sgd-cr" in v and not v["sgd-c"]]
@@ -234,7 +235,7 @@ def success_findings(records: Sequence[RunRecord]) -> str:
     )
     solved = {}
     for r in records:
-        if r.experiment == SUCCESS and r.metrics.get("solved_update") is not None:
+        if r.experiment in FIGURE7_EXPERIMENTS and r.metrics.get("solved_update") is not None:
             solved.setdefault(_method(r), []).append(r.metrics["solved_update"])
     if solved:
         lines.append(
@@ -250,7 +251,7 @@ def success_findings(records: Sequence[RunRecord]) -> str:
 
 
 def _traced(records: Sequence[RunRecord]) -> list[RunRecord]:
-    return [r for r in records if r.experiment == SUCCESS and "grad_norm" in r.curves]
+    return [r for r in records if r.experiment in FIGURE7_EXPERIMENTS and "grad_norm" in r.curves]
 
 
 def _taken(r: RunRecord) -> np.ndarray:

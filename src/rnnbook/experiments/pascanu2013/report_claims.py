@@ -17,6 +17,7 @@ from rnnbook.experiments.pascanu2013.config import (
     PAPER_SUCCESS,
     SUCCESS,
 )
+from rnnbook.experiments.pascanu2013.config_seeds import FIGURE7_EXPERIMENTS
 from rnnbook.experiments.pascanu2013.config_table1 import DATASET_TITLES
 from rnnbook.experiments.pascanu2013.config_table1 import EXPERIMENT as TABLE1
 from rnnbook.experiments.pascanu2013.report import (
@@ -70,7 +71,11 @@ INIT_GROUPS = {"tanh initialisations": ("basic_tanh", "smart_tanh"), "sigmoid": 
 
 
 def _figure7_claims(records: Sequence[RunRecord]) -> list[Claim]:
-    runs = [r for r in records if r.experiment == SUCCESS and r.config["length"] in PAPER_LENGTHS]
+    runs = [
+        r
+        for r in records
+        if r.experiment in FIGURE7_EXPERIMENTS and r.config["length"] in PAPER_LENGTHS
+    ]
     profile, runs = strongest(runs)
     texts = (
         "Clipping plus the regulariser (SGD-CR) solves temporal order at lengths 50-200 where "
@@ -91,13 +96,10 @@ def _figure7_claims(records: Sequence[RunRecord]) -> list[Claim]:
         )
         if not cells:
             continue
-        rates = "; ".join(
-            f"L{n} {INIT_TITLES[i]}: "
-            + " / ".join(f"{s[(n, i, m)].mean:.0%}" for m in METHODS if (n, i, m) in s)
-            for n, i in cells
-        )
-        seeds = max(s[(n, i, m)].n for n, i in cells for m in METHODS if (n, i, m) in s)
-        evidence = f"Success rate SGD / SGD-C / SGD-CR over {seeds} seeds: {rates}."
+        counts = {s[(n, i, m)].n for n, i in cells for m in METHODS if (n, i, m) in s}
+        rates = "; ".join(f"L{n} {INIT_TITLES[i]}: {_rates(s, n, i, counts)}" for n, i in cells)
+        over = f" over {counts.pop()} seeds" if len(counts) == 1 else ""
+        evidence = f"Success rate SGD / SGD-C / SGD-CR{over}: {rates}."
         for text, other in zip(texts, ("sgd", "sgd-c")):
             comps = [compare(s[(n, i, "sgd-cr")], s[(n, i, other)], True) for n, i in cells]
             said = f"{evidence} SGD-CR vs {METHOD_TITLES[other]}:"
@@ -105,6 +107,16 @@ def _figure7_claims(records: Sequence[RunRecord]) -> list[Claim]:
             scope = f"{text} ({group}; tested at L = {tested})"
             out.append(judge(scope, FIG7, comps, said, profile, _fig7_to_decide(comps)))
     return out
+
+
+def _rates(s: dict, length: int, init: str, counts: set[int]) -> str:
+    """One cell's success rates, each with its number of seeds where the cells differ in it."""
+    shown = [
+        f"{v.mean:.0%}" + (f" (n = {v.n})" if len(counts) > 1 else "")
+        for m in METHODS
+        if (v := s.get((length, init, m))) is not None
+    ]
+    return " / ".join(shown)
 
 
 def _fig7_to_decide(comparisons: Sequence[Comparison]) -> str:
@@ -295,7 +307,7 @@ def figure7_grid(records: Sequence[RunRecord]) -> str:
     """Figure 7 as a grid: initialisation x method rows, length columns, ``paper / ours``."""
     groups: dict[tuple[int, str, str], list[RunRecord]] = {}
     for r in records:
-        if r.experiment == SUCCESS:
+        if r.experiment in FIGURE7_EXPERIMENTS:
             groups.setdefault((r.config["length"], r.config["init"], _method(r)), []).append(r)
     keys = set(groups) | set(PAPER_SUCCESS)
     rows = []
@@ -335,7 +347,7 @@ def results_page(records: Sequence[RunRecord]) -> str:
     """The chapter page's results, every number from the records (all three experiments)."""
     parts = [verdict_box(claims(records), label="pascanu2013-verdicts")]
     parts.append(f"### Figure 7 as a table\n\n{figure7_grid(records)}\n")
-    success = [r for r in records if r.experiment == SUCCESS]
+    success = [r for r in records if r.experiment in FIGURE7_EXPERIMENTS]
     for profile, runs in by_profile_strongest_first(success):
         if profile != "smoke":
             parts.append(

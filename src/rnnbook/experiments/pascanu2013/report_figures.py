@@ -17,9 +17,9 @@ from rnnbook.experiments.pascanu2013.config import (
     METHOD_TITLES,
     METHODS,
     PAPER_SUCCESS,
-    SUCCESS,
     SUCCESS_ERROR,
 )
+from rnnbook.experiments.pascanu2013.config_seeds import FIGURE7_EXPERIMENTS
 from rnnbook.experiments.pascanu2013.report import (
     CHANCE_ERROR,
     _method,
@@ -43,7 +43,9 @@ def plot_success(records: Sequence[RunRecord]):
 
     plots.use_style()
     runs = sorted({n for _, n in success_rates(records).values()})
-    profiles = sorted({r.profile for r in records if r.experiment == SUCCESS}, key=PROFILES.index)
+    profiles = sorted(
+        {r.profile for r in records if r.experiment in FIGURE7_EXPERIMENTS}, key=PROFILES.index
+    )
     fig, axes = plt.subplots(1, 3, figsize=(12, 4.2), sharex=True, sharey=True)
     for ax, init in zip(axes, INITS):
         for k, method in enumerate(METHODS):
@@ -85,7 +87,7 @@ def plot_success(records: Sequence[RunRecord]):
     seeds = f" ({'/'.join(map(str, runs))} seeds per point)" if runs else ""
     budgets = []
     for j, profile in enumerate(profiles):
-        done = [r for r in records if r.profile == profile and r.experiment == SUCCESS]
+        done = [r for r in records if r.profile == profile and r.experiment in FIGURE7_EXPERIMENTS]
         most = max(r.metrics.get("updates", 0) for r in done)
         budgets.append(f"{'●■▲'[j % 3]} `{profile}`: at most {most:,} updates")
     if budgets:
