@@ -11,8 +11,10 @@ import torch
 from rnnbook.experiments import UnknownExperimentError, chung2014, get_experiments
 from rnnbook.experiments.jobs import Job, RunContext, computed_once, log_uniform, select_jobs
 from rnnbook.experiments.runner import Experiment, execute
+from rnnbook.experiments.search_once import search_lr_once
 from rnnbook.profiles import UnknownProfileError
 from rnnbook.results import RunRecord
+from rnnbook.train.config import FitResult
 
 CONTEXT = RunContext(device=torch.device("cpu"), commit="test")
 
@@ -111,6 +113,27 @@ def test_computed_once_saves_the_result_and_a_pause_saves_nothing(results_root):
     # resumed: read back, not computed again
     assert computed_once(job, ".search.json", lambda: search({"lr": 9.0})) == {"lr": 0.5}
     assert calls == [None, {"lr": 0.5}]
+
+
+def test_a_searched_rate_is_the_best_finished_candidate_chosen_once(results_root):
+    """The search stage every searching chapter shares: a paused search saves nothing, a
+    finished one keeps the lowest validation score (a diverged candidate is passed over) and a
+    resumed job reads the choice back without fitting again."""
+    job = toy_jobs(1.0)[0]
+    fits = []
+
+    def fit_candidates(finished: bool):
+        fits.append(finished)
+        best, status = [0.5, 0.1, 0.3], ["ok", "diverged", "ok"]
+        return FitResult(best_metric=best, status=status, best_epoch=[1, 1, 1], finished=finished)
+
+    lrs = (0.1, 1.0, 0.3)
+    assert search_lr_once(job, ".s.json", lambda: fit_candidates(False), lrs, "nll") is None
+    assert not job.state_path(".s.json").exists()
+    chosen = search_lr_once(job, ".s.json", lambda: fit_candidates(True), lrs, "nll")
+    assert chosen["lr"] == 0.3 and [r["nll"] for r in chosen["search"]] == [0.5, None, 0.3]
+    assert search_lr_once(job, ".s.json", lambda: fit_candidates(True), lrs, "nll") == chosen
+    assert fits == [False, True]
 
 
 def test_rerun_environment_variable_and_words(results_root, monkeypatch):

@@ -13,12 +13,12 @@ import numpy as np
 
 from rnnbook.data import length_bucketed_order, load_polyphonic, pad_next_step, sorted_batches
 from rnnbook.experiments.chung2014.config import MODELS, NOTES, Table2Config
-from rnnbook.experiments.jobs import Job, RunContext, computed_once
+from rnnbook.experiments.jobs import Job, RunContext
+from rnnbook.experiments.search_once import search_lr_once
 from rnnbook.models import RecurrentNetwork, count_parameters
 from rnnbook.results import RunRecord
 from rnnbook.train import fit
 from rnnbook.train.metrics import bernoulli_loss, evaluate_bernoulli_nll
-from rnnbook.train.search import choose_lr
 
 __all__ = ["build_model", "parameter_counts", "train_job"]
 
@@ -95,10 +95,10 @@ def _fit(
 
 def _search_lr(job: Job, splits, eval_batches, context: RunContext) -> dict | None:
     """Stage 1: every learning-rate candidate with the first seed
-    (:func:`~rnnbook.train.search.choose_lr`), or ``None`` if paused."""
+    (:func:`~rnnbook.experiments.search_once.search_lr_once`), or ``None`` if paused."""
     config: Table2Config = job.config
 
-    def search() -> dict | None:
+    def fit_candidates():
         _, result = _fit(
             config,
             config.lrs,
@@ -111,11 +111,11 @@ def _search_lr(job: Job, splits, eval_batches, context: RunContext) -> dict | No
             context.time_budget_s,
             f"{job.key} lr search",
         )
-        if not result.finished:
-            return None
-        return choose_lr(config.lrs, result, "valid_nll", name=job.key, details=True)
+        return result
 
-    return computed_once(job, ".search.json", search)
+    return search_lr_once(
+        job, ".search.json", fit_candidates, config.lrs, "valid_nll", details=True
+    )
 
 
 def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:

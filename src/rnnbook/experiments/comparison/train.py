@@ -21,12 +21,12 @@ from rnnbook.experiments.comparison.data import (
     task_loss,
     task_shape,
 )
-from rnnbook.experiments.jobs import Job, RunContext, computed_once, member_curves
+from rnnbook.experiments.jobs import Job, RunContext, member_curves
+from rnnbook.experiments.search_once import search_lr_once
 from rnnbook.models import count_parameters
 from rnnbook.models.comparison import CellNetwork, width_for_budget
 from rnnbook.results import RunRecord
 from rnnbook.train import TrainConfig, fit
-from rnnbook.train.search import choose_lr
 
 __all__ = ["build_model", "evaluate", "train_job"]
 
@@ -114,19 +114,17 @@ def _fit(job: Job, data: TaskData, lrs, seeds, suffix: str, context: RunContext,
 
 def _search(job: Job, data: TaskData, context: RunContext) -> dict | None:
     """Every candidate with the first seed; the rate of the best validation cost
-    (:func:`~rnnbook.train.search.choose_lr`), or ``None`` if paused."""
+    (:func:`~rnnbook.experiments.search_once.search_lr_once`), or ``None`` if paused."""
     config: GridConfig = job.config
 
-    def search() -> dict | None:
+    def fit_candidates():
         seeds = (config.seeds[0],) * len(config.lrs)
         _, result, _ = _fit(
             job, data, config.lrs, seeds, ".search.pt", context, context.time_budget_s
         )
-        if not result.finished:
-            return None
-        return choose_lr(config.lrs, result, "valid_cost", name=job.key)
+        return result
 
-    return computed_once(job, ".search.json", search)
+    return search_lr_once(job, ".search.json", fit_candidates, config.lrs, "valid_cost")
 
 
 def train_job(job: Job, context: RunContext) -> list[RunRecord] | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from rnnbook.data.ptb import WORD_VOCABULARY as PTB_VOCAB
-from rnnbook.experiments.jobs import Job, RunContext, computed_once
+from rnnbook.experiments.jobs import Job, RunContext
 from rnnbook.experiments.jozefowicz2015.config import (
     DropoutConfig,
     SearchedDropoutConfig,
@@ -23,11 +23,11 @@ from rnnbook.experiments.jozefowicz2015.config import (
 )
 from rnnbook.experiments.jozefowicz2015.data import task_tokens
 from rnnbook.experiments.jozefowicz2015.train_lm import build_model, evaluate_stream, fit_streams
+from rnnbook.experiments.search_once import search_lr_once
 from rnnbook.models import count_parameters
 from rnnbook.profiles import config_dict
 from rnnbook.results import RunRecord
 from rnnbook.train import TrainConfig
-from rnnbook.train.search import choose_lr
 
 __all__ = ["choose_dropout_lr", "train_ptb_dropout_job", "train_searched_dropout_job"]
 
@@ -123,22 +123,20 @@ def train_ptb_dropout_job(job: Job, context: RunContext) -> list[RunRecord] | No
 def choose_dropout_lr(job: Job, context: RunContext) -> dict | None:
     """Every candidate rate of ``job`` for ``search_epochs`` epochs, stacked; the one with the
     lowest validation NLL, each candidate's, and the time it took
-    (:func:`~rnnbook.train.search.choose_lr`; ``None`` if paused). Saved beside the job's
-    checkpoint, so that a resumed job does not search again."""
+    (:func:`~rnnbook.experiments.search_once.search_lr_once`; ``None`` if paused). Saved beside
+    the job's checkpoint, so that a resumed job does not search again."""
     config: SearchedDropoutConfig = job.config
 
-    def search() -> dict | None:
+    def fit_candidates():
         checkpoint = job.state_path(".lr.pt")
         desc = f"{job.key} lr search"
         lrs = tuple(config.lrs)
         _, result, _ = _fit_dropout(
             job, config, lrs, config.search_epochs, checkpoint, context, desc
         )
-        if not result.finished:
-            return None
-        return choose_lr(config.lrs, result, "valid_nll", name=job.key)
+        return result
 
-    return computed_once(job, ".lr.json", search)
+    return search_lr_once(job, ".lr.json", fit_candidates, config.lrs, "valid_nll")
 
 
 def train_searched_dropout_job(job: Job, context: RunContext) -> list[RunRecord] | None:
