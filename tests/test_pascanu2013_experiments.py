@@ -7,6 +7,7 @@ import dataclasses
 import json
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -20,6 +21,7 @@ from rnnbook.experiments.pascanu2013 import (
     config_table1,
     report,
     report_claims,
+    report_figures,
     report_table1,
     report_wall,
     train_table1,
@@ -517,3 +519,39 @@ def test_more_seeds_smoke_trains_and_records_under_its_own_experiment(results_ro
     ]
     assert all(r.experiment == "success_seeds" and r.status == "ok" for r in records)
     assert p13.SUCCESS_SEEDS_EXPERIMENT.run("smoke") == records  # loaded, not retrained
+
+
+def test_the_strongest_figure7_pools_the_more_seeds_runs_of_that_profile(monkeypatch):
+    def made(experiment, profile, method, seed):
+        config = {"task": "temporal_order", "length": 50, "init": "smart_tanh"}
+        metrics = {"test_success": 1.0}
+        return made_record(
+            "pascanu2013",
+            experiment,
+            f"{method}-s{seed}",
+            config,
+            metrics,
+            seed=seed,
+            profile=profile,
+            extra={"method": method},
+        )
+
+    stored = {
+        "success": [made("success", p, "sgd-c", 0) for p in ("cpu", "long")],
+        "success_seeds": [made("success_seeds", "long", "sgd-c", 5)],
+    }
+
+    def recorded(self, profile=None, root=None):
+        return [r for r in stored.get(self.name, []) if profile in (None, r.profile)]
+
+    monkeypatch.setattr(type(p13.SUCCESS_EXPERIMENT), "recorded", recorded)
+    shown = p13.strongest_figure7()
+    assert sorted((r.experiment, r.profile) for r in shown) == [
+        ("success", "long"),
+        ("success_seeds", "long"),
+    ]
+    fig = report_figures.plot_success(shown)  # one point: both runs pooled in it
+    assert fig.axes[0].get_ylabel() == "rate of success (2 seeds per point)"
+    plt.close(fig)
+    stored.clear()
+    assert p13.strongest_figure7() == []

@@ -40,6 +40,7 @@ from rnnbook.experiments.pascanu2013.report_wall import *  # noqa: F403
 from rnnbook.experiments.pascanu2013.train import *  # noqa: F403
 from rnnbook.experiments.pascanu2013.train import train_task_job
 from rnnbook.experiments.runner import Experiment, recorded_all
+from rnnbook.results.verdicts import strongest
 
 __all__ = [
     *config.__all__,
@@ -59,6 +60,7 @@ __all__ = [
     "TABLE1_EXPERIMENT",
     "chapter_claims",
     "chapter_results",
+    "strongest_figure7",
 ]
 
 TABLE1_EXPERIMENT = Experiment(
@@ -120,3 +122,9 @@ def chapter_claims() -> list:
 def chapter_results() -> str:
     """The chapter page's generated results section (Markdown), from every recorded run."""
     return report_claims.results_page(recorded_all(EXPERIMENTS))
+
+
+def strongest_figure7() -> list:
+    """Figure 7's runs of the strongest recorded profile (never ``smoke``), with the runs of
+    ``success_seeds`` pooled in; empty when none is recorded."""
+    return strongest(recorded_all([SUCCESS_EXPERIMENT, SUCCESS_SEEDS_EXPERIMENT]))[1]
