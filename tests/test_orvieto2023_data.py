@@ -329,3 +329,15 @@ def test_image_sequences_raster_order_pooling_and_permutation():
     assert standard[0, 0, 0] == pytest.approx(-3.75)
     with pytest.raises(ValueError, match="does not divide"):
         mn.pool_images(img, 3)
+
+
+def test_the_pooling_for_a_side_and_the_steps_it_leaves_are_those_of_a_pooled_image():
+    """28 x 28 MNIST: side 14 pools by 2 to 196 steps; a side that no whole factor gives rounds
+    up (10 -> pool 2 -> side 14); no side outside 1-28 is accepted."""
+    images = np.zeros((1, 28, 28), np.float32)
+    for side, pool, steps in ((28, 1, 784), (14, 2, 196), (10, 2, 196), (7, 4, 49)):
+        assert mn.pool_to_side(side) == pool and mn.pooled_steps(pool) == steps
+        assert mn.image_sequences(images, pool=pool).shape[1] == steps
+    for side in (0, 29):
+        with pytest.raises(ValueError, match=f"image side {side} is not between 1 and 28"):
+            mn.pool_to_side(side)

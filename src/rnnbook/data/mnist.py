@@ -419,6 +419,19 @@ def pool_images(images: np.ndarray, factor: int) -> np.ndarray:
     return images.reshape(n, h // factor, factor, w // factor, factor).mean((2, 4))
 
 
+def pool_to_side(side: int) -> int:
+    """The pooling factor that takes the 28-pixel side of an image down to ``side`` (or the
+    nearest side above it that 28 allows): ``28 // side``."""
+    if not 1 <= side <= IMAGE_SIDE:
+        raise ValueError(f"image side {side} is not between 1 and {IMAGE_SIDE} pixels")
+    return IMAGE_SIDE // side
+
+
+def pooled_steps(pool: int) -> int:
+    """The steps of an image read pixel by pixel after pooling by ``pool``: (28 // pool)^2."""
+    return (IMAGE_SIDE // pool) ** 2
+
+
 def pixel_permutation(length: int, seed: int) -> np.ndarray:
     """The fixed pixel order of a *permuted* sequential task, drawn once from ``seed``."""
     return np.random.default_rng(seed).permutation(length)

@@ -24,6 +24,7 @@ from rnnbook.data.copy import BITS, copy_batch, copy_training_batches
 from rnnbook.data.listops import CLASSES as LISTOPS_CLASSES
 from rnnbook.data.listops import VOCAB as LISTOPS_VOCAB
 from rnnbook.data.listops import ListOpsSpec
+from rnnbook.data.mnist import pool_to_side, pooled_steps
 from rnnbook.data.polyphonic import N_PITCHES
 from rnnbook.data.synthetic import VALUE_TOLERANCE, draw_length, generate
 from rnnbook.data.xml_task import VOCAB as XML_VOCAB
@@ -313,7 +314,7 @@ def _orvieto_splits(task: str, size: TaskSize) -> dict[str, tuple[list, np.ndarr
         )
         data = orvieto_task(TaskSpec("listops", listops=spec))
     else:
-        data = orvieto_task(TaskSpec("psmnist", 28 // size.length, size.train or None, cap))
+        data = orvieto_task(TaskSpec("psmnist", pool_to_side(size.length), size.train or None, cap))
     return {s: (data.sequences[s], data.labels[s]) for s in ("train", "valid", "test")}
 
 
@@ -351,7 +352,7 @@ def longest_steps(task: str, size: TaskSize) -> int:
     if task == "copy":
         return 2 * size.length + 1
     if task == "psmnist":
-        return (28 // (28 // size.length)) ** 2
+        return pooled_steps(pool_to_side(size.length))
     return size.length
 
 

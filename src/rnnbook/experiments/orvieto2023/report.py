@@ -10,6 +10,7 @@ import torch
 
 from rnnbook.cells.lru import LADDER
 from rnnbook.data.listops import ListOpsSpec
+from rnnbook.data.mnist import pooled_steps
 from rnnbook.experiments.orvieto2023.config import (
     LADDER_EXPERIMENT,
     LADDER_RUNGS,
@@ -276,7 +277,7 @@ def dense_findings(records: Sequence[RunRecord], configs: Sequence[LRUConfig]) -
                 outcome += f" ({r.status})"
             growth = ""
             if config.data.listops is None and config.data.pathfinder is None:  # 28 x 28 images
-                steps = (28 // config.data.pool) ** 2
+                steps = pooled_steps(config.data.pool)
                 growth = f" (largest r^T over the {steps} steps: {max(values) ** steps:.2g})"
             lines.append(
                 f"- {TASK_TITLES[config.task]}, seed {seed}: largest |eigenvalue| of A per block "
