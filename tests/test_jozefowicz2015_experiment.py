@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import subprocess
@@ -252,6 +253,7 @@ def test_other_smoke_experiments_run(results_root, shared_data, monkeypatch):
     assert [e.name for e in get_experiments("jozefowicz2015")] == [
         "table1",
         "table1_seeds",
+        "table1_more_seeds",
         "music",
         "ptb_dropout",
         "search",
@@ -524,3 +526,57 @@ def test_dropout_findings_name_each_cell_s_chosen_rate():
 
     text = report_more.dropout_findings([run("lstm", 110.0, 1.0), run("tanh", 150.0, 0.1)])
     assert "after one epoch of each candidate (1, 0.3, 0.1): LSTM 1, Tanh 0.1." in text
+
+
+def test_more_seeds_retrain_table1_seeds_jobs_with_more_members(tmp_path, monkeypatch):
+    """`table1_more_seeds` is the `table1_seeds` job of the cells it names with more members:
+    the same setting and data, the first seeds the same runs (trained again, the same numbers)."""
+    from rnnbook.experiments.jozefowicz2015 import config_more_seeds, config_profiles
+
+    monkeypatch.setenv("RNNBOOK_RESULTS", str(tmp_path))
+    monkeypatch.setenv("RNNBOOK_WORKERS", "1")
+    monkeypatch.delenv("RERUN", raising=False)
+    monkeypatch.setitem(config_profiles.PROFILES["smoke"]["table1"], "reseed", 2)
+    spec = dict(cells=(("arithmetic", "lstm"),), seeds=3)
+    monkeypatch.setitem(config_more_seeds.MORE_SEEDS, "smoke", spec)
+    assert jz.TABLE1_MORE_SEEDS_EXPERIMENT.jobs_of("smoke") == []  # nothing searched yet
+    jz.TABLE1_EXPERIMENT.run("smoke", only=["arithmetic-lstm", "xml-lstm"], progress=False)
+    (seeds,) = [j for j in jz.TABLE1_SEEDS_EXPERIMENT.jobs_of("smoke") if j.key.startswith("a")]
+    (more,) = jz.TABLE1_MORE_SEEDS_EXPERIMENT.jobs_of("smoke")  # xml is not named
+    assert more.key == seeds.key and list(more.runs) == [*seeds.runs, "arithmetic-lstm-s102"]
+    assert more.config == dataclasses.replace(
+        seeds.config, hyperparameters=seeds.config.hyperparameters[:1] * 3
+    )
+    three = jz.TABLE1_MORE_SEEDS_EXPERIMENT.run("smoke", progress=False)
+    two = jz.TABLE1_SEEDS_EXPERIMENT.run("smoke", only=["arithmetic-lstm"], progress=False)
+    for a, b in zip(two, three):
+        assert a.run_id == b.run_id and a.metrics["test_accuracy"] == pytest.approx(
+            b.metrics["test_accuracy"], abs=1e-6
+        )
+
+
+def test_the_claims_take_the_more_seeds_runs_in_place_of_the_three_of_their_cells():
+    def made(experiment, arch, seed, profile="long", stale=False):
+        config = {"task": "arithmetic", "arch": arch}
+        metrics = {"test_accuracy": 0.1 + seed / 1000}
+        run_id = f"arithmetic-{arch}-s{seed}"
+        return made_record(
+            "jozefowicz2015",
+            experiment,
+            run_id,
+            config,
+            metrics,
+            seed=seed,
+            profile=profile,
+            stale=stale,
+        )
+
+    three = [made("table1_seeds", a, s) for a in ("lstm-i", "lstm-o") for s in range(100, 103)]
+    more = [made("table1_more_seeds", "lstm-i", s) for s in range(100, 126)]
+    picked = {(r.experiment, r.config["arch"]) for r in jz.reseeded(three + more)}
+    assert picked == {("table1_more_seeds", "lstm-i"), ("table1_seeds", "lstm-o")}
+    assert len(jz.reseeded(three + more)) == 26 + 3
+    cpu = [made("table1_more_seeds", "lstm-o", s, profile="cpu") for s in range(100, 126)]
+    assert len(jz.reseeded(three + cpu)) == 6 + 26  # another profile replaces nothing at long
+    stale = [dataclasses.replace(r, stale=True) for r in more]
+    assert {r.experiment for r in jz.reseeded(three + stale)} == {"table1_seeds"}

@@ -1,15 +1,17 @@
 """Jozefowicz, Zaremba & Sutskever (2015): an empirical exploration of recurrent architectures.
 
-Chapter ``jozefowicz2015`` of the book: ``config`` and ``config_profiles`` (the paper's numbers,
-configurations, jobs), ``data`` (token streams), ``train_lm``, ``train``, ``train_seeds`` and
-``train_dropout`` (the language model and each job), ``report`` and ``report_more`` (tables,
-findings, figures), and here its five experiments, declared.
+Chapter ``jozefowicz2015`` of the book: ``config``, ``config_profiles`` and
+``config_more_seeds`` (the paper's numbers, configurations, jobs), ``data`` (token streams),
+``train_lm``, ``train``, ``train_seeds`` and ``train_dropout`` (the language model and each
+job), ``report`` and ``report_more`` (tables, findings, figures), and here its six experiments,
+declared.
 """
 
 from __future__ import annotations
 
 from rnnbook.experiments.jozefowicz2015 import (
     config,
+    config_more_seeds,
     config_profiles,
     data,
     report,
@@ -29,6 +31,8 @@ from rnnbook.experiments.jozefowicz2015.config import (
     TABLE1,
     TABLE1_SEEDS,
 )
+from rnnbook.experiments.jozefowicz2015.config_more_seeds import *  # noqa: F403
+from rnnbook.experiments.jozefowicz2015.config_more_seeds import TABLE1_MORE_SEEDS, more_seed_jobs
 from rnnbook.experiments.jozefowicz2015.config_profiles import *  # noqa: F403
 from rnnbook.experiments.jozefowicz2015.config_profiles import (
     music_jobs,
@@ -64,6 +68,7 @@ __all__ = [
     "chapter_results",
     *config.__all__,
     *config_profiles.__all__,
+    *config_more_seeds.__all__,
     *data.__all__,
     *train_lm.__all__,
     *train.__all__,
@@ -76,6 +81,7 @@ __all__ = [
     "PTB_DROPOUT_EXPERIMENT",
     "SEARCH_EXPERIMENT",
     "TABLE1_EXPERIMENT",
+    "TABLE1_MORE_SEEDS_EXPERIMENT",
     "TABLE1_SEEDS_EXPERIMENT",
 ]
 
@@ -92,6 +98,15 @@ TABLE1_SEEDS_EXPERIMENT = Experiment(
     TABLE1_SEEDS,
     "Table 1's best setting of each cell, retrained with three seeds (where a profile asks)",
     jobs=table1_seed_jobs,
+    train=train_table1_seeds_job,
+    table=table1_seeds,
+    after=(TABLE1,),
+)
+TABLE1_MORE_SEEDS_EXPERIMENT = Experiment(
+    CHAPTER,
+    TABLE1_MORE_SEEDS,
+    "Table 1's best setting of the cells where three seeds did not decide, with 26 seeds",
+    jobs=more_seed_jobs,
     train=train_table1_seeds_job,
     table=table1_seeds,
     after=(TABLE1,),
@@ -123,6 +138,7 @@ SEARCH_EXPERIMENT = Experiment(
 EXPERIMENTS = [
     TABLE1_EXPERIMENT,
     TABLE1_SEEDS_EXPERIMENT,
+    TABLE1_MORE_SEEDS_EXPERIMENT,
     MUSIC_EXPERIMENT,
     PTB_DROPOUT_EXPERIMENT,
     SEARCH_EXPERIMENT,
