@@ -555,7 +555,7 @@ def test_more_seeds_retrain_table1_seeds_jobs_with_more_members(tmp_path, monkey
         )
 
 
-def test_the_claims_take_the_more_seeds_runs_in_place_of_the_three_of_their_cells():
+def test_the_claims_take_the_more_seeds_runs_in_place_of_the_three_of_their_cells(monkeypatch):
     def made(experiment, arch, seed, profile="long", stale=False):
         config = {"task": "arithmetic", "arch": arch}
         metrics = {"test_accuracy": 0.1 + seed / 1000}
@@ -580,3 +580,12 @@ def test_the_claims_take_the_more_seeds_runs_in_place_of_the_three_of_their_cell
     assert len(jz.reseeded(three + cpu)) == 6 + 26  # another profile replaces nothing at long
     stale = [dataclasses.replace(r, stale=True) for r in more]
     assert {r.experiment for r in jz.reseeded(three + stale)} == {"table1_seeds"}
+
+    stored = {"table1_seeds": three, "table1_more_seeds": more}
+
+    def recorded(self, profile=None, root=None):
+        return [r for r in stored.get(self.name, []) if profile in (None, r.profile)]
+
+    monkeypatch.setattr(type(jz.TABLE1_SEEDS_EXPERIMENT), "recorded", recorded)
+    rows = {(r.model, r.n) for r in jz.strongest_seeds_table().rows}
+    assert rows == {("lstm-i", 26), ("lstm-o", 3)}

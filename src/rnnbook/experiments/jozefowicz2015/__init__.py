@@ -46,6 +46,7 @@ from rnnbook.experiments.jozefowicz2015.report import *  # noqa: F403
 from rnnbook.experiments.jozefowicz2015.report import (
     music_table,
     ptb_dropout_table,
+    reseeded,
     search_table,
     table1,
     table1_seeds,
@@ -62,10 +63,12 @@ from rnnbook.experiments.jozefowicz2015.train_dropout import train_searched_drop
 from rnnbook.experiments.jozefowicz2015.train_lm import *  # noqa: F403
 from rnnbook.experiments.jozefowicz2015.train_seeds import train_table1_seeds_job
 from rnnbook.experiments.runner import Experiment, placeholders_all, recorded_all
+from rnnbook.results.verdicts import strongest
 
 __all__ = [
     "chapter_claims",
     "chapter_results",
+    "strongest_seeds_table",
     *config.__all__,
     *config_profiles.__all__,
     *config_more_seeds.__all__,
@@ -153,3 +156,12 @@ def chapter_claims() -> list:
 def chapter_results() -> str:
     """The chapter page's generated results section (Markdown), from every recorded run."""
     return report_claims.results_page(recorded_all(EXPERIMENTS), placeholders_all(EXPERIMENTS))
+
+
+def strongest_seeds_table():
+    """Each cell's best setting retrained with seeds, at the strongest profile recorded: three
+    seeds (``table1_seeds``), 26 where ``table1_more_seeds`` took over."""
+    runs = recorded_all([TABLE1_SEEDS_EXPERIMENT, TABLE1_MORE_SEEDS_EXPERIMENT])
+    profile, runs = strongest(reseeded(runs))
+    title = f"Table 1, each cell's best setting with seeds, profile `{profile}`"
+    return table1_seeds(runs, title if runs else "Table 1 with seeds: nothing recorded yet")
