@@ -437,3 +437,74 @@ def test_the_chrono_smoke_jobs_train_and_record(results_root):
     ]
     assert all(r.status == "ok" and r.experiment == cmp.CHRONO for r in records)
     assert len(list(results_root.rglob("*.json"))) == 2
+
+
+def test_the_next_rate_up_continues_the_candidates_one_slice_of_the_range_higher():
+    low, high = cfg._LR_RANGE
+    lrs = cfg._lrs(4)
+    above = cfg.next_lr_above(lrs)
+    assert above == pytest.approx(max(lrs) * math.exp((high - low) / 4))
+    assert int((math.log(above) - low) / (high - low) * 4) == 4  # the fifth slice
+    assert cfg.next_lr_above((0.001, 0.002)) == pytest.approx(0.002 * math.exp(5.3 / 2))
+
+
+def test_the_check_above_the_range_takes_the_jobs_whose_search_chose_its_largest_rate(
+    results_root,
+):
+    from rnnbook.results import save_record
+
+    assert cmp.lr_above_jobs("smoke") == []  # nothing recorded yet
+    jobs = {j.key: j for j in cmp.grid_jobs("smoke")}
+
+    def recorded(key: str, lr: float, config_hash: str | None = None) -> None:
+        job = jobs[key]
+        (first, *_) = job.runs
+        metrics = {"lr": lr, "valid_metric": 50.0, "test_metric": 50.0}
+        config = dataclasses.asdict(job.config)
+        run_hash = config_hash or job.run_hash(first)
+        save_record(RunRecord("comparison", "grid", "smoke", first, config, run_hash, 0, metrics))
+
+    top, low = max(jobs["temporal_order-tanh"].config.lrs), min(jobs["addition-gru"].config.lrs)
+    recorded("temporal_order-tanh", top)
+    recorded("addition-gru", low)  # chose the smallest: not checked
+    recorded("addition-lru", top, config_hash="out-of-date")
+    (job,) = cmp.lr_above_jobs("smoke")
+    grid = jobs["temporal_order-tanh"].config
+    assert job.key == "temporal_order-tanh" and list(job.runs) == ["temporal_order-tanh-s0"]
+    assert job.config == dataclasses.replace(grid, lrs=(cfg.next_lr_above(grid.lrs),), seeds=(0,))
+    (record,) = cmp.LR_ABOVE_EXPERIMENT.run("smoke", progress=False)
+    assert record.metrics["lr"] == job.config.lrs[0] and record.extra["lr_search"] == []
+
+
+def test_the_check_above_the_range_counts_the_jobs_that_did_better_on_validation():
+    def run(experiment, task, cell, valid, status="ok", lrs=(0.001, 0.0088)):
+        config = {"task": task, "cell": cell, "lrs": list(lrs), "seeds": [0, 1, 2]}
+        metrics = {"valid_metric": valid}
+        return RunRecord(
+            "comparison",
+            experiment,
+            "long",
+            f"{task}-{cell}-s0",
+            config,
+            "x",
+            0,
+            metrics,
+            status=status,
+        )
+
+    grid = [run("grid", "temporal_order", "gru", 60.0), run("grid", "jsb", "gru", 8.0)]
+    grid += [run("grid", "jsb", "lstm", 8.0)]
+    above = (0.033,)
+    checks = [
+        run("lr_above", "temporal_order", "gru", 70.0, lrs=above),  # accuracy: higher is better
+        run("lr_above", "jsb", "gru", 8.5, lrs=above),  # NLL: lower is better, so worse
+        run("lr_above", "jsb", "lstm", math.nan, status="diverged", lrs=above),
+    ]
+    text = cmp.report_search.lr_above_markdown(grid + checks)
+    assert "largest candidate (0.0088) trained once more at the next rate up (0.033)" in text
+    assert "In 1 of 3 jobs that rate scored better on validation" in text
+    assert "- **temporal order**: 1 of 1 (GRU)" in text
+    assert "- **JSB Chorales**: 0 of 2 (none)" in text
+    assert cmp.report_search.lr_above_markdown(grid) == ""
+    page = cmp.report_claims.results_page([])
+    assert "The check one rate above the range is not recorded yet." in page

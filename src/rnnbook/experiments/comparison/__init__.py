@@ -4,7 +4,9 @@ Chapter ``comparison``: ``config`` (tasks, cells, budgets, jobs), ``data`` (ever
 of one shape), ``train`` (one job), ``report`` (the table of cells by tasks, ranks, figures) and
 ``report_claims`` (the five papers' claims on each other's tasks); ``config_budget`` and
 ``report_budget``: a check of the grid at ten times its updates; ``config_chrono`` and
-``report_chrono``: a check of the gated cells with the chrono initialisation.
+``report_chrono``: a check of the gated cells with the chrono initialisation;
+``config_lr_above`` and ``report_search``: where the learning-rate searches landed, and a check
+one rate above the range.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from rnnbook.experiments.comparison import (
     config,
     config_budget,
     config_chrono,
+    config_lr_above,
     report,
     report_budget,
     report_chrono,
@@ -25,6 +28,8 @@ from rnnbook.experiments.comparison.config_budget import *  # noqa: F403 - the c
 from rnnbook.experiments.comparison.config_budget import BUDGET, budget_jobs
 from rnnbook.experiments.comparison.config_chrono import *  # noqa: F403 - the chapter's names
 from rnnbook.experiments.comparison.config_chrono import CHRONO, chrono_jobs
+from rnnbook.experiments.comparison.config_lr_above import *  # noqa: F403 - the chapter's names
+from rnnbook.experiments.comparison.config_lr_above import LR_ABOVE, lr_above_jobs
 from rnnbook.experiments.comparison.report import *  # noqa: F403 - the chapter's names
 from rnnbook.experiments.comparison.report import grid_table
 from rnnbook.experiments.comparison.report_budget import *  # noqa: F403 - the chapter's names
@@ -43,10 +48,12 @@ __all__ = [
     *report_budget.__all__,
     *config_chrono.__all__,
     *report_chrono.__all__,
+    *config_lr_above.__all__,
     "BUDGET_EXPERIMENT",
     "CHRONO_EXPERIMENT",
     "EXPERIMENTS",
     "GRID_EXPERIMENT",
+    "LR_ABOVE_EXPERIMENT",
     "chapter_claims",
     "chapter_results",
 ]
@@ -81,7 +88,18 @@ CHRONO_EXPERIMENT = Experiment(
     table=grid_table,
 )
 
-EXPERIMENTS = [GRID_EXPERIMENT, BUDGET_EXPERIMENT, CHRONO_EXPERIMENT]
+#: The grid's jobs that chose their largest rate, again at the next rate up (seed 0).
+LR_ABOVE_EXPERIMENT = Experiment(
+    CHAPTER,
+    LR_ABOVE,
+    "Learning-rate check: the jobs that chose the largest rate, at the next rate up",
+    jobs=lr_above_jobs,
+    train=train_job,
+    table=grid_table,
+    after=(GRID,),
+)
+
+EXPERIMENTS = [GRID_EXPERIMENT, BUDGET_EXPERIMENT, CHRONO_EXPERIMENT, LR_ABOVE_EXPERIMENT]
 
 
 def chapter_claims() -> list:

@@ -32,6 +32,7 @@ __all__ = [
     "VERSION",
     "grid_configs",
     "grid_jobs",
+    "next_lr_above",
     "run_id",
 ]
 
@@ -124,6 +125,14 @@ def _lrs(n: int) -> tuple[float, ...]:
     low, high = _LR_RANGE
     u = np.random.default_rng(2026).uniform(size=n)
     return tuple(float(np.exp(low + (k + u[k]) * (high - low) / n)) for k in range(n))
+
+
+def next_lr_above(lrs: tuple[float, ...]) -> float:
+    """The rate one slice of the log range above the largest of ``lrs`` (the range cut into
+    ``len(lrs)`` slices, as :func:`_lrs` cuts it): where the search would have drawn next had
+    the range gone on."""
+    low, high = _LR_RANGE
+    return float(max(lrs) * np.exp((high - low) / len(lrs)))
 
 
 _SMOKE_SIZES = {

@@ -11,7 +11,7 @@ from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS, grid
 from rnnbook.experiments.comparison.report import grid_markdown, metric_digits, parameter_markdown
 from rnnbook.experiments.comparison.report_budget import budget_markdown, budget_sentence
 from rnnbook.experiments.comparison.report_chrono import chrono_markdown, chrono_sentence
-from rnnbook.experiments.comparison.report_search import lr_search_markdown
+from rnnbook.experiments.comparison.report_search import lr_above_markdown, lr_search_markdown
 from rnnbook.results import RunRecord
 from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
@@ -170,6 +170,7 @@ def results_page(records: Sequence[RunRecord]) -> str:
     parts += [
         "(comparison-lr-search)=\n### Where the learning-rate searches landed\n",
         lr_search_markdown(grid) or "No search recorded yet.\n",
+        lr_above_markdown(records) or "The check one rate above the range is not recorded yet.\n",
     ]
     parts += [
         "(comparison-budget-check)=\n### Ten times the updates: a budget check\n",

@@ -1,0 +1,55 @@
+"""A learning-rate check for the grid: was the best rate above the range it searched?
+
+At `long`, 56 of the grid's 86 searched jobs chose the largest of their four candidates
+(0.0088), so a rate beyond the range might have done better for them. The check trains each
+such job once more at the next rate up, where the search would have drawn had its log range gone
+on one slice further (:func:`~rnnbook.experiments.comparison.config.next_lr_above`: 0.0088 times
+3.76, 0.033). It trains seed 0 only, with everything else the grid's, so the run is comparable
+with the grid's seed 0 at 0.0088, which is the same run as that candidate's in the search. That
+is one run per job instead of the grid's seven, about 0.6 core-hours for the 56. The jobs follow
+the grid's records: a job whose search is not recorded, or not up to date, has none yet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from rnnbook.experiments.comparison.config import (
+    CHAPTER,
+    GRID,
+    grid_jobs,
+    next_lr_above,
+    run_id,
+)
+from rnnbook.experiments.jobs import Job
+from rnnbook.profiles import check_profile
+from rnnbook.results import load_records
+
+__all__ = ["LR_ABOVE", "LR_ABOVE_PROFILES", "lr_above_jobs"]
+
+LR_ABOVE = "lr_above"
+
+#: The profiles that run the check.
+LR_ABOVE_PROFILES = ("smoke", "long")
+
+
+def lr_above_jobs(profile: str, root: Path | None = None) -> list[Job]:
+    """One job per grid job of ``profile`` whose up-to-date seed-0 record chose the largest of
+    several candidates: the same job at :func:`next_lr_above` of its candidates, seed 0 only."""
+    if check_profile(profile) not in LR_ABOVE_PROFILES:
+        return []
+    found = {r.run_id: r for r in load_records(CHAPTER, GRID, profile, root) if r.status == "ok"}
+    out = []
+    for job in grid_jobs(profile):
+        c = job.config
+        first = run_id(c, c.seeds[0])
+        r = found.get(first)
+        if r is None or r.config_hash != job.run_hash(first) or len(set(c.lrs)) < 2:
+            continue
+        if r.metrics.get("lr") != max(c.lrs):
+            continue
+        config = dataclasses.replace(c, lrs=(next_lr_above(c.lrs),), seeds=(c.seeds[0],))
+        runs = {run_id(config, s): s for s in config.seeds}
+        out.append(Job(CHAPTER, LR_ABOVE, profile, job.key, config, runs))
+    return out
