@@ -503,7 +503,7 @@ def test_the_check_above_the_range_counts_the_jobs_that_did_better_on_validation
     text = cmp.report_search.lr_above_markdown(grid + checks)
     assert "largest candidate (0.0088) trained once more at the next rate up (0.033)" in text
     assert "In 1 of 3 jobs that rate scored better on validation" in text
-    assert "- **temporal order**: 1 of 1 (GRU)" in text
+    assert "- **temporal order**: 1 of 1 (GRU 60.0 → 70.0)" in text
     assert "- **JSB Chorales**: 0 of 2 (none)" in text
     assert cmp.report_search.lr_above_markdown(grid) == ""
     page = cmp.report_claims.results_page([])

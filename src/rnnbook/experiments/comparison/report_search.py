@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
 from rnnbook.experiments.comparison.config_lr_above import LR_ABOVE
+from rnnbook.experiments.comparison.report import metric_digits
 from rnnbook.experiments.comparison.report_budget import checked
 from rnnbook.results import RunRecord
 from rnnbook.results.lr_search import at_edges, range_edges
@@ -79,19 +80,27 @@ def lr_above_markdown(records: Sequence[RunRecord]) -> str:
     pairs = [(c, grid[k]) for c in checks if (k := (c.config["task"], c.config["cell"])) in grid]
     if not pairs:
         return ""
-    won = {c.run_id for c, g in pairs if _better(c, g)}
+    won = [(c, g) for c, g in pairs if _better(c, g)]
     lines = []
     for task in TASKS:
         mine = [c for c, _ in pairs if c.config["task"] == task]
         if mine:
-            cells = [CELL_TITLES[c.config["cell"]] for c in mine if c.run_id in won]
+            digits = metric_digits(task)
+            cells = [
+                f"{CELL_TITLES[c.config['cell']]} {g.metrics['valid_metric']:.{digits}f} → "
+                f"{c.metrics['valid_metric']:.{digits}f}"
+                for c, g in won
+                if c.config["task"] == task
+            ]
             said = ", ".join(cells) if cells else "none"
             lines.append(f"- **{TASKS[task].title}**: {len(cells)} of {len(mine)} ({said})")
     rate, top = pairs[0][0].config["lrs"][0], max(pairs[0][1].config["lrs"])
     head = (
         f"**Above the range** (profile `{profile}`, seed 0): each job that chose the largest "
         f"candidate ({top:.2g}) trained once more at the next rate up ({rate:.2g}). In "
-        f"{len(won)} of {len(pairs)} jobs that rate scored better on validation: for them the "
+        f"{len(won)} of {len(pairs)} jobs that rate scored better on validation (below: the "
+        "validation score at the largest candidate → at the next rate up, where it did): for "
+        "them the "
         "grid's range was too low, and their numbers might move with a search that reaches "
         "higher. In the others it scored no better: if the score has a single best rate, that "
         f"rate lies below {rate:.2g}."
