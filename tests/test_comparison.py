@@ -506,5 +506,9 @@ def test_the_check_above_the_range_counts_the_jobs_that_did_better_on_validation
     assert "- **temporal order**: 1 of 1 (GRU 60.0 → 70.0)" in text
     assert "- **JSB Chorales**: 0 of 2 (none)" in text
     assert cmp.report_search.lr_above_markdown(grid) == ""
+    sentence = cmp.report_search.lr_above_sentence
+    assert sentence(grid + checks, ["gru", "tanh"]).endswith(": temporal order: GRU 60.0 → 70.0.")
+    assert sentence(grid + checks, ["gru"], tasks=["jsb"]).endswith(": none did.")
+    assert sentence(grid + checks, ["ntm"]) == ""
     page = cmp.report_claims.results_page([])
     assert "The check one rate above the range is not recorded yet." in page

@@ -11,7 +11,11 @@ from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS, grid
 from rnnbook.experiments.comparison.report import grid_markdown, metric_digits, parameter_markdown
 from rnnbook.experiments.comparison.report_budget import budget_markdown, budget_sentence
 from rnnbook.experiments.comparison.report_chrono import chrono_markdown, chrono_sentence
-from rnnbook.experiments.comparison.report_search import lr_above_markdown, lr_search_markdown
+from rnnbook.experiments.comparison.report_search import (
+    lr_above_markdown,
+    lr_above_sentence,
+    lr_search_markdown,
+)
 from rnnbook.results import RunRecord
 from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
@@ -70,8 +74,13 @@ CLAIMS: tuple[tuple[str, str, tuple[tuple[str, str], ...], str], ...] = (
 )
 
 
+def _tasks(which: str) -> list[str]:
+    """The tasks a claim is judged on: ``"all"``, or the long-range ones."""
+    return [t for t in TASKS if which == "all" or TASKS[t].long_range]
+
+
 def _claim(text: str, source: str, pairs, which: str, profile: str, runs) -> Claim:
-    tasks = [t for t in TASKS if which == "all" or TASKS[t].long_range]
+    tasks = _tasks(which)
     cells = list(dict.fromkeys(c for pair in pairs for c in pair))
     comps, shown, outcome, unjudged = [], [], {1: [], -1: [], 0: []}, []
     for task in tasks:
@@ -146,9 +155,12 @@ def claims(records: Sequence[RunRecord]) -> list[Claim]:
         profile, runs = strongest(grid, _has(pairs))
         claim = _claim(text, source, pairs, which, profile, runs)
         cells = [c for pair in pairs for c in pair]
-        checks = " ".join(
-            filter(None, (budget_sentence(records, cells), chrono_sentence(records, cells)))
+        found = (
+            budget_sentence(records, cells),
+            chrono_sentence(records, cells),
+            lr_above_sentence(records, cells, _tasks(which)),
         )
+        checks = " ".join(filter(None, found))
         if checks and claim.evidence != "Not recorded yet.":
             claim = dataclasses.replace(claim, evidence=f"{claim.evidence} {checks}")
         out.append(claim)

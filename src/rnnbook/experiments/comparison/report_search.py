@@ -15,7 +15,7 @@ from rnnbook.results import RunRecord
 from rnnbook.results.lr_search import at_edges, range_edges
 from rnnbook.results.verdicts import strongest
 
-__all__ = ["lr_above_markdown", "lr_search_markdown"]
+__all__ = ["lr_above_markdown", "lr_above_sentence", "lr_search_markdown"]
 
 
 def _chosen_by_task(runs: Sequence[RunRecord]) -> dict[str, tuple[tuple[float, ...], dict]]:
@@ -60,49 +60,80 @@ def _better(check: RunRecord, grid: RunRecord) -> bool:
     return a > b if TASKS[check.config["task"]].higher_is_better else a < b
 
 
+def _above_pairs(records: Sequence[RunRecord]) -> list[tuple[RunRecord, RunRecord]]:
+    """(check run, the grid's up-to-date seed-0 run of the same job) at the check's strongest
+    recorded profile."""
+    checks = checked(records, LR_ABOVE)
+    if not checks:
+        return []
+    grid = {
+        (r.config["task"], r.config["cell"]): r
+        for r in records
+        if r.experiment == GRID
+        and r.profile == checks[0].profile
+        and not r.stale
+        and r.seed == r.config["seeds"][0]
+    }
+    return [(c, grid[k]) for c in checks if (k := (c.config["task"], c.config["cell"])) in grid]
+
+
+def _gains(pairs: Sequence[tuple[RunRecord, RunRecord]], task: str) -> list[str]:
+    """``Cell before → after`` (validation) for the pairs of ``task`` where the check did better."""
+    d = metric_digits(task)
+    return [
+        f"{CELL_TITLES[c.config['cell']]} {g.metrics['valid_metric']:.{d}f} → "
+        f"{c.metrics['valid_metric']:.{d}f}"
+        for c, g in pairs
+        if c.config["task"] == task and _better(c, g)
+    ]
+
+
+def lr_above_sentence(
+    records: Sequence[RunRecord], cells: Sequence[str], tasks: Sequence[str] = tuple(TASKS)
+) -> str:
+    """One sentence for a claim's evidence: where the check one rate above the range did better
+    on validation for ``cells`` on ``tasks`` (empty when it checked none of them)."""
+    pairs = [
+        (c, g)
+        for c, g in _above_pairs(records)
+        if c.config["cell"] in cells and c.config["task"] in tasks
+    ]
+    if not pairs:
+        return ""
+    rate = pairs[0][0].config["lrs"][0]
+    found = "; ".join(
+        f"{TASKS[t].title}: {', '.join(gains)}" for t in TASKS if (gains := _gains(pairs, t))
+    )
+    where = f"profile `{pairs[0][0].profile}`, seed 0, {{ref}}`comparison-lr-search`"
+    said = found or "none did"
+    return f"Better on validation one rate above the grid's range ({rate:.2g}; {where}): {said}."
+
+
 def lr_above_markdown(records: Sequence[RunRecord]) -> str:
     """The check above the range (:mod:`~rnnbook.experiments.comparison.config_lr_above`) at its
     strongest recorded profile: per task, the cells whose validation score was better at the
     next rate up than the grid's seed 0 at its largest candidate; empty when nothing is
     recorded."""
-    checks = checked(records, LR_ABOVE)
-    if not checks:
-        return ""
-    profile = checks[0].profile
-    grid = {
-        (r.config["task"], r.config["cell"]): r
-        for r in records
-        if r.experiment == GRID
-        and r.profile == profile
-        and not r.stale
-        and r.seed == r.config["seeds"][0]
-    }
-    pairs = [(c, grid[k]) for c in checks if (k := (c.config["task"], c.config["cell"])) in grid]
+    pairs = _above_pairs(records)
     if not pairs:
         return ""
-    won = [(c, g) for c, g in pairs if _better(c, g)]
-    lines = []
+    lines, better = [], 0
     for task in TASKS:
-        mine = [c for c, _ in pairs if c.config["task"] == task]
-        if mine:
-            digits = metric_digits(task)
-            cells = [
-                f"{CELL_TITLES[c.config['cell']]} {g.metrics['valid_metric']:.{digits}f} → "
-                f"{c.metrics['valid_metric']:.{digits}f}"
-                for c, g in won
-                if c.config["task"] == task
-            ]
-            said = ", ".join(cells) if cells else "none"
-            lines.append(f"- **{TASKS[task].title}**: {len(cells)} of {len(mine)} ({said})")
+        checked_here = sum(c.config["task"] == task for c, _ in pairs)
+        if checked_here:
+            gains = _gains(pairs, task)
+            better += len(gains)
+            said = ", ".join(gains) if gains else "none"
+            lines.append(f"- **{TASKS[task].title}**: {len(gains)} of {checked_here} ({said})")
+    profile = pairs[0][0].profile
     rate, top = pairs[0][0].config["lrs"][0], max(pairs[0][1].config["lrs"])
     head = (
         f"**Above the range** (profile `{profile}`, seed 0): each job that chose the largest "
         f"candidate ({top:.2g}) trained once more at the next rate up ({rate:.2g}). In "
-        f"{len(won)} of {len(pairs)} jobs that rate scored better on validation (below: the "
+        f"{better} of {len(pairs)} jobs that rate scored better on validation (below: the "
         "validation score at the largest candidate → at the next rate up, where it did): for "
-        "them the "
-        "grid's range was too low, and their numbers might move with a search that reaches "
-        "higher. In the others it scored no better: if the score has a single best rate, that "
-        f"rate lies below {rate:.2g}."
+        "them the grid's range was too low, and their numbers might move with a search that "
+        "reaches higher. In the others it scored no better: if the score has a single best "
+        f"rate, that rate lies below {rate:.2g}."
     )
     return head + "\n\n" + "\n".join(lines) + "\n"
