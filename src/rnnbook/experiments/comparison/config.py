@@ -129,8 +129,8 @@ def _lrs(n: int) -> tuple[float, ...]:
 
 def next_lr_above(lrs: tuple[float, ...]) -> float:
     """The rate one slice of the log range above the largest of ``lrs`` (the range cut into
-    ``len(lrs)`` slices, as :func:`_lrs` cuts it): where the search would have drawn next had
-    the range gone on."""
+    ``len(lrs)`` slices, as the grid's candidates are drawn): where the search would have drawn
+    next had the range gone on."""
     low, high = _LR_RANGE
     return float(max(lrs) * np.exp((high - low) / len(lrs)))
 

@@ -36,7 +36,8 @@ LR_ABOVE_PROFILES = ("smoke", "long")
 
 def lr_above_jobs(profile: str, root: Path | None = None) -> list[Job]:
     """One job per grid job of ``profile`` whose up-to-date seed-0 record chose the largest of
-    several candidates: the same job at :func:`next_lr_above` of its candidates, seed 0 only."""
+    several candidates: the same job at the next rate up
+    (:func:`~rnnbook.experiments.comparison.config.next_lr_above`), seed 0 only."""
     if check_profile(profile) not in LR_ABOVE_PROFILES:
         return []
     found = {r.run_id: r for r in load_records(CHAPTER, GRID, profile, root) if r.status == "ok"}
