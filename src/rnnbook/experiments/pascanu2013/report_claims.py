@@ -98,7 +98,7 @@ def _figure7_claims(records: Sequence[RunRecord]) -> list[Claim]:
             continue
         counts = {s[(n, i, m)].n for n, i in cells for m in METHODS if (n, i, m) in s}
         rates = "; ".join(f"L{n} {INIT_TITLES[i]}: {_rates(s, n, i, counts)}" for n, i in cells)
-        over = f" over {counts.pop()} seeds" if len(counts) == 1 else ""
+        over = f" over {min(counts)} seeds" if len(counts) == 1 else ""
         evidence = f"Success rate SGD / SGD-C / SGD-CR{over}: {rates}."
         for text, other in zip(texts, ("sgd", "sgd-c")):
             comps = [compare(s[(n, i, "sgd-cr")], s[(n, i, other)], True) for n, i in cells]
