@@ -17,14 +17,12 @@ from pathlib import Path
 
 from rnnbook.experiments.comparison.config import (
     CHAPTER,
-    GRID,
     grid_jobs,
     next_lr_above,
     run_id,
 )
-from rnnbook.experiments.jobs import Job
+from rnnbook.experiments.jobs import Job, cached_records
 from rnnbook.profiles import check_profile
-from rnnbook.results import load_records
 
 __all__ = ["LR_ABOVE", "LR_ABOVE_PROFILES", "lr_above_jobs"]
 
@@ -35,20 +33,19 @@ LR_ABOVE_PROFILES = ("smoke", "long")
 
 
 def lr_above_jobs(profile: str, root: Path | None = None) -> list[Job]:
-    """One job per grid job of ``profile`` whose up-to-date seed-0 record chose the largest of
+    """One job per grid job of ``profile`` recorded up to date whose first seed chose the largest of
     several candidates: the same job at the next rate up
     (:func:`~rnnbook.experiments.comparison.config.next_lr_above`), seed 0 only."""
     if check_profile(profile) not in LR_ABOVE_PROFILES:
         return []
-    found = {r.run_id: r for r in load_records(CHAPTER, GRID, profile, root) if r.status == "ok"}
     out = []
     for job in grid_jobs(profile):
         c = job.config
-        first = run_id(c, c.seeds[0])
-        r = found.get(first)
-        if r is None or r.config_hash != job.run_hash(first) or len(set(c.lrs)) < 2:
+        recorded = cached_records(job, root)  # every seed's, up to date, or None
+        if not recorded or len(set(c.lrs)) < 2:
             continue
-        if r.metrics.get("lr") != max(c.lrs):
+        first = recorded[0]  # the first seed's: the runs follow the seeds
+        if first.status != "ok" or first.metrics.get("lr") != max(c.lrs):
             continue
         config = dataclasses.replace(c, lrs=(next_lr_above(c.lrs),), seeds=(c.seeds[0],))
         runs = {run_id(config, s): s for s in config.seeds}
