@@ -153,10 +153,11 @@ def test_cli_prints_the_copy_and_brnn_rows(smoke_results):
     assert all(r["ours_mean"] is not None and r["profile"] == "smoke" for r in copy + brnn)
 
 
-def test_registry_lists_five_experiments():
+def test_registry_lists_six_experiments():
     assert [e.id for e in get_experiments("lipton2015")] == [
         "lipton2015.gradients",
         "lipton2015.init_factors",
+        "lipton2015.init_factor_seeds",
         "lipton2015.tbptt",
         "lipton2015.brnn",
         "lipton2015.copy",
@@ -213,6 +214,40 @@ def test_long_measures_cpus_factors_with_more_seeds():
         assert dataclasses.replace(long, seeds=cpu.seeds) == cpu
 
 
+def test_long_adds_seeds_at_rho_1_1_to_init_factors_measurement():
+    """`init_factor_seeds` at `long` is `init_factors`' tanh measurement at ρ = 1.1 alone, with
+    seeds 500 to 2,999 (none of `init_factors`' own) in five jobs of 500, named as
+    `init_factors`' runs are."""
+    (tanh, _) = L.init_factor_configs("long")
+    jobs = L.INIT_FACTOR_SEEDS_EXPERIMENT.jobs_of("long")
+    assert [j.key for j in jobs] == [f"tanh-s{s}" for s in range(500, 3000, 500)]
+    seeds = [s for j in jobs for s in j.config.seeds]
+    assert seeds == list(range(500, 3000)) and not set(seeds) & set(tanh.seeds)
+    for job in jobs:
+        assert job.config == dataclasses.replace(tanh, variants=(1.1,), seeds=job.config.seeds)
+        assert list(job.runs) == [f"tanh-rho1.1-s{s}" for s in job.config.seeds]
+    assert L.INIT_FACTOR_SEEDS_EXPERIMENT.jobs_of("cpu") == []
+
+
+def test_added_seeds_measure_what_init_factors_would(smoke_results, tmp_path, monkeypatch):
+    """Run at smoke size over seeds 1 to 3, the added seeds give, for the seed both measure,
+    `init_factors`' own factor to the last digit: the two samples are one."""
+    from rnnbook.experiments.lipton2015 import config_seeds
+
+    _, records, env = smoke_results
+    for k, v in {**env, "RNNBOOK_RESULTS": str(tmp_path)}.items():
+        monkeypatch.setenv(k, v)
+    spec = dict(model="tanh", variant=1.0, seeds=range(1, 4), per_job=2)
+    monkeypatch.setitem(config_seeds.MORE_SEEDS, "smoke", spec)
+    jobs = L.INIT_FACTOR_SEEDS_EXPERIMENT.jobs_of("smoke")
+    assert [len(j.runs) for j in jobs] == [2, 1]
+    added = {r.run_id: r for r in L.INIT_FACTOR_SEEDS_EXPERIMENT.run("smoke", progress=False)}
+    assert sorted(added) == ["tanh-rho1-s1", "tanh-rho1-s2", "tanh-rho1-s3"]
+    (own,) = [r for r in records if r.experiment == "init_factors" and r.run_id == "tanh-rho1-s1"]
+    assert added["tanh-rho1-s1"].metrics["init_rate"] == own.metrics["init_rate"]
+    assert len({r.metrics["init_rate"] for r in added.values()}) == 3
+
+
 def test_the_chapter_table_is_the_report_table(smoke_results):
     """Each experiment's table is the report's table of that experiment."""
     _, records, _ = smoke_results
@@ -225,8 +260,8 @@ def test_the_chapter_table_is_the_report_table(smoke_results):
 
 def test_long_copy_jobs_are_graves_sizes_and_train_a_few_steps():
     """The `long` profile trains only the copy task, at Graves et al.'s sizes; each of its jobs
-    builds and trains (here for four updates). Besides it only `init_factors`, which measures
-    without training, has `long` jobs."""
+    builds and trains (here for four updates). Besides it only `init_factors` and
+    `init_factor_seeds`, which measure without training, have `long` jobs."""
     from rnnbook.experiments.jobs import RunContext
 
     jobs = L.COPY_EXPERIMENT.jobs_of("long")
@@ -235,7 +270,7 @@ def test_long_copy_jobs_are_graves_sizes_and_train_a_few_steps():
     assert all(j.config.memory_rows == 128 and j.config.memory_width == 20 for j in jobs)
     assert max(jobs[0].config.test_lengths) == 120
     with_long = {e.name for e in L.EXPERIMENTS if e.jobs_of("long")}
-    assert with_long == {"copy", "init_factors"}
+    assert with_long == {"copy", "init_factors", "init_factor_seeds"}
     context = RunContext(device=torch.device("cpu"), commit="test")
     for job in jobs:
         tiny = dataclasses.replace(

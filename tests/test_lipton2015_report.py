@@ -259,6 +259,34 @@ def test_the_exploding_claim_needs_every_radius_above_1_to_grow_the_gradient():
     assert exploding(runs(1.1)[:1]).evidence == "Not recorded yet."  # only a radius below 1
 
 
+def test_the_exploding_claim_pools_the_added_seeds_with_init_factors():
+    """Three seeds at ρ = 1.1 just above 1 do not decide; with `init_factor_seeds`' three more
+    (seeds 3-5, the same factors again) the pooled six do, and the evidence says what was
+    pooled. Added seeds at another profile pool with nothing."""
+    from rnnbook.experiments.lipton2015 import report_claims
+
+    def runs(seeds, experiment="init_factors", profile="cpu"):
+        rhos = (1.1,) if experiment == "init_factor_seeds" else (0.5, 1.1)
+        return [
+            _factor("tanh", rho, rho * 0.9 + 0.02 + 0.01 * (s % 3 - 1), s, experiment, profile)
+            for s in seeds
+            for rho in rhos
+        ]
+
+    def exploding(records):
+        return next(c for c in report_claims.claims(records) if "exploding" in c.text)
+
+    few = exploding(runs(range(3)))  # 1.01 ± 0.01 over 3: within two standard errors of 1
+    assert few.verdict == "unresolved" and "pool" not in few.evidence
+    pooled = exploding(runs(range(3)) + runs(range(3, 6), "init_factor_seeds"))
+    assert pooled.verdict == "confirmed" and "(n = 6)" in pooled.evidence
+    assert "with those `init_factor_seeds` adds (3 at ρ = 1.1)" in pooled.evidence
+    elsewhere = exploding(runs(range(3)) + runs(range(3, 6), "init_factor_seeds", "smoke"))
+    assert elsewhere.verdict == "unresolved" and "(n = 3)" in elsewhere.evidence
+    table = G.init_factor_seeds_table(runs(range(3, 6), "init_factor_seeds"))
+    assert [r.model for r in table.rows] == ["tanh-rho1.1"]
+
+
 @pytest.mark.parametrize("name", ["gradients", "init_factors", "tbptt", "brnn", "copy"])
 def test_empty_records_say_so(name):
     finding = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 from rnnbook.experiments.lipton2015 import (
     config,
     config_profiles,
+    config_seeds,
     data,
     report,
     report_claims,
@@ -33,6 +34,8 @@ from rnnbook.experiments.lipton2015.config import (
 )
 from rnnbook.experiments.lipton2015.config_profiles import *  # noqa: F403
 from rnnbook.experiments.lipton2015.config_profiles import JOBS
+from rnnbook.experiments.lipton2015.config_seeds import *  # noqa: F403
+from rnnbook.experiments.lipton2015.config_seeds import INIT_FACTOR_SEEDS, more_seed_jobs
 from rnnbook.experiments.lipton2015.data import *  # noqa: F403
 from rnnbook.experiments.lipton2015.report import *  # noqa: F403
 from rnnbook.experiments.lipton2015.report import TABLES
@@ -59,6 +62,7 @@ __all__ = [
     "init_factor_profiles",
     *config.__all__,
     *config_profiles.__all__,
+    *config_seeds.__all__,
     *data.__all__,
     *train_measures.__all__,
     *train.__all__,
@@ -72,6 +76,7 @@ __all__ = [
     "EXPERIMENTS",
     "GRADIENTS_EXPERIMENT",
     "INIT_FACTORS_EXPERIMENT",
+    "INIT_FACTOR_SEEDS_EXPERIMENT",
     "TBPTT_EXPERIMENT",
 ]
 
@@ -90,6 +95,14 @@ INIT_FACTORS_EXPERIMENT = _experiment(
     "The per-step factor at initialisation, over many seeds",
     _train_init_factors,
 )
+INIT_FACTOR_SEEDS_EXPERIMENT = Experiment(
+    CHAPTER,
+    INIT_FACTOR_SEEDS,
+    "The per-step factor at initialisation, more seeds where 500 did not decide",
+    jobs=more_seed_jobs,
+    train=_train_init_factors,
+    table=TABLES[INIT_FACTOR_SEEDS],
+)
 TBPTT_EXPERIMENT = _experiment(
     TBPTT, "Truncated vs full BPTT on a dependency longer than the window", _train_tbptt
 )
@@ -102,6 +115,7 @@ COPY_EXPERIMENT = _experiment(
 EXPERIMENTS = [
     GRADIENTS_EXPERIMENT,
     INIT_FACTORS_EXPERIMENT,
+    INIT_FACTOR_SEEDS_EXPERIMENT,
     TBPTT_EXPERIMENT,
     BRNN_EXPERIMENT,
     COPY_EXPERIMENT,

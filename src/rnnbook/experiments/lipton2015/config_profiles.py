@@ -34,6 +34,7 @@ __all__ = [
     "brnn_configs",
     "copy_configs",
     "gradient_configs",
+    "gradient_runs",
     "init_factor_configs",
     "tbptt_configs",
 ]
@@ -56,12 +57,16 @@ def init_factor_configs(profile: str) -> list[GradientConfig]:
     return gradient_configs(profile, INIT_FACTORS)
 
 
+def gradient_runs(config: GradientConfig) -> dict[str, int]:
+    """The run ids of ``config``'s members (variant and seed), with their seeds."""
+    return {f"{variant_label(config.model, v)}-s{s}": s for v, s in _gradient_members(config)}
+
+
 def _gradient_jobs(profile: str, experiment: str = GRADIENTS) -> list[Job]:
-    jobs = []
-    for c in gradient_configs(profile, experiment):
-        runs = {f"{variant_label(c.model, v)}-s{s}": s for v, s in _gradient_members(c)}
-        jobs.append(Job(CHAPTER, experiment, profile, c.model, c, runs))
-    return jobs
+    return [
+        Job(CHAPTER, experiment, profile, c.model, c, gradient_runs(c))
+        for c in gradient_configs(profile, experiment)
+    ]
 
 
 def _init_factor_jobs(profile: str) -> list[Job]:

@@ -14,7 +14,6 @@ from rnnbook.experiments.lipton2015.config import (
     CHAPTER,
     COPY,
     COPY_MODELS,
-    EXPERIMENT_NAMES,
     GRADIENTS,
     INIT_FACTORS,
     TBPTT,
@@ -22,7 +21,13 @@ from rnnbook.experiments.lipton2015.config import (
     truncation_label,
 )
 from rnnbook.experiments.lipton2015.config_profiles import JOBS
-from rnnbook.experiments.lipton2015.report_gradients import _ok, gradient_table, init_factor_table
+from rnnbook.experiments.lipton2015.config_seeds import INIT_FACTOR_SEEDS
+from rnnbook.experiments.lipton2015.report_gradients import (
+    _ok,
+    gradient_table,
+    init_factor_seeds_table,
+    init_factor_table,
+)
 from rnnbook.profiles import config_dict
 from rnnbook.results import RunRecord, Table, paper_vs_ours, settings_markdown
 
@@ -253,6 +258,7 @@ def copy_findings(records: Sequence[RunRecord]) -> str:
 TABLES = {
     GRADIENTS: gradient_table,
     INIT_FACTORS: init_factor_table,
+    INIT_FACTOR_SEEDS: init_factor_seeds_table,
     TBPTT: tbptt_table,
     BRNN: brnn_table,
     COPY: copy_table,
@@ -262,7 +268,7 @@ TABLES = {
 def table(records: Sequence[RunRecord], title: str = "") -> Table:
     """All of the chapter's rows, experiment by experiment."""
     rows = []
-    for name in EXPERIMENT_NAMES:
+    for name in TABLES:
         rows += TABLES[name]([r for r in records if r.experiment == name]).rows
     return Table(rows, title)
 

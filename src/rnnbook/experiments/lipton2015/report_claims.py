@@ -6,8 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rnnbook.experiments.lipton2015.config import BRNN, COPY, GRADIENTS, INIT_FACTORS, TBPTT
+from rnnbook.experiments.lipton2015.config_seeds import INIT_FACTOR_SEEDS
 from rnnbook.experiments.lipton2015.report import brnn_findings, copy_findings, tbptt_findings
-from rnnbook.experiments.lipton2015.report_gradients import gradient_findings, init_factor_findings
+from rnnbook.experiments.lipton2015.report_gradients import (
+    FACTOR_EXPERIMENTS,
+    gradient_findings,
+    init_factor_findings,
+)
 from rnnbook.results import RunRecord
 from rnnbook.results.tables import dropdown
 from rnnbook.results.trajectory import trajectory_markdown
@@ -34,12 +39,15 @@ REVIEW = "arXiv:1506.00019v4"
 FINDINGS = {
     GRADIENTS: gradient_findings,
     INIT_FACTORS: init_factor_findings,
+    INIT_FACTOR_SEEDS: init_factor_findings,
     TBPTT: tbptt_findings,
     BRNN: brnn_findings,
 }
 TITLES = {
     GRADIENTS: "Gradients through time",
     INIT_FACTORS: "The per-step factor at initialisation, over many seeds",
+    INIT_FACTOR_SEEDS: "The per-step factor at initialisation, the seeds added where 500 did not "
+    "decide",
     TBPTT: "Truncated backpropagation through time",
     BRNN: "Bidirectional RNNs",
     COPY: "The copy task",
@@ -52,8 +60,9 @@ def _of(records: Sequence[RunRecord], experiment: str) -> tuple[str, list[RunRec
 
 def _init_factor_runs(records: Sequence[RunRecord]) -> tuple[str, list[RunRecord]]:
     """The runs that give the per-step factor at initialisation: the many seeds of
-    ``init_factors`` where recorded, else the few of ``gradients``."""
-    profile, runs = _of(records, INIT_FACTORS)
+    ``init_factors`` with those ``init_factor_seeds`` adds, where recorded, else the few of
+    ``gradients``."""
+    profile, runs = strongest([r for r in records if r.experiment in FACTOR_EXPERIMENTS])
     return (profile, runs) if runs else _of(records, GRADIENTS)
 
 
@@ -85,7 +94,7 @@ def _gradient_claims(records: Sequence[RunRecord]) -> list[Claim]:
             f"Per-step factor at initialisation, {shown}. Below 1: {count_outcomes(comps)}.",
             profile,
         ),
-        _exploding_claim(s, source, profile),
+        _exploding_claim(s, source, profile, _seeds_added(runs)),
     ]
     out.append(_carousel_claim(text_cec, source, runs, s, profile))
     return out
@@ -141,7 +150,24 @@ def _carousel_alone(runs, bias: float, gap_tanh: Sample) -> str:
     )
 
 
-def _exploding_claim(s: dict, source: str, profile: str) -> Claim:
+def _seeds_added(runs: Sequence[RunRecord]) -> str:
+    """Which variants' samples pool ``init_factor_seeds``' runs with ``init_factors``', and how
+    many each adds (a sentence; empty where none)."""
+    added: dict[tuple[str, float], int] = {}
+    for r in runs:
+        if r.experiment == INIT_FACTOR_SEEDS:
+            key = (r.config["model"], r.metrics["variant"])
+            added[key] = added.get(key, 0) + 1
+    if not added:
+        return ""
+    shown = ", ".join(f"{n:,} at ρ = {v:g}" for (_, v), n in sorted(added.items()))
+    return (
+        f" The samples pool `init_factors`' seeds with those `{INIT_FACTOR_SEEDS}` adds "
+        f"({shown}), a number fixed before measuring."
+    )
+
+
+def _exploding_claim(s: dict, source: str, profile: str, added: str = "") -> Claim:
     """The other half of |w|^(t-τ): above a spectral radius of 1 the factor exceeds 1."""
     text = (
         "In a tanh RNN the gradient grows by a factor per step above 1 when the recurrent "
@@ -161,7 +187,7 @@ def _exploding_claim(s: dict, source: str, profile: str) -> Claim:
         source,
         all_better(comps),
         f"Per-step factor at initialisation, {shown}. Above 1: {count_outcomes(comps)}. The "
-        "tanh's derivative, at most 1, pulls the factor below the radius.",
+        f"tanh's derivative, at most 1, pulls the factor below the radius.{added}",
         profile,
         to_decide,
     )

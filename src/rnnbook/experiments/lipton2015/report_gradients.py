@@ -10,14 +10,20 @@ from collections.abc import Sequence
 import numpy as np
 
 from rnnbook.experiments.lipton2015.config import CHAPTER, GRADIENTS, INIT_FACTORS, variant_label
+from rnnbook.experiments.lipton2015.config_seeds import INIT_FACTOR_SEEDS
 from rnnbook.results import RunRecord, Table, paper_vs_ours
 
 __all__ = [
     "gradient_findings",
     "gradient_table",
+    "FACTOR_EXPERIMENTS",
     "init_factor_findings",
+    "init_factor_seeds_table",
     "init_factor_table",
 ]
+
+#: The experiments that measure the factor at initialisation: their runs pool into one sample.
+FACTOR_EXPERIMENTS = (INIT_FACTORS, INIT_FACTOR_SEEDS)
 
 
 def _ok(records: Sequence[RunRecord], experiment: str | None = None) -> list[RunRecord]:
@@ -61,13 +67,18 @@ def init_factor_table(records: Sequence[RunRecord], title: str = "") -> Table:
     return Table(_factor_rows(records, INIT_FACTORS, ("init",)), title, digits=3)
 
 
+def init_factor_seeds_table(records: Sequence[RunRecord], title: str = "") -> Table:
+    """The same factor over the seeds that ``init_factor_seeds`` adds, on their own."""
+    return Table(_factor_rows(records, INIT_FACTOR_SEEDS, ("init",)), title, digits=3)
+
+
 def init_factor_findings(records: Sequence[RunRecord]) -> str:
     """Per variant, the spread of the per-step factor at initialisation over seeds (Markdown):
     mean ± SD, the 10th to 90th percentile and how many seeds fall below 1; then how the means
     follow the spectral radius and the forget-gate bias, as :func:`gradient_findings` says it
     for the few seeds of the trained runs."""
     groups: dict[tuple[str, float], list[float]] = {}
-    for r in _ok(records, INIT_FACTORS):
+    for r in (r for r in _ok(records) if r.experiment in FACTOR_EXPERIMENTS):
         groups.setdefault((r.config["model"], r.metrics["variant"]), []).append(
             r.metrics["init_rate"]
         )
