@@ -81,24 +81,27 @@ def test_smoke_records_are_loaded_not_retrained(smoke_results, monkeypatch):
 
 
 def test_the_notebook_shows_the_strongest_init_factors_first(smoke_results, monkeypatch):
-    """A stronger recorded profile (here `long`: the smoke records relabelled) comes before the
-    build's; with none, the build's profile alone."""
+    """A stronger recorded profile (here `long`: the smoke records relabelled, with one seed
+    that `init_factor_seeds` adds) comes before the build's; with none, the build's profile
+    alone."""
     _, records, env = smoke_results
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     smoke = [r for r in records if r.experiment == "init_factors"]
     long = [dataclasses.replace(r, profile="long") for r in smoke]
+    added = dataclasses.replace(long[0], experiment="init_factor_seeds", run_id="tanh-rho0.9-s9")
 
     def recorded_with(extra):
         def recorded(self, profile=None, root=None):
-            return [r for r in smoke + extra if profile in (None, r.profile)]
+            every = smoke + extra
+            return [r for r in every if r.experiment == self.name and profile in (None, r.profile)]
 
         return recorded
 
-    monkeypatch.setattr(type(L.INIT_FACTORS_EXPERIMENT), "recorded", recorded_with(long))
+    monkeypatch.setattr(type(L.INIT_FACTORS_EXPERIMENT), "recorded", recorded_with([*long, added]))
     shown = L.init_factor_profiles("smoke")
     assert [(p, [r.run_id for r in runs]) for p, runs in shown] == [
-        ("long", [r.run_id for r in long]),
+        ("long", [r.run_id for r in long] + ["tanh-rho0.9-s9"]),
         ("smoke", [r.run_id for r in smoke]),
     ]
     monkeypatch.setattr(type(L.INIT_FACTORS_EXPERIMENT), "recorded", recorded_with([]))

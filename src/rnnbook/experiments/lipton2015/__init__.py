@@ -124,12 +124,12 @@ EXPERIMENTS = [
 
 def init_factor_profiles(profile: str, rerun: bool | str | None = None):
     """``(profile, runs)`` of ``init_factors`` to show, strongest first: the strongest recorded
-    profile (what the verdicts use) when it is stronger than the build's, then the build's
-    ``profile`` (measured where missing; a profile that does not define the experiment, ``full``,
-    takes `cpu`'s)."""
+    profile (what the verdicts use, with the seeds ``init_factor_seeds`` adds there) when it is
+    stronger than the build's, then the build's ``profile`` (measured where missing; a profile
+    that does not define the experiment, ``full``, takes `cpu`'s)."""
     own = profile if INIT_FACTORS_EXPERIMENT.jobs_of(profile) else "cpu"
     shown = [(own, INIT_FACTORS_EXPERIMENT.run(own, rerun=rerun))]
-    best, runs = strongest(INIT_FACTORS_EXPERIMENT.recorded())
+    best, runs = strongest(recorded_all([INIT_FACTORS_EXPERIMENT, INIT_FACTOR_SEEDS_EXPERIMENT]))
     if best and PROFILES.index(best) > PROFILES.index(own):
         shown.insert(0, (best, runs))
     return shown

@@ -13,11 +13,11 @@ from rnnbook.experiments.lipton2015.config import (
     COPY_MODELS,
     GRADIENT_MODELS,
     GRADIENTS,
-    INIT_FACTORS,
     TBPTT,
     truncation_label,
 )
 from rnnbook.experiments.lipton2015.report import COPY_COLORS, COPY_TITLES, _ok, chance_bit_errors
+from rnnbook.experiments.lipton2015.report_gradients import FACTOR_EXPERIMENTS
 from rnnbook.results import RunRecord
 
 __all__ = [
@@ -92,7 +92,7 @@ def plot_init_factors(records: Sequence[RunRecord]):
 
     plots.use_style()
     groups: dict[tuple[str, float], list[float]] = {}
-    for r in _ok(records, INIT_FACTORS):
+    for r in (r for r in _ok(records) if r.experiment in FACTOR_EXPERIMENTS):
         key = (r.config["model"], r.metrics["variant"])
         groups.setdefault(key, []).append(r.metrics["init_rate"])
     keys = sorted(groups, key=lambda k: (GRADIENT_MODELS.index(k[0]), k[1]))
@@ -107,7 +107,8 @@ def plot_init_factors(records: Sequence[RunRecord]):
     ax.set_xticks(range(len(keys)))
     names = [f"tanh\nρ = {v:g}" if m == "tanh" else f"LSTM\nb_f = {v:g}" for m, v in keys]
     ax.set_xticklabels(names)
-    n = min((len(v) for v in groups.values()), default=0)
+    counts = sorted({len(v) for v in groups.values()}) or [0]
+    n = f"{counts[0]:,}" if len(counts) == 1 else f"{counts[0]:,} to {counts[-1]:,}"
     ax.set_ylabel("per-step factor at initialisation")
     ax.set_title(f"The per-step factor of the Jacobian norm, {n} seeds per variant")
     ax.legend(fontsize=8)
