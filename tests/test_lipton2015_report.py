@@ -280,7 +280,7 @@ def test_the_exploding_claim_pools_the_added_seeds_with_init_factors():
     assert few.verdict == "unresolved" and "pool" not in few.evidence
     pooled = exploding(runs(range(3)) + runs(range(3, 6), "init_factor_seeds"))
     assert pooled.verdict == "confirmed" and "(n = 6)" in pooled.evidence
-    assert "with those `init_factor_seeds` adds (3 at ρ = 1.1)" in pooled.evidence
+    assert "with those `init_factor_seeds` adds (3 of tanh-rho1.1)" in pooled.evidence
     assert "ρ = 1.1: median 1.010, above 1 for 4 of 6 seeds" in pooled.evidence
     elsewhere = exploding(runs(range(3)) + runs(range(3, 6), "init_factor_seeds", "smoke"))
     assert elsewhere.verdict == "unresolved" and "(n = 3)" in elsewhere.evidence

@@ -6,7 +6,14 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-from rnnbook.experiments.lipton2015.config import BRNN, COPY, GRADIENTS, INIT_FACTORS, TBPTT
+from rnnbook.experiments.lipton2015.config import (
+    BRNN,
+    COPY,
+    GRADIENTS,
+    INIT_FACTORS,
+    TBPTT,
+    variant_label,
+)
 from rnnbook.experiments.lipton2015.config_seeds import INIT_FACTOR_SEEDS
 from rnnbook.experiments.lipton2015.report import brnn_findings, copy_findings, tbptt_findings
 from rnnbook.experiments.lipton2015.report_gradients import (
@@ -161,7 +168,7 @@ def _seeds_added(runs: Sequence[RunRecord]) -> str:
             added[key] = added.get(key, 0) + 1
     if not added:
         return ""
-    shown = ", ".join(f"{n:,} at ρ = {v:g}" for (_, v), n in sorted(added.items()))
+    shown = ", ".join(f"{n:,} of {variant_label(m, v)}" for (m, v), n in sorted(added.items()))
     return (
         f" The samples pool `init_factors`' seeds with those `{INIT_FACTOR_SEEDS}` adds "
         f"({shown}), a number fixed before measuring."
