@@ -127,12 +127,14 @@ def _lrs(n: int) -> tuple[float, ...]:
     return tuple(float(np.exp(low + (k + u[k]) * (high - low) / n)) for k in range(n))
 
 
-def next_lr_above(lrs: tuple[float, ...]) -> float:
-    """The rate one slice of the log range above the largest of ``lrs`` (the range cut into
-    ``len(lrs)`` slices, as the grid's candidates are drawn): where the search would have drawn
-    next had the range gone on."""
+def next_lr_above(lrs: tuple[float, ...], slices: int = 1) -> float:
+    """The rate ``slices`` slices of the log range above the largest of ``lrs`` (the range cut
+    into ``len(lrs)`` slices, as the grid's candidates are drawn): where the search would have
+    drawn next (``slices = 1``) had the range gone on."""
+    if slices < 1:
+        raise ValueError(f"slices must be at least 1, not {slices}")
     low, high = _LR_RANGE
-    return float(max(lrs) * np.exp((high - low) / len(lrs)))
+    return float(max(lrs) * np.exp(slices * (high - low) / len(lrs)))
 
 
 _SMOKE_SIZES = {

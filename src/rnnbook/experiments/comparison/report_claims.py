@@ -16,6 +16,7 @@ from rnnbook.experiments.comparison.report_search import (
     lr_above_sentence,
     lr_search_markdown,
 )
+from rnnbook.experiments.comparison.report_widened import widened_grid, widened_markdown
 from rnnbook.results import RunRecord
 from rnnbook.results.trajectory import long_trajectory
 from rnnbook.results.verdicts import (
@@ -160,11 +161,32 @@ def claims(records: Sequence[RunRecord]) -> list[Claim]:
             chrono_sentence(records, cells),
             lr_above_sentence(records, cells, _tasks(which)),
         )
-        checks = " ".join(filter(None, found))
+        checks = " ".join(filter(None, (*found, _widened_sentence(records, claim, pairs, which))))
         if checks and claim.evidence != "Not recorded yet.":
             claim = dataclasses.replace(claim, evidence=f"{claim.evidence} {checks}")
         out.append(claim)
     return out
+
+
+def _widened_sentence(records: Sequence[RunRecord], claim: Claim, pairs, which: str) -> str:
+    """The claim judged again on its profile's grid with the cells the widened search moved
+    (those of its comparisons, on its tasks); empty when it moved none of them."""
+    if not claim.profile:
+        return ""
+    runs, moved = widened_grid(records, claim.profile)
+    cells = {c for pair in pairs for c in pair}
+    mine = [(t, c) for t, c in moved if c in cells and t in _tasks(which)]
+    if not mine:
+        return ""
+    usable = [r for r in runs if r.status == "ok" and not r.stale]
+    text = claim.text.split(" (on ")[0]
+    again = _claim(text, claim.source, pairs, which, claim.profile, usable)
+    where = "{ref}`comparison-lr-search`"
+    shown = ", ".join(f"{CELL_TITLES[c]} on {TASKS[t].title}" for t, c in mine)
+    return (
+        f"Judged again with the cells the search widened upward moved ({shown}; {where}): "
+        f"{again.verdict}."
+    )
 
 
 def results_page(records: Sequence[RunRecord]) -> str:
@@ -183,6 +205,7 @@ def results_page(records: Sequence[RunRecord]) -> str:
         "(comparison-lr-search)=\n### Where the learning-rate searches landed\n",
         lr_search_markdown(grid) or "No search recorded yet.\n",
         lr_above_markdown(records) or "The check one rate above the range is not recorded yet.\n",
+        widened_markdown(records) or "The search widened upward is not recorded yet.\n",
     ]
     parts += [
         "(comparison-budget-check)=\n### Ten times the updates: a budget check\n",

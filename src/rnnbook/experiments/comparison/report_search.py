@@ -4,11 +4,11 @@ the check one rate above the range found."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
 from rnnbook.experiments.comparison.config_lr_above import LR_ABOVE
+from rnnbook.experiments.comparison.config_lr_climb import scored_better
 from rnnbook.experiments.comparison.report import metric_digits
 from rnnbook.experiments.comparison.report_budget import checked
 from rnnbook.results import RunRecord
@@ -51,15 +51,6 @@ def lr_search_markdown(records: Sequence[RunRecord]) -> str:
     )
 
 
-def _better(check: RunRecord, grid: RunRecord) -> bool:
-    """Whether the check's run scored better on validation than the grid's seed 0 (a check run
-    that did not finish, or scored no number, did not)."""
-    a, b = check.metrics.get("valid_metric"), grid.metrics.get("valid_metric")
-    if check.status != "ok" or a is None or b is None or not math.isfinite(a):
-        return False
-    return a > b if TASKS[check.config["task"]].higher_is_better else a < b
-
-
 def _above_pairs(records: Sequence[RunRecord]) -> list[tuple[RunRecord, RunRecord]]:
     """(check run, the grid's up-to-date seed-0 run of the same job) at the check's strongest
     recorded profile."""
@@ -84,7 +75,7 @@ def _gains(pairs: Sequence[tuple[RunRecord, RunRecord]], task: str) -> list[str]
         f"{CELL_TITLES[c.config['cell']]} {g.metrics['valid_metric']:.{d}f} → "
         f"{c.metrics['valid_metric']:.{d}f}"
         for c, g in pairs
-        if c.config["task"] == task and _better(c, g)
+        if c.config["task"] == task and scored_better(c, g)
     ]
 
 

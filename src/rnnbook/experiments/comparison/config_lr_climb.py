@@ -1,0 +1,108 @@
+"""The grid's search with its range widened upward until the best rate lies inside it:
+experiments ``lr_climb`` and ``lr_widened``.
+
+At `long`, 56 of the grid's searched jobs chose their largest candidate, and in 27 of them the
+check one rate above the range (:mod:`~rnnbook.experiments.comparison.config_lr_above`) scored
+better on validation. For each job at the top of its range the search goes on upward, one slice
+of the log range at a time (:func:`~rnnbook.experiments.comparison.config.next_lr_above` with
+``slices`` 1, 2, ...), with the first seed and everything else the grid's, for as long as each
+step up scores better on validation than the step before. The first step is the check above the
+range itself; the further steps are ``lr_climb``'s jobs. Where a step scores no better (or
+diverges), the best rate is the one below it, inside the range so widened. Where that rate is
+above the grid's, ``lr_widened`` trains every seed of the grid's job at it, as the grid trains its
+seeds at the rate its search chose. The other jobs keep the grid's rate: one step above it scored
+no better.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+from rnnbook.experiments.comparison.config import CHAPTER, TASKS, run_id
+from rnnbook.experiments.comparison.config_lr_above import LR_ABOVE, above_job, edge_jobs
+from rnnbook.experiments.jobs import Job, cached_records
+from rnnbook.results import RunRecord
+
+__all__ = [
+    "LR_CLIMB",
+    "LR_WIDENED",
+    "Climb",
+    "climbs",
+    "lr_climb_jobs",
+    "lr_widened_jobs",
+    "scored_better",
+]
+
+LR_CLIMB = "lr_climb"
+LR_WIDENED = "lr_widened"
+
+
+def scored_better(run: RunRecord, than: RunRecord) -> bool:
+    """Whether ``run`` scored better on validation than ``than`` (a run that did not finish, or
+    scored no number, did not)."""
+    a, b = run.metrics.get("valid_metric"), than.metrics.get("valid_metric")
+    if run.status != "ok" or a is None or b is None or not math.isfinite(a):
+        return False
+    return a > b if TASKS[run.config["task"]].higher_is_better else a < b
+
+
+@dataclasses.dataclass(frozen=True)
+class Climb:
+    """One grid job's search continued upward: ``steps`` are the first seed's runs, the grid's
+    at its largest candidate first, then one per slice up as far as recorded; ``best`` indexes the
+    best of them once a step up scored no better (``None`` while the climb goes on)."""
+
+    grid: Job
+    steps: tuple[RunRecord, ...]
+    best: int | None
+
+    @property
+    def rate(self) -> float | None:
+        """The best rate found, once the climb has stopped."""
+        return None if self.best is None else self.steps[self.best].metrics["lr"]
+
+    def step_job(self, slices: int) -> Job:
+        """The job of the first seed ``slices`` slices above the grid's range (the check above
+        the range for 1, ``lr_climb``'s for more)."""
+        return above_job(self.grid, slices, LR_ABOVE if slices == 1 else LR_CLIMB)
+
+
+def _climb(grid: Job, first: RunRecord, root: Path | None) -> Climb:
+    steps = [first]
+    while True:
+        probe = Climb(grid, tuple(steps), None).step_job(len(steps))
+        found = cached_records(probe, root)
+        if found is None:
+            return Climb(grid, tuple(steps), None)
+        if not scored_better(found[0], steps[-1]):
+            return Climb(grid, (*steps, found[0]), len(steps) - 1)
+        steps.append(found[0])
+
+
+def climbs(profile: str, root: Path | None = None) -> list[Climb]:
+    """Every grid job of ``profile`` at the top of its range, its climb as far as recorded."""
+    return [_climb(job, first, root) for job, first in edge_jobs(profile, root)]
+
+
+def lr_climb_jobs(profile: str, root: Path | None = None) -> list[Job]:
+    """The next step up of every climb still going on past the check above the range."""
+    out = []
+    for climb in climbs(profile, root):
+        if climb.best is None and len(climb.steps) >= 2:
+            out.append(climb.step_job(len(climb.steps)))
+    return out
+
+
+def lr_widened_jobs(profile: str, root: Path | None = None) -> list[Job]:
+    """Every seed of a grid job at the best rate of its stopped climb, where that rate is above
+    the grid's."""
+    out = []
+    for climb in climbs(profile, root):
+        if not climb.best:  # still climbing, or the grid's own rate was the best
+            continue
+        config = dataclasses.replace(climb.grid.config, lrs=(climb.rate,))
+        runs = {run_id(config, s): s for s in config.seeds}
+        out.append(Job(CHAPTER, LR_WIDENED, profile, climb.grid.key, config, runs))
+    return out
