@@ -161,31 +161,32 @@ def claims(records: Sequence[RunRecord]) -> list[Claim]:
             chrono_sentence(records, cells),
             lr_above_sentence(records, cells, _tasks(which)),
         )
-        checks = " ".join(filter(None, (*found, _widened_sentence(records, claim, pairs, which))))
+        widened = _widened_sentence(records, (text, source, pairs, which), profile)
+        checks = " ".join(filter(None, (*found, widened)))
         if checks and claim.evidence != "Not recorded yet.":
             claim = dataclasses.replace(claim, evidence=f"{claim.evidence} {checks}")
         out.append(claim)
     return out
 
 
-def _widened_sentence(records: Sequence[RunRecord], claim: Claim, pairs, which: str) -> str:
-    """The claim judged again on its profile's grid with the cells the widened search moved
-    (those of its comparisons, on its tasks); empty when it moved none of them."""
-    if not claim.profile:
+def _widened_sentence(records: Sequence[RunRecord], claim: tuple, profile: str) -> str:
+    """``claim`` (an entry of :data:`CLAIMS`) judged again on ``profile``'s grid with the cells
+    the widened search moved (those of its comparisons, on its tasks); empty when it moved none
+    of them."""
+    text, source, pairs, which = claim
+    if not profile:
         return ""
-    runs, moved = widened_grid(records, claim.profile)
+    runs, moved = widened_grid(records, profile)
     cells = {c for pair in pairs for c in pair}
     mine = [(t, c) for t, c in moved if c in cells and t in _tasks(which)]
     if not mine:
         return ""
     usable = [r for r in runs if r.status == "ok" and not r.stale]
-    text = claim.text.split(" (on ")[0]
-    again = _claim(text, claim.source, pairs, which, claim.profile, usable)
-    where = "{ref}`comparison-lr-search`"
+    again = _claim(text, source, pairs, which, profile, usable)
     shown = ", ".join(f"{CELL_TITLES[c]} on {TASKS[t].title}" for t, c in mine)
     return (
-        f"Judged again with the cells the search widened upward moved ({shown}; {where}): "
-        f"{again.verdict}."
+        f"Judged again with the cells the search widened upward moved ({shown}; "
+        f"{{ref}}`comparison-lr-search`): {again.verdict}."
     )
 
 
