@@ -555,6 +555,30 @@ def test_more_seeds_retrain_table1_seeds_jobs_with_more_members(tmp_path, monkey
         )
 
 
+def test_the_page_says_how_far_the_shared_seeds_moved_in_the_larger_stack():
+    """Two seeds in both experiments: moved by 0.01 and 0.03 (mean 0.02, the largest named); a
+    seed only the larger stack has, and a stale run, count for nothing."""
+    from rnnbook.experiments.jozefowicz2015 import report_more
+
+    def run(experiment, seed, accuracy, stale=False):
+        config = {"task": "arithmetic", "arch": "lstm-o"}
+        metrics = {"test_accuracy": accuracy, "updates": 10_000}
+        run_id = f"arithmetic-lstm-o-s{seed}"
+        return made_record(
+            "jozefowicz2015", experiment, run_id, config, metrics, seed=seed, stale=stale
+        )
+
+    few = [run("table1_seeds", 100, 0.14), run("table1_seeds", 101, 0.15)]
+    more = [run("table1_more_seeds", 100, 0.13), run("table1_more_seeds", 101, 0.18)]
+    more += [run("table1_more_seeds", 102, 0.5), run("table1_seeds", 103, 0.9, stale=True)]
+    more += [run("table1_more_seeds", 103, 0.1)]
+    text = report_more.restack_findings(few + more)
+    assert text.startswith("The 2 runs `table1_more_seeds` shares with `table1_seeds`")
+    assert "moved by 0.020 on average, at most 0.030 (lstm-o on arithmetic, seed 101: " in text
+    assert "0.150 → 0.180). " in text and "10,000 updates" in text
+    assert report_more.restack_findings(few) == ""
+
+
 def test_the_claims_take_the_more_seeds_runs_in_place_of_the_three_of_their_cells(monkeypatch):
     def made(experiment, arch, seed, profile="long", stale=False):
         config = {"task": "arithmetic", "arch": arch}

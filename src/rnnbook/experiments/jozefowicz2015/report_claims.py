@@ -24,6 +24,7 @@ from rnnbook.experiments.jozefowicz2015.report import (
 from rnnbook.experiments.jozefowicz2015.report_more import (
     dropout_findings,
     music_findings,
+    restack_findings,
     search_findings,
 )
 from rnnbook.results import RunRecord
@@ -252,6 +253,7 @@ def results_page(
             "not decide a claim)"
         )
         parts.append(profile_grids(table1_seeds(seeded).rows, title, digits=3))
+        parts.append(restack_findings(records))
     for profile, runs in by_profile_strongest_first(of[TABLE1]):
         parts.append(f"Ablations, profile `{profile}`:\n\n{ablation_findings(runs)}\n")
         parts.append(

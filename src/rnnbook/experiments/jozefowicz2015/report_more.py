@@ -17,9 +17,11 @@ from rnnbook.experiments.jozefowicz2015.config import (
     PAPER_MUSIC,
     PAPER_TABLE1,
     PAPER_TABLE3,
+    TABLE1_SEEDS,
     TASK_TITLES,
     TASKS,
 )
+from rnnbook.experiments.jozefowicz2015.config_more_seeds import TABLE1_MORE_SEEDS
 from rnnbook.experiments.jozefowicz2015.report import (
     CELL_COLORS,
     accuracies,
@@ -38,6 +40,7 @@ __all__ = [
     "plot_perplexity_curves",
     "plot_search",
     "plot_table1",
+    "restack_findings",
     "search_accuracies",
     "search_findings",
 ]
@@ -104,6 +107,37 @@ def plot_table1(records: Sequence[RunRecord], profile: str | None = None):
         ax.set_title(TASK_TITLES[task])
     fig.tight_layout()
     return fig
+
+
+def restack_findings(records: Sequence[RunRecord]) -> str:
+    """The runs ``table1_more_seeds`` shares with ``table1_seeds`` (the same profile, cell and
+    seed, trained in stacks of two sizes): how far apart their test accuracies are; empty where
+    they share none."""
+
+    def key(r: RunRecord) -> tuple:
+        return r.profile, r.config["task"], r.config["arch"], r.seed
+
+    def usable(experiment: str) -> list[RunRecord]:
+        return [
+            r for r in records if r.experiment == experiment and r.status == "ok" and not r.stale
+        ]
+
+    few = {key(r): r for r in usable(TABLE1_SEEDS)}
+    pairs = [(few[key(r)], r) for r in usable(TABLE1_MORE_SEEDS) if key(r) in few]
+    if not pairs:
+        return ""
+    gaps = [abs(b.metrics["test_accuracy"] - a.metrics["test_accuracy"]) for a, b in pairs]
+    a, b = pairs[int(np.argmax(gaps))]
+    return (
+        f"The {len(pairs)} runs `table1_more_seeds` shares with `table1_seeds` (same cell, data "
+        "and seed, trained again in the larger stack) do not reproduce their numbers: test "
+        f"accuracy moved by {np.mean(gaps):.3f} on average, at most {max(gaps):.3f} "
+        f"({a.config['arch']} on {a.config['task']}, seed {a.seed}: "
+        f"{a.metrics['test_accuracy']:.3f} → {b.metrics['test_accuracy']:.3f}). The members of "
+        "a stack train independently, but a stack of another size rounds its batched arithmetic "
+        f"differently, and {b.metrics['updates']:,} updates carry such differences on. The "
+        "verdicts take the larger stack's runs in place of the smaller's, never both.\n"
+    )
 
 
 def music_findings(records: Sequence[RunRecord]) -> str:
