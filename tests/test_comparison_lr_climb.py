@@ -56,10 +56,13 @@ def test_the_climb_steps_up_while_each_step_scores_better_then_widens_every_seed
     assert up2.config.lrs == (cfg.next_lr_above(grid.config.lrs, 2),)
     assert up2.config == dataclasses.replace(grid.config, lrs=up2.config.lrs, seeds=(0,))
     _save(up2, 70.0)
-    (up3,) = cmp.lr_climb_jobs("smoke")
-    assert up3.key == "temporal_order-tanh-up3" and cmp.lr_widened_jobs("smoke") == []
+    (same, up3) = cmp.lr_climb_jobs("smoke")  # a recorded step stays defined
+    assert same == up2 and up3.key == "temporal_order-tanh-up3"
+    assert cmp.lr_widened_jobs("smoke") == []
     _save(up3, 65.0)  # no better: the best is two slices up
-    assert cmp.lr_climb_jobs("smoke") == []
+    assert cmp.lr_climb_jobs("smoke") == [up2, up3]
+    steps = cmp.LR_CLIMB_EXPERIMENT.recorded("smoke")
+    assert len(steps) == 2 and not any(r.stale for r in steps)  # nothing left to train
     (widened,) = cmp.lr_widened_jobs("smoke")
     assert widened.config == dataclasses.replace(grid.config, lrs=up2.config.lrs)
     assert list(widened.runs) == list(grid.runs)

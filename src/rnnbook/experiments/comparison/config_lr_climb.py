@@ -87,11 +87,13 @@ def climbs(profile: str, root: Path | None = None) -> list[Climb]:
 
 
 def lr_climb_jobs(profile: str, root: Path | None = None) -> list[Job]:
-    """The next step up of every climb still going on past the check above the range."""
+    """Every step of every climb past the check above the range: those recorded (they stay
+    defined, so that their records stay up to date) and the next one of a climb still going
+    on."""
     out = []
     for climb in climbs(profile, root):
-        if climb.best is None and len(climb.steps) >= 2:
-            out.append(climb.step_job(len(climb.steps)))
+        going = climb.best is None and len(climb.steps) >= 2
+        out += [climb.step_job(k) for k in range(2, len(climb.steps) + going)]
     return out
 
 
