@@ -113,7 +113,7 @@ def widened_markdown(records: Sequence[RunRecord]) -> str:
             elif best > 0:
                 above += 1
                 text += f" (best {steps[best].config['lrs'][0]:.2g}"
-                if (task, cell) in moved:
+                if (task, cell) in moved and cell in before.get(task, {}):
                     text += f"; test {before[task][cell].text(d)} → {after[task][cell].text(d)}"
                 text += ")"
             parts.append(text)
