@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rnnbook.experiments.comparison.config import CHAPTER, TASKS, run_id
@@ -33,6 +34,7 @@ __all__ = [
     "lr_climb_jobs",
     "lr_widened_jobs",
     "scored_better",
+    "walk",
 ]
 
 LR_CLIMB = "lr_climb"
@@ -64,21 +66,39 @@ class Climb:
         return None if self.best is None else self.steps[self.best].metrics["lr"]
 
     def step_job(self, slices: int) -> Job:
-        """The job of the first seed ``slices`` slices above the grid's range (the check above
-        the range for 1, ``lr_climb``'s for more)."""
-        return above_job(self.grid, slices, LR_ABOVE if slices == 1 else LR_CLIMB)
+        """The job of the first seed ``slices`` slices above the grid's range."""
+        return _step_job(self.grid, slices)
+
+
+def _step_job(grid: Job, slices: int) -> Job:
+    """Grid job ``grid``'s first seed ``slices`` slices above its range: the check above the
+    range for 1, ``lr_climb``'s job for more."""
+    return above_job(grid, slices, LR_ABOVE if slices == 1 else LR_CLIMB)
+
+
+def walk(first: RunRecord, ups: Iterable[RunRecord]) -> tuple[tuple[RunRecord, ...], int | None]:
+    """A climb's steps from ``first`` through ``ups`` (one per slice up, in order), read only as
+    far as the climb goes, and the index of the best once a step scored no better than the one
+    below (``None`` while the climb goes on)."""
+    steps = [first]
+    for up in ups:
+        steps.append(up)
+        if not scored_better(up, steps[-2]):
+            return tuple(steps), len(steps) - 2
+    return tuple(steps), None
+
+
+def _recorded_steps(grid: Job, root: Path | None) -> Iterator[RunRecord]:
+    """The first seed's recorded, up-to-date runs one slice after another above ``grid``'s
+    range, up to the first slice not recorded."""
+    slices = 1
+    while (found := cached_records(_step_job(grid, slices), root)) is not None:
+        yield found[0]
+        slices += 1
 
 
 def _climb(grid: Job, first: RunRecord, root: Path | None) -> Climb:
-    steps = [first]
-    while True:
-        probe = Climb(grid, tuple(steps), None).step_job(len(steps))
-        found = cached_records(probe, root)
-        if found is None:
-            return Climb(grid, tuple(steps), None)
-        if not scored_better(found[0], steps[-1]):
-            return Climb(grid, (*steps, found[0]), len(steps) - 1)
-        steps.append(found[0])
+    return Climb(grid, *walk(first, _recorded_steps(grid, root)))
 
 
 def climbs(profile: str, root: Path | None = None) -> list[Climb]:

@@ -15,7 +15,7 @@ from rnnbook.results import RunRecord
 from rnnbook.results.lr_search import at_edges, range_edges
 from rnnbook.results.verdicts import strongest
 
-__all__ = ["lr_above_markdown", "lr_above_sentence", "lr_search_markdown"]
+__all__ = ["grid_first_seeds", "lr_above_markdown", "lr_above_sentence", "lr_search_markdown"]
 
 
 def _chosen_by_task(runs: Sequence[RunRecord]) -> dict[str, tuple[tuple[float, ...], dict]]:
@@ -51,20 +51,27 @@ def lr_search_markdown(records: Sequence[RunRecord]) -> str:
     )
 
 
+def grid_first_seeds(
+    records: Sequence[RunRecord], profile: str
+) -> dict[tuple[str, str], RunRecord]:
+    """The grid's up-to-date runs of its first seed at ``profile``, by (task, cell)."""
+    return {
+        (r.config["task"], r.config["cell"]): r
+        for r in records
+        if r.experiment == GRID
+        and r.profile == profile
+        and not r.stale
+        and r.seed == r.config["seeds"][0]
+    }
+
+
 def _above_pairs(records: Sequence[RunRecord]) -> list[tuple[RunRecord, RunRecord]]:
     """(check run, the grid's up-to-date seed-0 run of the same job) at the check's strongest
     recorded profile."""
     checks = checked(records, LR_ABOVE)
     if not checks:
         return []
-    grid = {
-        (r.config["task"], r.config["cell"]): r
-        for r in records
-        if r.experiment == GRID
-        and r.profile == checks[0].profile
-        and not r.stale
-        and r.seed == r.config["seeds"][0]
-    }
+    grid = grid_first_seeds(records, checks[0].profile)
     return [(c, grid[k]) for c in checks if (k := (c.config["task"], c.config["cell"])) in grid]
 
 

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 
 from rnnbook.experiments.comparison.config import CELL_TITLES, GRID, TASKS
 from rnnbook.experiments.comparison.config_lr_above import LR_ABOVE
-from rnnbook.experiments.comparison.config_lr_climb import LR_CLIMB, LR_WIDENED, scored_better
+from rnnbook.experiments.comparison.config_lr_climb import LR_CLIMB, LR_WIDENED, walk
 from rnnbook.experiments.comparison.report import metric_digits
 from rnnbook.experiments.comparison.report_budget import by_task_and_cell, checked
+from rnnbook.experiments.comparison.report_search import grid_first_seeds
 from rnnbook.results import RunRecord
 
 __all__ = ["climbs_recorded", "widened_grid", "widened_markdown"]
@@ -24,35 +25,26 @@ def _up_to_date(records: Sequence[RunRecord], experiment: str, profile: str) -> 
     ]
 
 
-def climbs_recorded(records: Sequence[RunRecord]) -> dict[Cell, tuple[list[RunRecord], int | None]]:
+def climbs_recorded(
+    records: Sequence[RunRecord],
+) -> dict[Cell, tuple[tuple[RunRecord, ...], int | None]]:
     """Per grid job at the top of its range, at the strongest profile of the check above the
     range: the first seed's steps (the grid's run at its largest rate, then one per slice up, in
     order of rate) and the index of the best once a step scored no better (``None`` while the
-    climb goes on)."""
+    climb goes on), as :func:`~rnnbook.experiments.comparison.config_lr_climb.walk` reads them."""
     above = checked(records, LR_ABOVE)
     if not above:
         return {}
     profile = above[0].profile
-    grid = {
-        (r.config["task"], r.config["cell"]): r
-        for r in _up_to_date(records, GRID, profile)
-        if r.seed == r.config["seeds"][0]
-    }
+    grid = grid_first_seeds(records, profile)
     higher: dict[Cell, list[RunRecord]] = {}
     for r in [*above, *_up_to_date(records, LR_CLIMB, profile)]:
         higher.setdefault((r.config["task"], r.config["cell"]), []).append(r)
-    out = {}
-    for cell, ups in higher.items():
-        if cell not in grid:
-            continue
-        steps, best = [grid[cell]], None
-        for r in sorted(ups, key=lambda r: r.config["lrs"][0]):
-            steps.append(r)
-            if not scored_better(r, steps[-2]):
-                best = len(steps) - 2
-                break
-        out[cell] = (steps, best)
-    return out
+    return {
+        cell: walk(grid[cell], sorted(ups, key=lambda r: r.config["lrs"][0]))
+        for cell, ups in higher.items()
+        if cell in grid
+    }
 
 
 def _widened_runs(records: Sequence[RunRecord], profile: str) -> dict[Cell, list[RunRecord]]:

@@ -17,7 +17,7 @@ from rnnbook.experiments.lipton2015.config import (
     truncation_label,
 )
 from rnnbook.experiments.lipton2015.report import COPY_COLORS, COPY_TITLES, _ok, chance_bit_errors
-from rnnbook.experiments.lipton2015.report_gradients import FACTOR_EXPERIMENTS
+from rnnbook.experiments.lipton2015.report_gradients import init_factors_by_variant
 from rnnbook.results import RunRecord
 
 __all__ = [
@@ -91,10 +91,7 @@ def plot_init_factors(records: Sequence[RunRecord]):
     from rnnbook.results import plots
 
     plots.use_style()
-    groups: dict[tuple[str, float], list[float]] = {}
-    for r in (r for r in _ok(records) if r.experiment in FACTOR_EXPERIMENTS):
-        key = (r.config["model"], r.metrics["variant"])
-        groups.setdefault(key, []).append(r.metrics["init_rate"])
+    groups = init_factors_by_variant(records)
     keys = sorted(groups, key=lambda k: (GRADIENT_MODELS.index(k[0]), k[1]))
     fig, ax = plt.subplots(figsize=(8, 3.8))
     rng = np.random.default_rng(0)  # the sideways spread only

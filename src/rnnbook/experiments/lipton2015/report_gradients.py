@@ -20,6 +20,7 @@ __all__ = [
     "init_factor_findings",
     "init_factor_seeds_table",
     "init_factor_table",
+    "init_factors_by_variant",
 ]
 
 #: The experiments that measure the factor at initialisation: their runs pool into one sample.
@@ -72,16 +73,24 @@ def init_factor_seeds_table(records: Sequence[RunRecord], title: str = "") -> Ta
     return Table(_factor_rows(records, INIT_FACTOR_SEEDS, ("init",)), title, digits=3)
 
 
+def init_factors_by_variant(records: Sequence[RunRecord]) -> dict[tuple[str, float], list[float]]:
+    """The per-step factors at initialisation of the finished runs of the experiments that
+    measure them (``init_factors`` with the seeds ``init_factor_seeds`` adds), by (model,
+    variant)."""
+    groups: dict[tuple[str, float], list[float]] = {}
+    for r in _ok(records):
+        if r.experiment in FACTOR_EXPERIMENTS:
+            key = (r.config["model"], r.metrics["variant"])
+            groups.setdefault(key, []).append(r.metrics["init_rate"])
+    return groups
+
+
 def init_factor_findings(records: Sequence[RunRecord]) -> str:
     """Per variant, the spread of the per-step factor at initialisation over seeds (Markdown):
     mean ± SD, the 10th to 90th percentile and how many seeds fall below 1; then how the means
     follow the spectral radius and the forget-gate bias, as :func:`gradient_findings` says it
     for the few seeds of the trained runs."""
-    groups: dict[tuple[str, float], list[float]] = {}
-    for r in (r for r in _ok(records) if r.experiment in FACTOR_EXPERIMENTS):
-        groups.setdefault((r.config["model"], r.metrics["variant"]), []).append(
-            r.metrics["init_rate"]
-        )
+    groups = init_factors_by_variant(records)
     if not groups:
         return "No records of the factor at initialisation yet."
     lines = []
