@@ -101,7 +101,11 @@ display(Markdown(report.ladder_findings(records)))
 
 # %% [markdown]
 # The linear dense rung, seed by seed: a linear recurrence multiplies its state by $A$ at every
-# step, so an eigenvalue of modulus above 1 at initialisation grows without bound.
+# step, so an eigenvalue of modulus above 1 at initialisation grows without bound. This comes from
+# the initialisation, not from unlucky seeds: {cite:t}`bar2025revisiting` show that the largest
+# eigenvalue modulus of a Glorot matrix of finite width lands slightly above 1 often enough that a
+# linear recurrence started there explodes over long sequences, and they propose scaling the
+# matrix so that its spectral radius starts just below 1.
 
 # %%
 display(Markdown(report.dense_findings(records, orvieto2023.ladder_configs(profile))))
